@@ -1,0 +1,1 @@
+//! End-to-end tests across processes: app and server, and the real app window.
