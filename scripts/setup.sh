@@ -1,0 +1,51 @@
+# Shared by scripts/run and scripts/test: install what a fresh Debian/Ubuntu machine is missing.
+# Sourced, not run. Every step checks first, so a prepared machine pays nothing.
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+apt_updated=""
+# apt_install PKG…: install the Debian packages that are not installed yet.
+apt_install() {
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "setup: installing ${missing[*]}" >&2
+  if [ -z "$apt_updated" ]; then as_root apt-get update -qq; apt_updated=1; fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+ensure_rust() {
+  apt_install ca-certificates curl build-essential pkg-config
+  if ! command -v cargo >/dev/null 2>&1; then
+    [ -x "$HOME/.cargo/bin/cargo" ] || curl -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal
+    export PATH="$HOME/.cargo/bin:$PATH"
+  fi
+  if command -v rustup >/dev/null 2>&1; then
+    rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt
+  fi
+}
+
+ensure_nextest() {
+  command -v cargo-nextest >/dev/null 2>&1 || cargo install cargo-nextest --locked
+}
+
+# PostgreSQL on 127.0.0.1:5432 with a database `test`, for the scale-out tests. Starts the
+# installed cluster if it is down; installs one (password auth) on a machine that has none.
+ensure_postgres() {
+  pg_up() { command -v pg_isready >/dev/null 2>&1 && pg_isready -q -h 127.0.0.1 -p 5432; }
+  if ! pg_up; then
+    command -v pg_ctlcluster >/dev/null 2>&1 || apt_install postgresql
+    local ver
+    ver=$(ls /etc/postgresql | sort -V | tail -n 1)
+    as_root pg_ctlcluster --skip-systemctl-redirect "$ver" main start || true
+    for _ in $(seq 1 30); do pg_up && break; sleep 1; done
+    pg_up || { echo "setup: PostgreSQL did not start" >&2; return 1; }
+  fi
+  # The tests connect as postgres/postgres; on a trust-auth cluster the password is ignored.
+  as_root runuser -u postgres -- psql -q -h /var/run/postgresql -c "ALTER USER postgres PASSWORD 'postgres'" >/dev/null 2>&1 || true
+  as_root runuser -u postgres -- createdb -h /var/run/postgresql test >/dev/null 2>&1 || true
+}
