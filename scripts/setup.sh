@@ -49,3 +49,12 @@ ensure_postgres() {
   as_root runuser -u postgres -- psql -q -h /var/run/postgresql -c "ALTER USER postgres PASSWORD 'postgres'" >/dev/null 2>&1 || true
   as_root runuser -u postgres -- createdb -h /var/run/postgresql test >/dev/null 2>&1 || true
 }
+
+# What the app (Tauri 2 on WebKitGTK) needs to build, and its window tests to run headless:
+# Xvfb, WebKitWebDriver and CJK fonts so the Chinese screens render.
+ensure_app_packages() {
+  apt_install libwebkit2gtk-4.1-dev librsvg2-dev libxdo-dev libssl-dev
+}
+ensure_window_test_packages() {
+  apt_install xvfb xauth webkit2gtk-driver fonts-noto-cjk
+}

@@ -1,1 +1,82 @@
-//! The customer app: Tauri commands, the step state held in Rust, the API client.
+//! The customer app: Tauri commands over the app core, which holds the step state in Rust and
+//! talks to the reset server.
+
+mod commands;
+pub mod core;
+mod settings;
+mod state;
+
+use std::time::Instant;
+
+use tauri::{Emitter, Manager, Runtime};
+
+pub use settings::AppOptions;
+use state::{AppState, VIEW_EVENT};
+
+#[cfg_attr(mobile, tauri::mobile_entry_point)]
+pub fn run() {
+    let options = AppOptions::from_env_and_args(std::env::args().skip(1));
+    build(tauri::Builder::default(), options)
+        .run(tauri::generate_context!())
+        .expect("the app failed to start");
+}
+
+/// Full screen, no window controls: what tauri.kiosk.conf.json sets, also for `--kiosk`.
+fn kiosk_window<R: Runtime>(app: &tauri::App<R>) -> tauri::Result<()> {
+    if let Some(w) = app.get_webview_window("main") {
+        w.set_fullscreen(true)?;
+        w.set_decorations(false)?;
+        w.set_closable(false)?;
+        w.set_always_on_top(true)?;
+    }
+    Ok(())
+}
+
+/// The app on any runtime, so tests can build it on Tauri's mock runtime.
+pub fn build<R: Runtime>(builder: tauri::Builder<R>, options: AppOptions) -> tauri::Builder<R> {
+    builder
+        .setup(move |app| init(app, options))
+        .invoke_handler(tauri::generate_handler![
+            commands::get_view,
+            commands::set_language,
+            commands::start_reset,
+            commands::choose_id_type,
+            commands::submit_identity,
+            commands::request_code,
+            commands::verify_code,
+            commands::phone_unavailable,
+            commands::password_input,
+            commands::set_password,
+            commands::log_in,
+            commands::switch_user,
+            commands::cancel,
+            commands::refresh_inbox,
+        ])
+}
+
+/// Everything the app sets up once its window exists: the core with its settings, resuming an
+/// open flow, and the kiosk's idle watch. Tests on the mock runtime call it directly.
+pub fn init<R: Runtime>(
+    app: &tauri::App<R>,
+    options: AppOptions,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let data_dir = app.path().app_data_dir()?;
+    // A build with tauri.kiosk.conf.json is a kiosk whatever its arguments say.
+    let mut options = options;
+    options.kiosk |= app.config().identifier.ends_with(".kiosk");
+    if options.kiosk {
+        kiosk_window(app)?;
+    }
+    let settings = options.settings(&data_dir)?;
+    let core = core::AppCore::new(settings).map_err(|e| e.message)?;
+    app.manage(AppState::new(core, options.idle_timeout()));
+    let handle = app.handle().clone();
+    tauri::async_runtime::spawn(async move {
+        let state = handle.state::<AppState>();
+        let mut core = state.core.lock().await;
+        core.resume().await;
+        let _ = handle.emit(VIEW_EVENT, &core.view(Instant::now()));
+    });
+    AppState::watch_idle(app.handle());
+    Ok(())
+}

@@ -1,0 +1,151 @@
+//! One Tauri command per user intent. Each locks the core, hands it the intent, and answers with
+//! the next view; the rules live in the core and the flow crate.
+
+use std::time::Instant;
+
+use reset_flow::wire::ErrorBody;
+use reset_flow::IdType;
+use tauri::{AppHandle, Runtime, State};
+
+use crate::core::view::{Lang, View};
+use crate::state::AppState;
+
+type Answer = Result<View, ErrorBody>;
+
+#[tauri::command]
+pub async fn get_view(state: State<'_, AppState>) -> Answer {
+    Ok(state.core.lock().await.view(Instant::now()))
+}
+
+#[tauri::command]
+pub async fn set_language<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    lang: Lang,
+) -> Answer {
+    let mut core = state.touch(&app).await;
+    core.set_language(lang);
+    Ok(core.view(Instant::now()))
+}
+
+#[tauri::command]
+pub async fn start_reset<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> Answer {
+    let mut core = state.touch(&app).await;
+    core.start_reset();
+    Ok(core.view(Instant::now()))
+}
+
+#[tauri::command]
+pub async fn choose_id_type<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    id_type: IdType,
+) -> Answer {
+    let mut core = state.touch(&app).await;
+    core.choose_id_type(id_type);
+    Ok(core.view(Instant::now()))
+}
+
+#[tauri::command]
+pub async fn submit_identity<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    id_number: String,
+    name: String,
+) -> Answer {
+    let mut core = state.touch(&app).await;
+    core.submit_identity(&id_number, &name).await;
+    Ok(core.view(Instant::now()))
+}
+
+#[tauri::command]
+pub async fn request_code<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    phone: String,
+) -> Answer {
+    let mut core = state.touch(&app).await;
+    core.request_code(&phone, Instant::now()).await;
+    let view = core.view(Instant::now());
+    drop(core);
+    state.tick_countdown(&app, &view);
+    Ok(view)
+}
+
+#[tauri::command]
+pub async fn verify_code<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    code: String,
+) -> Answer {
+    let mut core = state.touch(&app).await;
+    core.verify_code(&code).await;
+    Ok(core.view(Instant::now()))
+}
+
+#[tauri::command]
+pub async fn phone_unavailable<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> Answer {
+    let mut core = state.touch(&app).await;
+    core.phone_unavailable().await;
+    Ok(core.view(Instant::now()))
+}
+
+#[tauri::command]
+pub async fn password_input<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    password: String,
+    confirm: String,
+) -> Answer {
+    let mut core = state.touch(&app).await;
+    core.password_input(&password, &confirm);
+    Ok(core.view(Instant::now()))
+}
+
+#[tauri::command]
+pub async fn set_password<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    password: String,
+    confirm: String,
+) -> Answer {
+    let mut core = state.touch(&app).await;
+    core.set_password(&password, &confirm).await;
+    Ok(core.view(Instant::now()))
+}
+
+#[tauri::command]
+pub async fn log_in<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    id_number: Option<String>,
+    password: String,
+) -> Answer {
+    let mut core = state.touch(&app).await;
+    core.log_in(id_number.as_deref(), &password).await;
+    Ok(core.view(Instant::now()))
+}
+
+#[tauri::command]
+pub async fn switch_user<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> Answer {
+    let mut core = state.touch(&app).await;
+    core.switch_user();
+    Ok(core.view(Instant::now()))
+}
+
+#[tauri::command]
+pub async fn cancel<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> Answer {
+    let mut core = state.touch(&app).await;
+    core.cancel();
+    Ok(core.view(Instant::now()))
+}
+
+#[tauri::command]
+pub async fn refresh_inbox<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> Answer {
+    let mut core = state.touch(&app).await;
+    core.refresh_inbox().await;
+    Ok(core.view(Instant::now()))
+}

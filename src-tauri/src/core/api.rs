@@ -1,0 +1,168 @@
+//! The client of the reset server's HTTP API. Every failure comes back as the API's own
+//! `ErrorBody`, so the app and the UI handle one error shape whatever went wrong.
+
+use std::time::Duration;
+
+use reset_flow::wire::{
+    CodeRequest, CodeSentResponse, DevSmsList, ErrorBody, FlowStatus, LoginRequest, LoginResponse,
+    PasswordRequest, PasswordResponse, PhoneRequest, StartResetRequest, StartResetResponse,
+    StepResponse,
+};
+use reset_flow::ErrorCode;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+/// Pauses before the second and third try of a request that may be repeated.
+const BACKOFF: [Duration; 2] = [Duration::from_millis(200), Duration::from_millis(800)];
+
+/// Which phone a code is for: the reserved phone (path A) or the contact phone (path B).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhoneKind {
+    Reserved,
+    Contact,
+}
+
+#[derive(Debug, Clone)]
+pub struct ApiClient {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl ApiClient {
+    /// A client for the server at `base` (e.g. `http://127.0.0.1:8080`).
+    pub fn new(base: &str) -> Result<ApiClient, ErrorBody> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(REQUEST_TIMEOUT)
+            .build()
+            .map_err(|_| ErrorBody::new(ErrorCode::Internal))?;
+        Ok(ApiClient {
+            http,
+            base: base.trim_end_matches('/').to_owned(),
+        })
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    pub async fn login(&self, req: &LoginRequest) -> Result<LoginResponse, ErrorBody> {
+        self.post("/v1/login", req).await
+    }
+
+    pub async fn start_reset(
+        &self,
+        req: &StartResetRequest,
+    ) -> Result<StartResetResponse, ErrorBody> {
+        self.post("/v1/resets", req).await
+    }
+
+    pub async fn request_code(
+        &self,
+        flow: &str,
+        kind: PhoneKind,
+        req: &PhoneRequest,
+    ) -> Result<CodeSentResponse, ErrorBody> {
+        let path = match kind {
+            PhoneKind::Reserved => format!("/v1/resets/{flow}/sms"),
+            PhoneKind::Contact => format!("/v1/resets/{flow}/contact/sms"),
+        };
+        self.post(&path, req).await
+    }
+
+    pub async fn verify_code(
+        &self,
+        flow: &str,
+        kind: PhoneKind,
+        req: &CodeRequest,
+    ) -> Result<StepResponse, ErrorBody> {
+        let path = match kind {
+            PhoneKind::Reserved => format!("/v1/resets/{flow}/sms/verify"),
+            PhoneKind::Contact => format!("/v1/resets/{flow}/contact/verify"),
+        };
+        self.post(&path, req).await
+    }
+
+    pub async fn phone_unavailable(&self, flow: &str) -> Result<StepResponse, ErrorBody> {
+        self.post(
+            &format!("/v1/resets/{flow}/phone-unavailable"),
+            &serde_json::json!({}),
+        )
+        .await
+    }
+
+    pub async fn set_password(
+        &self,
+        flow: &str,
+        req: &PasswordRequest,
+    ) -> Result<PasswordResponse, ErrorBody> {
+        self.post(&format!("/v1/resets/{flow}/password"), req).await
+    }
+
+    pub async fn status(&self, flow: &str) -> Result<FlowStatus, ErrorBody> {
+        self.get(&format!("/v1/resets/{flow}")).await
+    }
+
+    /// The development gateway's messages to `phone`; refused by a real server.
+    pub async fn dev_sms(&self, phone: &str) -> Result<DevSmsList, ErrorBody> {
+        let url = format!("{}/v1/dev/sms", self.base);
+        self.send(|| self.http.get(&url).query(&[("phone", phone)]), true)
+            .await
+    }
+
+    async fn post<B: Serialize, R: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<R, ErrorBody> {
+        let url = format!("{}{path}", self.base);
+        self.send(|| self.http.post(&url).json(body), false).await
+    }
+
+    async fn get<R: DeserializeOwned>(&self, path: &str) -> Result<R, ErrorBody> {
+        let url = format!("{}{path}", self.base);
+        self.send(|| self.http.get(&url), true).await
+    }
+
+    /// Send with retries only where they are safe: any request whose connection was refused
+    /// (it never reached the server), and reads (`idempotent`) that timed out or met a 5xx.
+    async fn send<R: DeserializeOwned>(
+        &self,
+        request: impl Fn() -> reqwest::RequestBuilder,
+        idempotent: bool,
+    ) -> Result<R, ErrorBody> {
+        let mut attempt = 0;
+        loop {
+            let outcome = request().send().await;
+            let retry = match &outcome {
+                Err(e) => e.is_connect() || (idempotent && e.is_timeout()),
+                Ok(r) => idempotent && r.status().is_server_error(),
+            };
+            if retry && attempt < BACKOFF.len() {
+                tokio::time::sleep(BACKOFF[attempt]).await;
+                attempt += 1;
+                continue;
+            }
+            return match outcome {
+                Err(e) if e.is_connect() => Err(ErrorBody::new(ErrorCode::Offline)),
+                Err(_) => Err(ErrorBody::new(ErrorCode::ServiceUnavailable)),
+                Ok(r) if r.status().is_success() => r
+                    .json::<R>()
+                    .await
+                    .map_err(|_| ErrorBody::new(ErrorCode::ServiceUnavailable)),
+                Ok(r) => {
+                    let status = r.status();
+                    Err(r.json::<ErrorBody>().await.unwrap_or_else(|_| {
+                        ErrorBody::new(if status.as_u16() == 404 {
+                            ErrorCode::NotFound
+                        } else {
+                            ErrorCode::ServiceUnavailable
+                        })
+                    }))
+                }
+            };
+        }
+    }
+}

@@ -1,0 +1,598 @@
+//! The app's core: the customer's intents, checked by the flow crate's rules and step machine,
+//! sent to the server, and turned into the next [`View`]. No Tauri here: the commands adapt it.
+
+pub mod api;
+mod messages;
+mod resume;
+pub mod view;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use reset_flow::wire::{
+    CodeRequest, ErrorBody, LoginRequest, PasswordRequest, PhoneRequest, Sensitive,
+    StartResetRequest,
+};
+use reset_flow::{
+    check_password, CustomerName, ErrorCode, Event, Flow, IdNumber, IdType, MobileNumber,
+    PasswordContext, PasswordRule, Policy, SmsCode, Step,
+};
+use time::OffsetDateTime;
+
+use api::{ApiClient, PhoneKind};
+use view::{Field, IdTypeOption, InboxMessage, Lang, Notice, Outcome, RuleLine, Screen, View};
+
+/// Who the login screen greets: remembered after a successful reset or login on this device.
+#[derive(Debug, Clone)]
+struct Customer {
+    id_type: IdType,
+    id_number: String,
+    masked_name: Option<String>,
+}
+
+/// The flow the server is running for us, mirrored by the same step machine.
+#[derive(Debug, Clone)]
+struct OpenFlow {
+    id: String,
+    flow: Flow,
+}
+
+/// How the app is set up: where the server is and what the tester extras are.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    pub api_url: String,
+    /// The server is the app's own development server: show the SMS inbox.
+    pub dev_inbox: bool,
+    pub kiosk: bool,
+    /// Where to keep the open flow's id so a restarted app resumes it.
+    pub resume_file: Option<PathBuf>,
+}
+
+pub struct AppCore {
+    api: ApiClient,
+    settings: Settings,
+    policy: Policy,
+    lang: Lang,
+    screen: Screen,
+    customer: Option<Customer>,
+    signed_in: bool,
+    id_type: IdType,
+    id_number: String,
+    name: String,
+    phone: String,
+    flow: Option<OpenFlow>,
+    code_sent: bool,
+    resend_at: Option<Instant>,
+    notices: Vec<Notice>,
+    password_broken: Option<Vec<PasswordRule>>,
+    outcome: Option<Outcome>,
+    inbox: Vec<InboxMessage>,
+}
+
+impl AppCore {
+    pub fn new(settings: Settings) -> Result<AppCore, ErrorBody> {
+        Ok(AppCore {
+            api: ApiClient::new(&settings.api_url)?,
+            settings,
+            policy: Policy::default(),
+            lang: Lang::Zh,
+            screen: Screen::Login,
+            customer: None,
+            signed_in: false,
+            id_type: IdType::IdCard,
+            id_number: String::new(),
+            name: String::new(),
+            phone: String::new(),
+            flow: None,
+            code_sent: false,
+            resend_at: None,
+            notices: Vec::new(),
+            password_broken: None,
+            outcome: None,
+            inbox: Vec::new(),
+        })
+    }
+
+    /// The snapshot the UI draws, with countdowns as seen at `now`.
+    pub fn view(&self, now: Instant) -> View {
+        let resend_in_s = self
+            .resend_at
+            .map(|at| at.saturating_duration_since(now).as_secs_f64().ceil() as u64)
+            .unwrap_or(0);
+        View {
+            screen: self.screen,
+            lang: self.lang,
+            busy: false,
+            id_types: IdType::ALL
+                .iter()
+                .map(|t| IdTypeOption {
+                    id_type: *t,
+                    label: messages::id_type_label(*t, self.lang).into(),
+                })
+                .collect(),
+            id_type: self.id_type,
+            id_number: self.id_number.clone(),
+            name: self.name.clone(),
+            phone: self.phone.clone(),
+            welcome_name: self.customer.as_ref().and_then(|c| c.masked_name.clone()),
+            code_sent: self.code_sent,
+            resend_in_s,
+            notices: self.notices.clone(),
+            password_rules: self.rule_lines(),
+            password_ok: self.password_broken.as_ref().is_some_and(Vec::is_empty),
+            outcome: self.outcome.clone(),
+            dev_inbox: self.settings.dev_inbox.then(|| self.inbox.clone()),
+            kiosk: self.settings.kiosk,
+            signed_in: self.signed_in,
+            remembered_customer: self.customer.is_some(),
+        }
+    }
+
+    pub fn set_language(&mut self, lang: Lang) {
+        self.lang = lang;
+        for n in &mut self.notices {
+            n.message = messages::error_text(n.code, None, self.lang);
+        }
+    }
+
+    /// 忘记密码 on the login screen.
+    pub fn start_reset(&mut self) {
+        self.wipe();
+        if let Some(c) = &self.customer {
+            self.id_type = c.id_type;
+            self.id_number = c.id_number.clone();
+        }
+        self.screen = Screen::Identity;
+    }
+
+    pub fn choose_id_type(&mut self, id_type: IdType) {
+        self.id_type = id_type;
+        self.notices.clear();
+    }
+
+    /// 下一步 on 个人信息.
+    pub async fn submit_identity(&mut self, id_number: &str, name: &str) {
+        self.notices.clear();
+        self.id_number = id_number.to_owned();
+        self.name = name.to_owned();
+        let id = IdNumber::parse(self.id_type, id_number, beijing_today());
+        let person = CustomerName::parse(name);
+        if let Err(code) = &id {
+            self.notice(Some(Field::IdNumber), *code, None);
+        }
+        if let Err(code) = &person {
+            self.notice(Some(Field::Name), *code, None);
+        }
+        let (Ok(id), Ok(person)) = (id, person) else {
+            return;
+        };
+        let req = StartResetRequest {
+            id_type: self.id_type,
+            id_number: Sensitive(id.as_str().to_owned()),
+            name: Sensitive(person.as_str().to_owned()),
+        };
+        match self.api.start_reset(&req).await {
+            Ok(started) => {
+                self.id_number = id.as_str().to_owned();
+                self.name = person.as_str().to_owned();
+                self.flow = Some(OpenFlow {
+                    id: started.flow_id,
+                    flow: Flow::start(OffsetDateTime::now_utc()),
+                });
+                resume::save(
+                    self.settings.resume_file.as_deref(),
+                    self.flow.as_ref().map(|f| f.id.as_str()),
+                );
+                self.show_step(started.step);
+            }
+            Err(body) => self.refused(body),
+        }
+    }
+
+    /// 获取: a code to the reserved phone, or to the contact phone on path B.
+    pub async fn request_code(&mut self, phone: &str, now: Instant) {
+        self.notices.clear();
+        self.phone = phone.to_owned();
+        let Some((kind, event)) = self.phone_step() else {
+            return self.notice(None, ErrorCode::WrongStep, None);
+        };
+        if self.resend_at.is_some_and(|at| at > now) {
+            return self.notice(None, ErrorCode::TooMany, None);
+        }
+        let number = match MobileNumber::parse(phone) {
+            Ok(n) => n,
+            Err(code) => return self.notice(Some(Field::Phone), code, None),
+        };
+        if !self.local_step_allows(event) {
+            return;
+        }
+        let Some(flow_id) = self.flow.as_ref().map(|f| f.id.clone()) else {
+            return;
+        };
+        let req = PhoneRequest {
+            phone: Sensitive(number.as_str().to_owned()),
+        };
+        match self.api.request_code(&flow_id, kind, &req).await {
+            Ok(sent) => {
+                self.phone = number.as_str().to_owned();
+                self.code_sent = true;
+                self.resend_at = Some(now + Duration::from_secs(sent.resend_after_s));
+                self.advance_local(event);
+                self.refresh_inbox().await;
+            }
+            Err(body) => self.refused(body),
+        }
+    }
+
+    /// 下一步 on a phone screen: check the SMS code.
+    pub async fn verify_code(&mut self, code: &str) {
+        self.notices.clear();
+        let Some((kind, _)) = self.phone_step() else {
+            return self.notice(None, ErrorCode::WrongStep, None);
+        };
+        if let Err(code) = MobileNumber::parse(&self.phone) {
+            return self.notice(Some(Field::Phone), code, None);
+        }
+        if !self.code_sent {
+            return self.notice(Some(Field::Code), ErrorCode::CodeNotSent, None);
+        }
+        let code = match SmsCode::parse(code) {
+            Ok(c) => c,
+            Err(e) => return self.notice(Some(Field::Code), e, None),
+        };
+        let event = match kind {
+            PhoneKind::Reserved => Event::ReservedPhoneVerified,
+            PhoneKind::Contact => Event::ContactPhoneVerified,
+        };
+        if !self.local_step_allows(event) {
+            return;
+        }
+        let Some(flow_id) = self.flow.as_ref().map(|f| f.id.clone()) else {
+            return;
+        };
+        let req = CodeRequest {
+            code: Sensitive(code.as_str().to_owned()),
+        };
+        match self.api.verify_code(&flow_id, kind, &req).await {
+            Ok(answer) => {
+                self.advance_local(event);
+                self.code_sent = false;
+                self.resend_at = None;
+                self.show_step(answer.step);
+            }
+            Err(body) => self.refused(body),
+        }
+    }
+
+    /// 手机号不可用?
+    pub async fn phone_unavailable(&mut self) {
+        self.notices.clear();
+        if !self.local_step_allows(Event::PhoneUnavailable) {
+            return;
+        }
+        let Some(flow_id) = self.flow.as_ref().map(|f| f.id.clone()) else {
+            return;
+        };
+        match self.api.phone_unavailable(&flow_id).await {
+            Ok(answer) => {
+                self.advance_local(Event::PhoneUnavailable);
+                self.phone.clear();
+                self.code_sent = false;
+                self.resend_at = None;
+                self.show_step(answer.step);
+            }
+            Err(body) => self.refused(body),
+        }
+    }
+
+    /// Each keystroke in 登录密码 / 确认密码: the checklist under the fields.
+    pub fn password_input(&mut self, password: &str, confirm: &str) {
+        let confirm = (!confirm.is_empty()).then_some(confirm);
+        self.password_broken = Some(self.password_rules(password, confirm));
+    }
+
+    /// 确定 on 登录密码设置.
+    pub async fn set_password(&mut self, password: &str, confirm: &str) {
+        self.notices.clear();
+        let broken = self.password_rules(password, Some(confirm));
+        self.password_broken = Some(broken.clone());
+        if broken.contains(&PasswordRule::Mismatch) {
+            return self.notice(Some(Field::Confirm), ErrorCode::PasswordMismatch, None);
+        }
+        if !broken.is_empty() {
+            return self.notice(Some(Field::Password), ErrorCode::WeakPassword, None);
+        }
+        if !self.local_step_allows(Event::PasswordSet) {
+            return;
+        }
+        let Some(flow_id) = self.flow.as_ref().map(|f| f.id.clone()) else {
+            return;
+        };
+        let req = PasswordRequest {
+            password: Sensitive(password.to_owned()),
+        };
+        match self.api.set_password(&flow_id, &req).await {
+            Ok(answer) => {
+                self.advance_local(Event::PasswordSet);
+                self.remember_customer();
+                self.outcome = Some(match answer.due_by {
+                    Some(due) => Outcome::UnderReview {
+                        due_by: messages::beijing_time(due),
+                    },
+                    None => Outcome::Done,
+                });
+                self.screen = Screen::Result;
+                if answer.step == Step::Done {
+                    resume::save(self.settings.resume_file.as_deref(), None);
+                }
+            }
+            Err(body) => self.refused(body),
+        }
+    }
+
+    /// 登录. Uses the remembered customer's ID unless the screen asked for one.
+    pub async fn log_in(&mut self, id_number: Option<&str>, password: &str) {
+        self.notices.clear();
+        self.signed_in = false;
+        let raw = match (id_number, &self.customer) {
+            (Some(n), _) if !n.trim().is_empty() => n.to_owned(),
+            (_, Some(c)) => c.id_number.clone(),
+            _ => return self.notice(Some(Field::IdNumber), ErrorCode::IdNumberRequired, None),
+        };
+        let id = match IdNumber::parse(self.id_type, &raw, beijing_today()) {
+            Ok(id) => id,
+            Err(code) => return self.notice(Some(Field::IdNumber), code, None),
+        };
+        if password.is_empty() {
+            return self.notice(Some(Field::Password), ErrorCode::BadCredentials, None);
+        }
+        let req = LoginRequest {
+            id_type: self.id_type,
+            id_number: Sensitive(id.as_str().to_owned()),
+            password: Sensitive(password.to_owned()),
+        };
+        match self.api.login(&req).await {
+            Ok(_session) => {
+                self.signed_in = true;
+                let masked = self.customer.as_ref().and_then(|c| c.masked_name.clone());
+                self.customer = Some(Customer {
+                    id_type: self.id_type,
+                    id_number: id.as_str().to_owned(),
+                    masked_name: masked,
+                });
+            }
+            Err(body) => self.refused(body),
+        }
+    }
+
+    /// 切换/注册用户: forget the remembered customer.
+    pub fn switch_user(&mut self) {
+        self.customer = None;
+        self.signed_in = false;
+        self.id_number.clear();
+        self.notices.clear();
+    }
+
+    /// Back to the login screen, forgetting the flow and everything typed (also the kiosk's
+    /// idle timeout).
+    pub fn cancel(&mut self) {
+        self.wipe();
+        resume::save(self.settings.resume_file.as_deref(), None);
+        self.screen = Screen::Login;
+    }
+
+    /// At start: pick up a flow left open by an earlier run of the app.
+    pub async fn resume(&mut self) {
+        let Some(id) = resume::load(self.settings.resume_file.as_deref()) else {
+            return;
+        };
+        match self.api.status(&id).await {
+            Ok(status) => {
+                let mut flow = Flow::start(OffsetDateTime::now_utc());
+                flow.step = status.step;
+                flow.path = status.path;
+                self.flow = Some(OpenFlow { id, flow });
+                if let Some(due) = status.due_by {
+                    self.outcome = Some(Outcome::UnderReview {
+                        due_by: messages::beijing_time(due),
+                    });
+                }
+                if status.step == Step::Rejected {
+                    self.outcome = Some(Outcome::Rejected {
+                        reason: status.reason,
+                    });
+                }
+                self.show_step(status.step);
+            }
+            Err(_) => resume::save(self.settings.resume_file.as_deref(), None),
+        }
+    }
+
+    /// Fetch the development gateway's messages for the phone in use.
+    pub async fn refresh_inbox(&mut self) {
+        if !self.settings.dev_inbox || self.phone.is_empty() {
+            return;
+        }
+        if let Ok(list) = self.api.dev_sms(&self.phone).await {
+            self.inbox = list
+                .messages
+                .into_iter()
+                .rev()
+                .map(|m| InboxMessage {
+                    to: m.to,
+                    text: m.text,
+                    sent_at: messages::beijing_time(m.sent_at),
+                })
+                .collect();
+        }
+    }
+
+    fn phone_step(&self) -> Option<(PhoneKind, Event)> {
+        match self.screen {
+            Screen::ReservedPhone => Some((PhoneKind::Reserved, Event::ReservedCodeRequested)),
+            Screen::ContactPhone => Some((PhoneKind::Contact, Event::ContactCodeRequested)),
+            _ => None,
+        }
+    }
+
+    fn password_rules(&self, password: &str, confirm: Option<&str>) -> Vec<PasswordRule> {
+        let id = IdNumber::parse(self.id_type, &self.id_number, beijing_today()).ok();
+        let ctx = PasswordContext {
+            id_number: id.as_ref().map(|i| i.as_str()),
+            birth_date: id.as_ref().and_then(|i| i.birth_date()),
+            phones: if self.phone.is_empty() {
+                vec![]
+            } else {
+                vec![self.phone.as_str()]
+            },
+        };
+        check_password(password, confirm, &ctx)
+    }
+
+    /// The checklist: the rules every password meets, plus any other rule it breaks.
+    fn rule_lines(&self) -> Vec<RuleLine> {
+        const ALWAYS: [PasswordRule; 3] = [
+            PasswordRule::TooShort,
+            PasswordRule::TooLong,
+            PasswordRule::TooFewKinds,
+        ];
+        let broken = self.password_broken.clone().unwrap_or_default();
+        let typed = self.password_broken.is_some();
+        ALWAYS
+            .iter()
+            .chain(broken.iter().filter(|r| !ALWAYS.contains(r)))
+            .map(|rule| RuleLine {
+                rule: *rule,
+                ok: typed && !broken.contains(rule),
+                text: messages::rule_text(*rule, self.lang).into(),
+            })
+            .collect()
+    }
+
+    /// Check an event against the mirrored machine before bothering the server.
+    fn local_step_allows(&mut self, event: Event) -> bool {
+        let Some(open) = &self.flow else {
+            self.notice(None, ErrorCode::FlowNotFound, None);
+            return false;
+        };
+        match open
+            .flow
+            .advance(event, OffsetDateTime::now_utc(), &self.policy)
+        {
+            Ok(_) => true,
+            Err(ErrorCode::FlowExpired) => {
+                self.end_with(Outcome::Expired);
+                false
+            }
+            Err(code) => {
+                self.notice(None, code, None);
+                false
+            }
+        }
+    }
+
+    fn advance_local(&mut self, event: Event) {
+        if let Some(open) = &mut self.flow {
+            if let Ok(next) = open
+                .flow
+                .advance(event, OffsetDateTime::now_utc(), &self.policy)
+            {
+                open.flow = next;
+            }
+        }
+    }
+
+    /// Draw the screen of the server's step; the server is the authority.
+    fn show_step(&mut self, step: Step) {
+        if let Some(open) = &mut self.flow {
+            open.flow.step = step;
+        }
+        self.screen = match step {
+            Step::Identity => Screen::Identity,
+            Step::ReservedPhone => Screen::ReservedPhone,
+            Step::NewPassword => Screen::NewPassword,
+            Step::Face => Screen::Face,
+            Step::Documents => Screen::Documents,
+            Step::ContactPhone => Screen::ContactPhone,
+            Step::UnderReview => {
+                self.outcome.get_or_insert(Outcome::UnderReview {
+                    due_by: String::new(),
+                });
+                Screen::Result
+            }
+            Step::Done => {
+                self.outcome = Some(Outcome::Done);
+                Screen::Result
+            }
+            Step::Rejected => {
+                self.outcome
+                    .get_or_insert(Outcome::Rejected { reason: None });
+                Screen::Result
+            }
+            Step::Expired => {
+                self.outcome = Some(Outcome::Expired);
+                Screen::Result
+            }
+        };
+    }
+
+    /// A refusal from the server: under its field, or as the end of the flow.
+    fn refused(&mut self, body: ErrorBody) {
+        match body.code {
+            ErrorCode::FlowExpired | ErrorCode::FlowReplaced | ErrorCode::FlowNotFound => {
+                self.end_with(Outcome::Expired)
+            }
+            ErrorCode::CodeBurnt | ErrorCode::CodeExpired => {
+                self.code_sent = false;
+                self.notice(Some(Field::Code), body.code, None);
+            }
+            code => self.notice(messages::field_of(code), code, Some(&body)),
+        }
+    }
+
+    fn end_with(&mut self, outcome: Outcome) {
+        self.outcome = Some(outcome);
+        self.screen = Screen::Result;
+        self.flow = None;
+        self.code_sent = false;
+        self.resend_at = None;
+        resume::save(self.settings.resume_file.as_deref(), None);
+    }
+
+    fn notice(&mut self, field: Option<Field>, code: ErrorCode, body: Option<&ErrorBody>) {
+        self.notices.push(Notice {
+            field,
+            code,
+            message: messages::error_text(code, body, self.lang),
+        });
+    }
+
+    fn remember_customer(&mut self) {
+        let masked_name = CustomerName::parse(&self.name).ok().map(|n| n.masked());
+        self.customer = Some(Customer {
+            id_type: self.id_type,
+            id_number: self.id_number.clone(),
+            masked_name,
+        });
+    }
+
+    /// Forget the flow and everything typed for it.
+    fn wipe(&mut self) {
+        self.flow = None;
+        self.id_number.clear();
+        self.name.clear();
+        self.phone.clear();
+        self.code_sent = false;
+        self.resend_at = None;
+        self.notices.clear();
+        self.password_broken = None;
+        self.outcome = None;
+        self.inbox.clear();
+        self.signed_in = false;
+    }
+}
+
+/// Today in Beijing, which bounds the birth dates in ID numbers.
+fn beijing_today() -> time::Date {
+    reset_flow::bank_day(OffsetDateTime::now_utc())
+}

@@ -1,0 +1,86 @@
+//! How the app was started: `--api-url` / `RESET_API_URL` for a real server, `--kiosk` /
+//! `RESET_KIOSK=1` for a branch kiosk.
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::core::Settings;
+
+/// Kiosk default: a customer who walks away loses the flow after this long.
+const KIOSK_IDLE: Duration = Duration::from_secs(120);
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AppOptions {
+    pub api_url: Option<String>,
+    pub kiosk: bool,
+    pub idle_timeout_s: Option<u64>,
+}
+
+impl AppOptions {
+    pub fn from_env_and_args(args: impl Iterator<Item = String>) -> AppOptions {
+        let mut o = AppOptions {
+            api_url: std::env::var("RESET_API_URL")
+                .ok()
+                .filter(|s| !s.is_empty()),
+            kiosk: std::env::var("RESET_KIOSK").is_ok_and(|v| v == "1"),
+            idle_timeout_s: std::env::var("RESET_KIOSK_IDLE_S")
+                .ok()
+                .and_then(|v| v.parse().ok()),
+        };
+        let mut args = args.peekable();
+        while let Some(a) = args.next() {
+            match a.as_str() {
+                "--api-url" => o.api_url = args.next(),
+                "--kiosk" => o.kiosk = true,
+                _ => {
+                    if let Some(url) = a.strip_prefix("--api-url=") {
+                        o.api_url = Some(url.to_owned());
+                    }
+                }
+            }
+        }
+        o
+    }
+
+    pub fn idle_timeout(&self) -> Option<Duration> {
+        self.kiosk.then(|| {
+            self.idle_timeout_s
+                .map(Duration::from_secs)
+                .unwrap_or(KIOSK_IDLE)
+        })
+    }
+
+    pub fn settings(&self, data_dir: &Path) -> Result<Settings, String> {
+        let api_url = self
+            .api_url
+            .clone()
+            .unwrap_or_else(|| "http://127.0.0.1:8080".to_owned());
+        Ok(Settings {
+            api_url,
+            dev_inbox: self.api_url.is_none(),
+            kiosk: self.kiosk,
+            resume_file: Some(data_dir.join("open-flow")),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn args_override_defaults() {
+        let o = AppOptions::from_env_and_args(
+            ["--api-url", "http://bank:1", "--kiosk"]
+                .map(String::from)
+                .into_iter(),
+        );
+        assert_eq!(o.api_url.as_deref(), Some("http://bank:1"));
+        assert!(o.kiosk);
+        assert_eq!(o.idle_timeout(), Some(KIOSK_IDLE));
+        let o =
+            AppOptions::from_env_and_args(["--api-url=http://x:2"].map(String::from).into_iter());
+        assert_eq!(o.api_url.as_deref(), Some("http://x:2"));
+        assert_eq!(o.idle_timeout(), None);
+    }
+}

@@ -1,0 +1,200 @@
+//! The commands on Tauri's mock runtime, through real IPC with the app's own configuration and
+//! capabilities: what each intent does to the view when no server is needed, and how the app
+//! reports a server it cannot reach.
+
+use reset_app::AppOptions;
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{WebviewUrl, WebviewWindow, WebviewWindowBuilder};
+
+/// A port nothing listens on: the "server" is unreachable.
+fn closed_port() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    drop(l);
+    format!("http://127.0.0.1:{port}")
+}
+
+fn app_window(
+    api_url: String,
+) -> (
+    tauri::App<tauri::test::MockRuntime>,
+    WebviewWindow<tauri::test::MockRuntime>,
+) {
+    let options = AppOptions {
+        api_url: Some(api_url),
+        kiosk: false,
+        idle_timeout_s: None,
+    };
+    let app = reset_app::build(mock_builder(), options.clone())
+        .build(tauri::generate_context!())
+        .expect("app builds on the mock runtime");
+    reset_app::init(&app, options).expect("app sets up");
+    let window = WebviewWindowBuilder::new(&app, "main", WebviewUrl::default())
+        .build()
+        .unwrap();
+    (app, window)
+}
+
+fn invoke(window: &WebviewWindow<tauri::test::MockRuntime>, cmd: &str, args: Value) -> Value {
+    let res = get_ipc_response(
+        window,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+    .unwrap_or_else(|e| panic!("{cmd} refused: {e:?}"));
+    res.deserialize::<Value>().unwrap()
+}
+
+fn notice_codes(view: &Value) -> Vec<String> {
+    view["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["code"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn starts_on_login_and_opens_the_identity_screen() {
+    let (_app, w) = app_window(closed_port());
+    let v = invoke(&w, "get_view", json!({}));
+    assert_eq!(v["screen"], "login");
+    assert_eq!(v["lang"], "zh");
+    assert_eq!(
+        v["dev_inbox"],
+        Value::Null,
+        "a configured server is not a dev server"
+    );
+    let v = invoke(&w, "start_reset", json!({}));
+    assert_eq!(v["screen"], "identity");
+    assert_eq!(v["id_type"], "id_card");
+    assert_eq!(v["id_types"].as_array().unwrap().len(), 5);
+    assert_eq!(v["id_types"][0]["label"], "身份证");
+}
+
+#[test]
+fn identity_is_checked_in_rust_before_any_call() {
+    let (_app, w) = app_window(closed_port());
+    invoke(&w, "start_reset", json!({}));
+    let v = invoke(
+        &w,
+        "submit_identity",
+        json!({"idNumber": "110105194912310021", "name": "张三1"}),
+    );
+    assert_eq!(v["screen"], "identity");
+    assert_eq!(
+        notice_codes(&v),
+        ["id_number_check_digit", "name_invalid_character"]
+    );
+    assert_eq!(v["notices"][0]["field"], "id_number");
+    assert_eq!(v["notices"][0]["message"], "证件号码校验位不正确，请核对");
+    assert_eq!(
+        v["id_number"], "110105194912310021",
+        "what was typed stays on screen"
+    );
+}
+
+#[test]
+fn an_unreachable_server_is_reported_as_offline() {
+    let (_app, w) = app_window(closed_port());
+    invoke(&w, "start_reset", json!({}));
+    let v = invoke(
+        &w,
+        "submit_identity",
+        json!({"idNumber": "11010519491231002X", "name": "张三"}),
+    );
+    assert_eq!(v["screen"], "identity");
+    assert_eq!(notice_codes(&v), ["offline"]);
+    assert_eq!(v["notices"][0]["field"], Value::Null);
+}
+
+#[test]
+fn password_checklist_follows_typing() {
+    let (_app, w) = app_window(closed_port());
+    let v = invoke(
+        &w,
+        "password_input",
+        json!({"password": "abc", "confirm": ""}),
+    );
+    let rules = v["password_rules"].as_array().unwrap();
+    let ok = |name: &str| {
+        rules
+            .iter()
+            .find(|r| r["rule"] == name)
+            .map(|r| r["ok"].as_bool().unwrap())
+    };
+    assert_eq!(ok("too_short"), Some(false));
+    assert_eq!(ok("too_few_kinds"), Some(false));
+    assert_eq!(v["password_ok"], false);
+    let v = invoke(
+        &w,
+        "password_input",
+        json!({"password": "Kunlun2024", "confirm": "Kunlun2024"}),
+    );
+    assert!(
+        v["password_rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["ok"] == true),
+        "{v}"
+    );
+    assert_eq!(v["password_ok"], true);
+    let v = invoke(
+        &w,
+        "password_input",
+        json!({"password": "Kunlun2024", "confirm": "Kunlun2025"}),
+    );
+    assert_eq!(v["password_ok"], false);
+}
+
+#[test]
+fn language_switch_rewords_notices() {
+    let (_app, w) = app_window(closed_port());
+    invoke(&w, "start_reset", json!({}));
+    invoke(
+        &w,
+        "submit_identity",
+        json!({"idNumber": "", "name": "张三"}),
+    );
+    let v = invoke(&w, "set_language", json!({"lang": "en"}));
+    assert_eq!(v["lang"], "en");
+    assert_eq!(v["notices"][0]["message"], "Enter the ID number.");
+    assert_eq!(v["id_types"][0]["label"], "Resident ID card");
+}
+
+#[test]
+fn steps_out_of_order_are_refused_locally() {
+    let (_app, w) = app_window(closed_port());
+    let v = invoke(&w, "verify_code", json!({"code": "123456"}));
+    assert_eq!(notice_codes(&v), ["wrong_step"]);
+    let v = invoke(&w, "phone_unavailable", json!({}));
+    assert_eq!(notice_codes(&v), ["flow_not_found"]);
+    assert_eq!(v["screen"], "login");
+}
+
+#[test]
+fn cancel_wipes_what_was_typed() {
+    let (_app, w) = app_window(closed_port());
+    invoke(&w, "start_reset", json!({}));
+    invoke(
+        &w,
+        "submit_identity",
+        json!({"idNumber": "11010519491231002X", "name": "张三"}),
+    );
+    let v = invoke(&w, "cancel", json!({}));
+    assert_eq!(v["screen"], "login");
+    assert_eq!(v["id_number"], "");
+    assert_eq!(v["name"], "");
+    assert!(v["notices"].as_array().unwrap().is_empty());
+}

@@ -1,0 +1,123 @@
+// Builds each screen's DOM from a view. Only the parts that never change while the screen is
+// shown are built here; app.js updates notices, countdowns and checklists in place.
+import { h, row, input } from './dom.js';
+
+export function title(view, w) {
+  const t = {
+    login: w.login, identity: w.forgot, reserved_phone: w.forgot, face: w.face,
+    documents: w.documents, contact_phone: w.contactPhoneTitle, new_password: w.newPassword,
+    result: w.forgot,
+  };
+  return t[view.screen] || w.forgot;
+}
+
+const section = (text) => h('h2', { class: 'section' }, text);
+const primary = (id, text, onclick) => h('button', { id, class: 'primary', type: 'button', onclick }, text);
+const link = (id, text, onclick) => h('button', { id, class: 'link', type: 'button', onclick }, text);
+const tipsLink = (w, lines, act) => link('tips', w.tips, () => act.tips(lines));
+
+function codeRow(w, act) {
+  const get = h('button', { id: 'get-code', class: 'get-code', type: 'button', onclick: () => act.requestCode() }, w.getCode);
+  return row('code', w.code, input('code', 'code', w.codePh, { inputmode: 'numeric', maxlength: '6', autocomplete: 'one-time-code' }), get);
+}
+
+const builders = {
+  login(view, w, act) {
+    const who = view.remembered_customer
+      ? h('p', { class: 'welcome' }, `${w.welcome}`, h('span', { class: 'welcome-name' }, view.welcome_name || ''))
+      : h('div', { class: 'card' },
+          row('id-number', w.idNumber, input('id-number', 'id_number', w.idNumberPh, { value: view.id_number })));
+    return [
+      h('div', { class: 'brand', 'aria-hidden': 'true' }, h('div', { class: 'logo' }, '¥')),
+      view.remembered_customer ? who : h('p', { class: 'welcome' }, w.welcome),
+      view.remembered_customer ? null : who,
+      h('div', { class: 'card' },
+        row('password', w.loginPassword, input('password', 'password', w.loginPasswordPh, { type: 'password', maxlength: '19', autocomplete: 'current-password' }))),
+      h('p', { id: 'signed-in', class: 'success', role: 'status' }),
+      primary('login', w.login, () => act.logIn()),
+      h('div', { class: 'links' },
+        link('switch-user', w.switchUser, () => act.switchUser()),
+        link('forgot', w.forgotLink, () => act.startReset()),
+        link('switch-method', w.switchMethod, () => act.tips([w.switchMethodNote]))),
+    ];
+  },
+
+  identity(view, w, act) {
+    const current = view.id_types.find((t) => t.id_type === view.id_type);
+    const picker = h('button', { id: 'id-type', class: 'row-input picker', type: 'button', 'data-field': 'id_type', onclick: () => act.pickIdType() },
+      h('span', { id: 'id-type-label' }, current ? current.label : ''), h('span', { class: 'chevron', 'aria-hidden': 'true' }, '›'));
+    return [
+      section(w.identity),
+      h('div', { class: 'card' },
+        row('id-type', w.idType, picker),
+        row('id-number', w.idNumber, input('id-number', 'id_number', w.idNumberPh, { value: view.id_number, maxlength: '32' })),
+        row('name', w.name, input('name', 'name', w.namePh, { value: view.name, maxlength: '64' }))),
+      primary('next', w.next, () => act.submitIdentity()),
+      tipsLink(w, w.identityTips, act),
+    ];
+  },
+
+  reserved_phone(view, w, act) {
+    return [
+      section(w.reservedPhone),
+      h('div', { class: 'card' },
+        row('phone', w.reservedPhone, input('phone', 'phone', w.reservedPhonePh, { value: view.phone, inputmode: 'tel', maxlength: '20' })),
+        codeRow(w, act)),
+      h('div', { class: 'links end' }, link('phone-unavailable', w.phoneUnavailable, () => act.phoneUnavailable())),
+      primary('next', w.next, () => act.verifyCode()),
+    ];
+  },
+
+  contact_phone(view, w, act) {
+    return [
+      h('div', { class: 'card' },
+        row('phone', w.contactPhone, input('phone', 'phone', w.contactPhonePh, { value: view.phone, inputmode: 'tel', maxlength: '20' })),
+        codeRow(w, act)),
+      primary('next', w.next, () => act.verifyCode()),
+      h('div', { class: 'tips-box' }, h('h3', {}, w.tips), ...w.contactTips.map((t) => h('p', {}, t))),
+    ];
+  },
+
+  face(view, w) {
+    return [h('div', { class: 'camera-placeholder', role: 'img', 'aria-label': w.face }, h('div', { class: 'face-ring' })),
+      h('p', { class: 'prompt' }, w.facePending)];
+  },
+
+  documents(view, w) {
+    return [h('div', { class: 'tiles' },
+      [w.idFront, w.idBack, w.handheld].map((label) => h('div', { class: 'tile' }, h('div', { class: 'tile-icon', 'aria-hidden': 'true' }, '+'), h('span', {}, label))))];
+  },
+
+  new_password(view, w, act) {
+    const typed = () => act.passwordInput();
+    return [
+      h('div', { class: 'card' },
+        row('password', w.password, input('password', 'password', w.passwordPh, { type: 'password', maxlength: '19', autocomplete: 'new-password', oninput: typed })),
+        row('confirm', w.confirm, input('confirm', 'confirm', w.confirmPh, { type: 'password', maxlength: '19', autocomplete: 'new-password', oninput: typed }))),
+      h('ul', { id: 'rules', class: 'rules', 'aria-live': 'polite' }),
+      primary('ok', w.ok, () => act.setPassword()),
+    ];
+  },
+
+  result(view, w, act) {
+    const o = view.outcome || { kind: 'expired' };
+    const [icon, head, text, cls] = {
+      done: ['✓', w.resultDone, w.resultDoneText, 'ok'],
+      under_review: ['⏱', w.resultReview, w.resultReviewText(o.due_by), 'wait'],
+      rejected: ['!', w.resultRejected, w.resultRejectedText, 'bad'],
+      expired: ['!', w.resultExpired, w.resultExpiredText, 'bad'],
+    }[o.kind];
+    return [
+      h('div', { class: `result ${cls}` },
+        h('div', { class: 'result-icon', 'aria-hidden': 'true' }, icon),
+        h('h2', { id: 'result-title' }, head),
+        h('p', {}, text),
+        o.kind === 'rejected' && o.reason ? h('p', { class: 'reason' }, w.reason + o.reason) : null),
+      primary('back-to-login', w.backToLogin, () => act.cancel()),
+    ];
+  },
+};
+
+export function build(view, w, act) {
+  return (builders[view.screen] || builders.login)(view, w, act);
+}
