@@ -1,1 +1,34 @@
 //! Camera frames and pictures: quality gates, ID-card finding, QR reading and the face check.
+//!
+//! The app (Tauri) drives it: a [`FrameSource`] yields [`Frame`]s; document screens call
+//! [`analyse_document_frame`] (or a [`DocumentAnalyser`] for the motion gate) and feed the verdicts
+//! to an [`AutoCapture`]; the face screen feeds frames and the faces a [`FaceFinder`] found to a
+//! [`FaceCheck`]; pictures leave as JPEG through [`encode_jpeg`].
+
+#[cfg(feature = "camera")]
+pub mod camera;
+pub mod card;
+pub mod corpus;
+pub mod face;
+pub mod face_check;
+pub mod frame;
+pub mod output;
+pub mod qr;
+pub mod quality;
+pub mod reason;
+pub mod side;
+pub mod source;
+pub mod synth;
+
+pub use card::{
+    analyse_document_frame, find_card, straighten, AutoCapture, CapturedCard, DocumentAnalyser,
+    DocumentLimits, DocumentVerdict, Quad,
+};
+pub use face::{FaceBox, FaceFinder, FaceFinderConfig};
+pub use face_check::{FaceCheck, FaceCheckConfig, FaceCheckState, FaceEvidence};
+pub use frame::Frame;
+pub use output::{encode_jpeg, JpegSpec};
+pub use qr::{read_qr, QrCode};
+pub use reason::Reason;
+pub use side::{card_side, check_handheld, CardSide};
+pub use source::{FileSource, FrameSource, SourceError, SourceSetting, WebviewSource};

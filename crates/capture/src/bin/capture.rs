@@ -1,0 +1,259 @@
+//! `capture`: the capture crate's pictures work from the command line, for testers and
+//! benchmarks. One line per file; texts are escaped (`\n`, `\t`, `\\`) so a line stays a line.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use reset_capture::card::{judge_document, straighten, DocumentLimits};
+use reset_capture::qr::read_qr_with;
+use reset_capture::source::load_picture;
+use reset_capture::{encode_jpeg, frame, FaceFinder, FaceFinderConfig, JpegSpec};
+
+const USAGE: &str = "usage:
+  capture qr [--detail] FILE...      decoded QR texts per file (tab-separated, escaped)
+  capture face [--min N] FILE...     face boxes per file: x,y,w,h score
+  capture card [--out DIR] FILE...   card outline, quality verdict and reasons per file;
+                                     --out writes the straightened card as JPEG
+  capture synth DIR                  writes generated test pictures (cards, a face frame)";
+
+fn main() -> ExitCode {
+    // rqrr panics on some odd grids; the library catches that and reads on, so its message is
+    // only noise here.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !info.location().is_some_and(|l| l.file().contains("rqrr")) {
+            default_hook(info);
+        }
+    }));
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some((cmd, rest)) = args.split_first() else {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    let result = match cmd.as_str() {
+        "qr" => qr(rest),
+        "face" => face(rest),
+        "card" => card(rest),
+        "synth" => synth(rest),
+        "-h" | "--help" | "help" => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        other => Err(format!("unknown command {other:?}\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("capture: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Options given, each with its value if it takes one.
+type Flags<'a> = Vec<(&'a str, Option<&'a str>)>;
+
+/// Splits flags (with one value each, as named in `with_value`) from file names.
+fn parse<'a>(
+    args: &'a [String],
+    with_value: &[&str],
+    bare: &[&str],
+) -> Result<(Flags<'a>, Vec<PathBuf>), String> {
+    let mut flags = Vec::new();
+    let mut files = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        if with_value.contains(&a.as_str()) {
+            let v = it.next().ok_or(format!("{a} needs a value"))?;
+            flags.push((a.as_str(), Some(v.as_str())));
+        } else if bare.contains(&a.as_str()) {
+            flags.push((a.as_str(), None));
+        } else if a.starts_with("--") {
+            return Err(format!("unknown option {a}"));
+        } else {
+            files.push(PathBuf::from(a));
+        }
+    }
+    if files.is_empty() {
+        return Err(format!("no files\n{USAGE}"));
+    }
+    Ok((flags, files))
+}
+
+fn flag<'a>(flags: &[(&'a str, Option<&'a str>)], name: &str) -> Option<Option<&'a str>> {
+    flags.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+}
+
+fn qr(args: &[String]) -> Result<(), String> {
+    let (flags, files) = parse(args, &[], &["--detail"])?;
+    let detail = flag(&flags, "--detail").is_some();
+    for file in files {
+        let mut line = file.display().to_string();
+        match load_picture(&file) {
+            Ok(rgb) => {
+                let read = read_qr_with(&frame::to_gray(&rgb), reset_capture::qr::DEFAULT_PASSES);
+                for code in &read.codes {
+                    line.push('\t');
+                    line.push_str(&escape(&code.text));
+                    if detail {
+                        let c = code.corners;
+                        line.push_str(&format!(
+                            " @({:.0},{:.0} {:.0},{:.0} {:.0},{:.0} {:.0},{:.0})",
+                            c[0].0, c[0].1, c[1].0, c[1].1, c[2].0, c[2].1, c[3].0, c[3].1
+                        ));
+                    }
+                }
+                if detail {
+                    line.push_str(&format!(
+                        "\t[pass {} after {}]",
+                        read.pass.map_or("none", |p| p.code()),
+                        read.passes_tried
+                    ));
+                }
+            }
+            Err(e) => eprintln!("capture: {e}"),
+        }
+        println!("{line}");
+    }
+    Ok(())
+}
+
+fn face(args: &[String]) -> Result<(), String> {
+    let (flags, files) = parse(args, &["--min"], &[])?;
+    let min_face = match flag(&flags, "--min").flatten() {
+        Some(v) => v.parse().map_err(|_| format!("--min {v}: not a number"))?,
+        None => 40,
+    };
+    let mut finder = FaceFinder::new(FaceFinderConfig {
+        min_face,
+        ..FaceFinderConfig::default()
+    });
+    for file in files {
+        let mut line = file.display().to_string();
+        match load_picture(&file) {
+            Ok(rgb) => {
+                for f in finder.detect(&frame::to_gray(&rgb)) {
+                    line.push_str(&format!(
+                        "\t{:.0},{:.0},{:.0},{:.0} {:.1}",
+                        f.x, f.y, f.width, f.height, f.score
+                    ));
+                }
+            }
+            Err(e) => eprintln!("capture: {e}"),
+        }
+        println!("{line}");
+    }
+    Ok(())
+}
+
+fn card(args: &[String]) -> Result<(), String> {
+    let (flags, files) = parse(args, &["--out"], &[])?;
+    let out_dir = flag(&flags, "--out").flatten().map(PathBuf::from);
+    let limits = DocumentLimits::default();
+    for file in files {
+        let mut line = file.display().to_string();
+        match load_picture(&file) {
+            Ok(rgb) => {
+                let (verdict, _) = judge_document(&frame::to_gray(&rgb), &limits, None);
+                match verdict.outline {
+                    Some(q) => {
+                        let c = q.corners;
+                        line.push_str(&format!(
+                            "\toutline {:.0},{:.0} {:.0},{:.0} {:.0},{:.0} {:.0},{:.0}",
+                            c[0].0, c[0].1, c[1].0, c[1].1, c[2].0, c[2].1, c[3].0, c[3].1
+                        ));
+                        if let Some(dir) = &out_dir {
+                            write_straightened(&rgb, &q, dir, &file)?;
+                        }
+                    }
+                    None => line.push_str("\toutline none"),
+                }
+                if let Some(q) = verdict.quality {
+                    line.push_str(&format!(
+                        "\tfocus {:.0} mean {:.0} glare {:.3}",
+                        q.focus, q.mean, q.glare_share
+                    ));
+                }
+                line.push_str(if verdict.ready {
+                    "\tready"
+                } else {
+                    "\tnot_ready"
+                });
+                let reasons: Vec<&str> = verdict.reasons.iter().map(|r| r.code()).collect();
+                if !reasons.is_empty() {
+                    line.push('\t');
+                    line.push_str(&reasons.join(","));
+                }
+            }
+            Err(e) => eprintln!("capture: {e}"),
+        }
+        println!("{line}");
+    }
+    Ok(())
+}
+
+fn write_straightened(
+    rgb: &image::RgbImage,
+    q: &reset_capture::Quad,
+    dir: &Path,
+    file: &Path,
+) -> Result<(), String> {
+    let flat = straighten(rgb, q, 1000).ok_or("the outline cannot be straightened")?;
+    let jpeg = encode_jpeg(&flat, &JpegSpec::default()).map_err(|e| e.to_string())?;
+    let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("card");
+    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    std::fs::write(dir.join(format!("{stem}.card.jpg")), jpeg).map_err(|e| e.to_string())
+}
+
+fn synth(args: &[String]) -> Result<(), String> {
+    use reset_capture::synth::{card_frame, face_frame, flat_card, portrait, CardScene};
+    let [dir] = args else {
+        return Err(format!("synth needs one folder\n{USAGE}"));
+    };
+    let dir = PathBuf::from(dir);
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let face = portrait(300);
+    let save = |name: &str, img: &image::RgbImage| -> Result<(), String> {
+        let jpeg = encode_jpeg(img, &JpegSpec::default()).map_err(|e| e.to_string())?;
+        std::fs::write(dir.join(name), jpeg).map_err(|e| e.to_string())?;
+        println!("{}", dir.join(name).display());
+        Ok(())
+    };
+    let scene = CardScene::standard();
+    save("card-back.jpg", &card_frame(&flat_card(None, 1), &scene))?;
+    if let Some(face) = &face {
+        save(
+            "card-front.jpg",
+            &card_frame(&flat_card(Some(face), 2), &scene),
+        )?;
+        save("face.jpg", &face_frame(face, 640, 480, (320, 240), 300))?;
+    }
+    let blurred = CardScene {
+        blur_sigma: 4.0,
+        ..CardScene::standard()
+    };
+    save(
+        "card-blurred.jpg",
+        &card_frame(&flat_card(None, 3), &blurred),
+    )?;
+    let glare = CardScene {
+        glare: Some(((600, 350), 110, 70)),
+        ..CardScene::standard()
+    };
+    save("card-glare.jpg", &card_frame(&flat_card(None, 4), &glare))?;
+    Ok(())
+}

@@ -1,0 +1,333 @@
+//! Where frames come from: one trait, and the sources behind it (files and folders for tests and
+//! testers, frames pushed from the webview on phones, and nokhwa cameras behind the `camera`
+//! feature).
+
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+
+use crate::Frame;
+
+/// Why a source gave no frame; each worded for the screen.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error("no camera found")]
+    NoCamera,
+    #[error("permission to use the camera was denied")]
+    PermissionDenied,
+    #[error("the camera is busy or stopped: {0}")]
+    CameraFailed(String),
+    #[error("cannot read {path}: {message}")]
+    Unreadable { path: PathBuf, message: String },
+    #[error("not a picture: {0}")]
+    NotAPicture(String),
+    #[error("RESET_CAMERA must be `dir:PATH`, `webview` or `camera[:INDEX]`, not {0:?}")]
+    BadSetting(String),
+}
+
+impl SourceError {
+    /// Stable code for the UI.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SourceError::NoCamera => "no_camera",
+            SourceError::PermissionDenied => "camera_permission_denied",
+            SourceError::CameraFailed(_) => "camera_failed",
+            SourceError::Unreadable { .. } => "unreadable",
+            SourceError::NotAPicture(_) => "not_a_picture",
+            SourceError::BadSetting(_) => "bad_setting",
+        }
+    }
+
+    pub fn message_zh(&self) -> &'static str {
+        match self {
+            SourceError::NoCamera => "未找到摄像头",
+            SourceError::PermissionDenied => "未获得摄像头权限，请在系统设置中允许使用摄像头",
+            SourceError::CameraFailed(_) => "摄像头暂不可用，请稍后再试",
+            SourceError::Unreadable { .. } | SourceError::NotAPicture(_) => "无法读取图片",
+            SourceError::BadSetting(_) => "摄像头设置有误",
+        }
+    }
+}
+
+/// Anything that yields frames: a camera, the webview, or pictures on disk.
+pub trait FrameSource {
+    /// The next frame; `Ok(None)` when the source has ended (files) or has nothing new yet
+    /// (webview).
+    fn next_frame(&mut self) -> Result<Option<Frame>, SourceError>;
+
+    /// A short description for logs and the tester's screen.
+    fn describe(&self) -> String;
+}
+
+/// Picture files, one frame each, in name order; frame times advance by `interval_ms`.
+pub struct FileSource {
+    files: VecDeque<PathBuf>,
+    next_at_ms: u64,
+    interval_ms: u64,
+    label: String,
+}
+
+const PICTURE_EXTENSIONS: &[&str] = &["jpg", "jpeg", "png", "webp"];
+
+impl FileSource {
+    /// The given files in the given order.
+    pub fn files(files: Vec<PathBuf>) -> FileSource {
+        FileSource {
+            label: format!("{} files", files.len()),
+            files: files.into(),
+            next_at_ms: 0,
+            interval_ms: 100,
+        }
+    }
+
+    /// Every picture (jpg, png, webp) directly inside `dir`, sorted by name.
+    pub fn dir(dir: &Path) -> Result<FileSource, SourceError> {
+        let unreadable = |e: std::io::Error| SourceError::Unreadable {
+            path: dir.to_owned(),
+            message: e.to_string(),
+        };
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(unreadable)?
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| is_picture(p))
+            .collect();
+        files.sort();
+        let mut source = FileSource::files(files);
+        source.label = format!("folder {}", dir.display());
+        Ok(source)
+    }
+
+    /// Milliseconds between the times given to consecutive frames (default 100, i.e. 10 fps).
+    pub fn with_interval_ms(mut self, interval_ms: u64) -> FileSource {
+        self.interval_ms = interval_ms;
+        self
+    }
+}
+
+fn is_picture(p: &Path) -> bool {
+    p.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| PICTURE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+}
+
+impl FrameSource for FileSource {
+    fn next_frame(&mut self) -> Result<Option<Frame>, SourceError> {
+        let Some(path) = self.files.pop_front() else {
+            return Ok(None);
+        };
+        let image = load_picture(&path)?;
+        let at_ms = self.next_at_ms;
+        self.next_at_ms += self.interval_ms;
+        Ok(Some(Frame::new(image, at_ms)))
+    }
+
+    fn describe(&self) -> String {
+        self.label.clone()
+    }
+}
+
+/// Reads a picture file into RGB.
+pub fn load_picture(path: &Path) -> Result<image::RgbImage, SourceError> {
+    let bytes = std::fs::read(path).map_err(|e| SourceError::Unreadable {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })?;
+    decode_picture(&bytes).map_err(|e| SourceError::Unreadable {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })
+}
+
+/// Decodes JPEG, PNG or WebP bytes into RGB.
+pub fn decode_picture(bytes: &[u8]) -> Result<image::RgbImage, SourceError> {
+    image::load_from_memory(bytes)
+        .map(|i| i.into_rgb8())
+        .map_err(|e| SourceError::NotAPicture(e.to_string()))
+}
+
+/// Frames the webview sends over IPC as JPEG (phones: the camera belongs to the webview). Frames
+/// pushed faster than `min_interval_ms` are dropped on arrival, so analysis never falls behind;
+/// only the newest waiting frame is kept.
+pub struct WebviewSource {
+    min_interval_ms: u64,
+    last_accepted_ms: Option<u64>,
+    waiting: Option<Frame>,
+    dropped: u64,
+}
+
+impl WebviewSource {
+    /// `max_fps` frames a second at most (e.g. 8 on phones).
+    pub fn new(max_fps: u32) -> WebviewSource {
+        WebviewSource {
+            min_interval_ms: 1000 / u64::from(max_fps.max(1)),
+            last_accepted_ms: None,
+            waiting: None,
+            dropped: 0,
+        }
+    }
+
+    /// One JPEG from the webview taken at `at_ms`. Returns whether it was kept.
+    pub fn push_jpeg(&mut self, jpeg: &[u8], at_ms: u64) -> Result<bool, SourceError> {
+        if let Some(last) = self.last_accepted_ms {
+            if at_ms < last + self.min_interval_ms {
+                self.dropped += 1;
+                return Ok(false);
+            }
+        }
+        let image = image::load_from_memory_with_format(jpeg, image::ImageFormat::Jpeg)
+            .map_err(|e| SourceError::NotAPicture(e.to_string()))?
+            .into_rgb8();
+        if self.waiting.is_some() {
+            self.dropped += 1;
+        }
+        self.last_accepted_ms = Some(at_ms);
+        self.waiting = Some(Frame::new(image, at_ms));
+        Ok(true)
+    }
+
+    /// Frames dropped so far because they came too fast or were overtaken.
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+}
+
+impl FrameSource for WebviewSource {
+    fn next_frame(&mut self) -> Result<Option<Frame>, SourceError> {
+        Ok(self.waiting.take())
+    }
+
+    fn describe(&self) -> String {
+        format!("webview ({} ms apart at least)", self.min_interval_ms)
+    }
+}
+
+/// What `RESET_CAMERA` asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceSetting {
+    Dir(PathBuf),
+    Webview,
+    Camera(u32),
+}
+
+impl SourceSetting {
+    /// Parses `dir:PATH`, `webview`, `camera` or `camera:INDEX`.
+    pub fn parse(s: &str) -> Result<SourceSetting, SourceError> {
+        if let Some(path) = s.strip_prefix("dir:") {
+            if path.is_empty() {
+                return Err(SourceError::BadSetting(s.to_owned()));
+            }
+            return Ok(SourceSetting::Dir(PathBuf::from(path)));
+        }
+        match s {
+            "webview" => Ok(SourceSetting::Webview),
+            "camera" => Ok(SourceSetting::Camera(0)),
+            _ => s
+                .strip_prefix("camera:")
+                .and_then(|i| i.parse().ok())
+                .map(SourceSetting::Camera)
+                .ok_or_else(|| SourceError::BadSetting(s.to_owned())),
+        }
+    }
+
+    /// `RESET_CAMERA`, if set.
+    pub fn from_env() -> Result<Option<SourceSetting>, SourceError> {
+        match std::env::var("RESET_CAMERA") {
+            Ok(v) => SourceSetting::parse(&v).map(Some),
+            Err(_) => Ok(None),
+        }
+    }
+}
+
+/// Opens the source a setting names. The webview source is made by the app itself (it owns the
+/// IPC channel), so it is not opened here.
+pub fn open_source(setting: &SourceSetting) -> Result<Box<dyn FrameSource>, SourceError> {
+    match setting {
+        SourceSetting::Dir(path) if path.is_dir() => Ok(Box::new(FileSource::dir(path)?)),
+        SourceSetting::Dir(path) => Ok(Box::new(FileSource::files(vec![path.clone()]))),
+        SourceSetting::Webview => Err(SourceError::BadSetting(
+            "webview (made by the app, not opened by name)".into(),
+        )),
+        #[cfg(feature = "camera")]
+        SourceSetting::Camera(index) => Ok(Box::new(crate::camera::CameraSource::open(*index)?)),
+        #[cfg(not(feature = "camera"))]
+        SourceSetting::Camera(_) => Err(SourceError::NoCamera),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn jpeg(w: u32, h: u32) -> Vec<u8> {
+        let img = image::RgbImage::from_pixel(w, h, image::Rgb([10, 200, 30]));
+        let mut out = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
+            .encode_image(&img)
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn settings_parse() {
+        assert_eq!(
+            SourceSetting::parse("dir:/tmp/x").unwrap(),
+            SourceSetting::Dir("/tmp/x".into())
+        );
+        assert_eq!(
+            SourceSetting::parse("camera:2").unwrap(),
+            SourceSetting::Camera(2)
+        );
+        assert_eq!(
+            SourceSetting::parse("webview").unwrap(),
+            SourceSetting::Webview
+        );
+        assert!(matches!(
+            SourceSetting::parse("usb"),
+            Err(SourceError::BadSetting(_))
+        ));
+        assert!(SourceSetting::parse("dir:").is_err());
+    }
+
+    #[test]
+    fn folder_source_reads_pictures_in_name_order() {
+        let dir = std::env::temp_dir().join(format!("capture-src-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("b.jpg"), jpeg(8, 4)).unwrap();
+        std::fs::write(dir.join("a.jpg"), jpeg(4, 8)).unwrap();
+        std::fs::write(dir.join("notes.txt"), "not a picture").unwrap();
+        let mut src = open_source(&SourceSetting::Dir(dir.clone())).unwrap();
+        let a = src.next_frame().unwrap().unwrap();
+        let b = src.next_frame().unwrap().unwrap();
+        assert_eq!((a.width(), a.at_ms), (4, 0));
+        assert_eq!((b.width(), b.at_ms), (8, 100));
+        assert!(src.next_frame().unwrap().is_none());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn missing_file_and_camera_are_reported() {
+        let mut src = FileSource::files(vec!["/nonexistent/x.jpg".into()]);
+        let err = src.next_frame().unwrap_err();
+        assert_eq!(err.code(), "unreadable");
+        #[cfg(not(feature = "camera"))]
+        assert_eq!(
+            open_source(&SourceSetting::Camera(0)).err().unwrap().code(),
+            "no_camera"
+        );
+    }
+
+    #[test]
+    fn webview_source_drops_frames_that_come_too_fast() {
+        let mut src = WebviewSource::new(5); // 200 ms apart
+        let j = jpeg(16, 16);
+        assert!(src.push_jpeg(&j, 0).unwrap());
+        assert!(!src.push_jpeg(&j, 100).unwrap());
+        assert_eq!(src.next_frame().unwrap().unwrap().at_ms, 0);
+        assert!(src.next_frame().unwrap().is_none());
+        assert!(src.push_jpeg(&j, 200).unwrap());
+        assert!(src.push_jpeg(&j, 400).unwrap()); // overtakes the unread one
+        assert_eq!(src.dropped(), 2);
+        assert_eq!(src.next_frame().unwrap().unwrap().at_ms, 400);
+        assert!(src.push_jpeg(b"not a jpeg", 1000).is_err());
+    }
+}
