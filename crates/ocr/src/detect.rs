@@ -1,0 +1,235 @@
+//! Finding text lines: the DBNet model's text map, turned into rotated boxes around each line.
+
+use image::imageops::FilterType;
+use image::{GrayImage, Luma, RgbImage};
+use imageproc::point::Point;
+use imageproc::region_labelling::{connected_components, Connectivity};
+use tract_onnx::prelude::*;
+
+/// The longer side of the picture as the detector sees it. Card text stays above ten pixels
+/// high at this size, and the detector's cost grows with the pixel count.
+pub const DET_LONG_SIDE: u32 = 640;
+const STRIDE: u32 = 32;
+/// Text-map pixels at or above this belong to text.
+const PIXEL_THRESHOLD: f32 = 0.3;
+/// A region whose mean text probability is lower is noise.
+const REGION_THRESHOLD: f32 = 0.55;
+/// DBNet draws its regions shrunk; this grows them back around the letters.
+const UNCLIP_RATIO: f32 = 1.6;
+/// Regions thinner than this (in map pixels) are specks.
+const MIN_SIDE: f32 = 3.0;
+
+/// Per-channel normalisation the detector was trained with (channels in BGR order).
+const MEAN: [f32; 3] = [0.485, 0.456, 0.406];
+const STD: [f32; 3] = [0.229, 0.224, 0.225];
+
+/// Four corners of a text line, clockwise from the top left of the writing direction.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Quad(pub [(f32, f32); 4]);
+
+impl Quad {
+    pub fn center(&self) -> (f32, f32) {
+        let (sx, sy) = self
+            .0
+            .iter()
+            .fold((0.0, 0.0), |a, p| (a.0 + p.0, a.1 + p.1));
+        (sx / 4.0, sy / 4.0)
+    }
+
+    /// Length along the writing direction.
+    pub fn width(&self) -> f32 {
+        dist(self.0[0], self.0[1])
+    }
+
+    /// Height across the writing direction.
+    pub fn height(&self) -> f32 {
+        dist(self.0[0], self.0[3])
+    }
+
+    /// Angle of the writing direction, radians from the x axis.
+    pub fn angle(&self) -> f32 {
+        let (a, b) = (self.0[0], self.0[1]);
+        (b.1 - a.1).atan2(b.0 - a.0)
+    }
+
+    fn scaled(&self, k: f32) -> Quad {
+        Quad(self.0.map(|(x, y)| (x * k, y * k)))
+    }
+}
+
+fn dist(a: (f32, f32), b: (f32, f32)) -> f32 {
+    ((a.0 - b.0).powi(2) + (a.1 - b.1).powi(2)).sqrt()
+}
+
+/// The detector's input for a picture: scaled so the long side is [`DET_LONG_SIDE`] (never
+/// enlarged past twice), padded to a multiple of 32. Also answers the scale used.
+pub fn det_input(img: &RgbImage) -> (Tensor, f32) {
+    let (w, h) = img.dimensions();
+    let scale = (DET_LONG_SIDE as f32 / w.max(h).max(1) as f32).min(2.0);
+    let sw = ((w as f32 * scale).round() as u32).max(1);
+    let sh = ((h as f32 * scale).round() as u32).max(1);
+    let resized = image::imageops::resize(img, sw, sh, FilterType::Triangle);
+    let pw = sw.div_ceil(STRIDE) * STRIDE;
+    let ph = sh.div_ceil(STRIDE) * STRIDE;
+    let (pw_us, ph_us) = (pw as usize, ph as usize);
+    // Padding is zero after normalisation, which the model reads as plain background.
+    let mut t = tract_ndarray::Array4::<f32>::zeros((1, 3, ph_us, pw_us));
+    for (x, y, px) in resized.enumerate_pixels() {
+        for c in 0..3 {
+            // BGR, as the detector was trained on pictures read by OpenCV.
+            let v = px.0[2 - c] as f32 / 255.0;
+            t[[0, c, y as usize, x as usize]] = (v - MEAN[c]) / STD[c];
+        }
+    }
+    (t.into_tensor(), scale)
+}
+
+/// Text lines in a `width × height` text map, in picture coordinates (map coordinates divided
+/// by `scale`).
+pub fn boxes_from_map(map: &[f32], width: usize, height: usize, scale: f32) -> Vec<Quad> {
+    let mask = GrayImage::from_fn(width as u32, height as u32, |x, y| {
+        Luma([u8::from(
+            map[y as usize * width + x as usize] >= PIXEL_THRESHOLD,
+        )])
+    });
+    let labels = connected_components(&mask, Connectivity::Eight, Luma([0]));
+    let mut regions: Vec<(Vec<Point<i32>>, f32)> = Vec::new();
+    for (x, y, l) in labels.enumerate_pixels() {
+        let l = l.0[0] as usize;
+        if l == 0 {
+            continue;
+        }
+        if regions.len() < l {
+            regions.resize_with(l, || (Vec::new(), 0.0));
+        }
+        let r = &mut regions[l - 1];
+        r.0.push(Point::new(x as i32, y as i32));
+        r.1 += map[y as usize * width + x as usize];
+    }
+    regions
+        .into_iter()
+        .filter(|(points, sum)| points.len() >= 4 && sum / points.len() as f32 >= REGION_THRESHOLD)
+        .filter_map(|(points, _)| region_quad(&points))
+        .map(|q| q.scaled(1.0 / scale))
+        .collect()
+}
+
+/// The smallest rotated rectangle around a region, grown back to the letters' outline and
+/// turned so its first edge runs along the writing.
+fn region_quad(points: &[Point<i32>]) -> Option<Quad> {
+    let rect = imageproc::geometry::min_area_rect(points);
+    // The rectangle's corners are pixel centres; the region covers whole pixels.
+    let c: Vec<(f32, f32)> = rect.iter().map(|p| (p.x as f32, p.y as f32)).collect();
+    let center = (
+        c.iter().map(|p| p.0).sum::<f32>() / 4.0,
+        c.iter().map(|p| p.1).sum::<f32>() / 4.0,
+    );
+    let e1 = (c[1].0 - c[0].0, c[1].1 - c[0].1);
+    let e2 = (c[2].0 - c[1].0, c[2].1 - c[1].1);
+    let (l1, l2) = (dist(c[0], c[1]) + 1.0, dist(c[1], c[2]) + 1.0);
+    // Text runs along the longer side; a square box (one character) is taken as upright.
+    let along_first = if l1 > 1.3 * l2 {
+        true
+    } else if l2 > 1.3 * l1 {
+        false
+    } else {
+        e1.0.abs() >= e2.0.abs()
+    };
+    let (mut u, w, h) = if along_first {
+        (e1, l1, l2)
+    } else {
+        (e2, l2, l1)
+    };
+    if w.min(h) < MIN_SIDE {
+        return None;
+    }
+    let norm = (u.0 * u.0 + u.1 * u.1).sqrt();
+    if norm < f32::EPSILON {
+        // One pixel wide: the rectangle has no direction; take the axes.
+        u = (1.0, 0.0);
+    } else {
+        u = (u.0 / norm, u.1 / norm);
+    }
+    if u.0 < 0.0 {
+        u = (-u.0, -u.1);
+    }
+    let v = (-u.1, u.0); // points down the page when u points right
+    let grow = w * h * UNCLIP_RATIO / (2.0 * (w + h));
+    let (hw, hh) = (w / 2.0 + grow, h / 2.0 + grow);
+    let at = |a: f32, b: f32| (center.0 + u.0 * a + v.0 * b, center.1 + u.1 * a + v.1 * b);
+    Some(Quad([at(-hw, -hh), at(hw, -hh), at(hw, hh), at(-hw, hh)]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map_with(w: usize, h: usize, rects: &[(usize, usize, usize, usize)], p: f32) -> Vec<f32> {
+        let mut m = vec![0.0; w * h];
+        for &(x0, y0, x1, y1) in rects {
+            for y in y0..y1 {
+                for x in x0..x1 {
+                    m[y * w + x] = p;
+                }
+            }
+        }
+        m
+    }
+
+    #[test]
+    fn each_blob_of_text_becomes_one_upright_box() {
+        let m = map_with(200, 100, &[(10, 10, 110, 20), (20, 50, 60, 58)], 0.9);
+        let mut boxes = boxes_from_map(&m, 200, 100, 1.0);
+        boxes.sort_by(|a, b| a.center().1.total_cmp(&b.center().1));
+        assert_eq!(boxes.len(), 2);
+        let b = boxes[0];
+        assert!(b.angle().abs() < 0.02, "{b:?}");
+        // Grown past the blob (100 × 10) on every side, as DBNet's shrunk regions need.
+        assert!(b.width() > 100.0 && b.width() < 130.0, "{b:?}");
+        assert!(b.height() > 10.0 && b.height() < 30.0, "{b:?}");
+        let (cx, cy) = b.center();
+        assert!((cx - 59.5).abs() < 1.5 && (cy - 14.5).abs() < 1.5, "{b:?}");
+        // Corners run clockwise from the top left.
+        assert!(b.0[0].0 < b.0[1].0 && b.0[0].1 < b.0[3].1, "{b:?}");
+    }
+
+    #[test]
+    fn weak_or_tiny_regions_are_dropped() {
+        let m = map_with(100, 50, &[(10, 10, 60, 20)], 0.4);
+        assert!(boxes_from_map(&m, 100, 50, 1.0).is_empty());
+        let m = map_with(100, 50, &[(10, 10, 60, 11)], 0.9);
+        assert!(boxes_from_map(&m, 100, 50, 1.0).is_empty());
+    }
+
+    #[test]
+    fn a_slanted_line_gives_a_slanted_box_in_picture_coordinates() {
+        let (w, h) = (200, 200);
+        let mut m = vec![0.0; w * h];
+        // A band 8 pixels thick rising at about 10 degrees.
+        for x in 20..180 {
+            let y0 = 150.0 - (x as f32 - 20.0) * 0.176;
+            for dy in 0..8 {
+                m[(y0 as usize + dy) * w + x] = 0.9;
+            }
+        }
+        let boxes = boxes_from_map(&m, w, h, 0.5);
+        assert_eq!(boxes.len(), 1);
+        let b = boxes[0];
+        let deg = b.angle().to_degrees();
+        assert!((deg + 10.0).abs() < 2.0, "angle {deg}");
+        // Map scale 0.5 means the picture is twice as big.
+        assert!(b.width() > 310.0, "{b:?}");
+    }
+
+    #[test]
+    fn the_detector_input_keeps_the_aspect_and_pads_to_32() {
+        let img = RgbImage::from_pixel(1000, 690, image::Rgb([255, 255, 255]));
+        let (t, scale) = det_input(&img);
+        assert_eq!(t.shape(), &[1, 3, 448, 640]);
+        assert!((scale - 0.64).abs() < 1e-6);
+        let v = t.to_array_view::<f32>().unwrap();
+        // White becomes (1 - mean) / std; the padding stays 0.
+        assert!((v[[0, 0, 0, 0]] - (1.0 - MEAN[0]) / STD[0]).abs() < 1e-5);
+        assert_eq!(v[[0, 0, 447, 0]], 0.0);
+    }
+}

@@ -1,0 +1,312 @@
+//! What the front of a resident identity card says, from its text read row by row: the number
+//! (taken only when its GB 11643 check digit holds), the name after 姓名, sex and birth date,
+//! and whether those two agree with what the number encodes.
+
+use reset_flow::resident_id::{self, Sex};
+use reset_flow::text::to_half_width;
+use reset_flow::CustomerName;
+use time::{Date, Month};
+
+/// One row of the card, its pieces left to right as they were read.
+pub type Row = Vec<String>;
+
+/// The fields read from a card. Personal data: never log it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct IdCardReading {
+    /// The 18 characters read where the number should be, when any looked like one; the best
+    /// candidate, which may still fail its check digit.
+    pub number: Option<String>,
+    /// Whether the check digit of `number` holds.
+    pub check_digit_holds: bool,
+    /// The name after 姓名, normalised as the 姓名 field keeps it.
+    pub name: Option<String>,
+    pub sex: Option<Sex>,
+    pub birth_date: Option<Date>,
+}
+
+impl IdCardReading {
+    /// The number to fill 证件号码 with: only one whose check digit holds.
+    pub fn accepted_number(&self) -> Option<&str> {
+        self.number.as_deref().filter(|_| self.check_digit_holds)
+    }
+
+    /// Whether the printed birth date agrees with the number; `None` when either is missing.
+    pub fn birth_date_matches(&self, today: Date) -> Option<bool> {
+        let id = resident_id::parse(self.accepted_number()?, today).ok()?;
+        Some(id.birth_date == self.birth_date?)
+    }
+
+    /// Whether the printed sex agrees with the number; `None` when either is missing.
+    pub fn sex_matches(&self, today: Date) -> Option<bool> {
+        let id = resident_id::parse(self.accepted_number()?, today).ok()?;
+        Some(id.sex == self.sex?)
+    }
+
+    /// Everything the app and the reviewer need was read, and it agrees with itself.
+    pub fn complete_and_consistent(&self, today: Date) -> bool {
+        self.accepted_number().is_some()
+            && self.name.is_some()
+            && self.birth_date_matches(today) == Some(true)
+            && self.sex_matches(today) == Some(true)
+    }
+
+    /// Whether another row could still add something.
+    pub(crate) fn has_number(&self) -> bool {
+        self.check_digit_holds
+    }
+
+    pub(crate) fn has_top_fields(&self) -> bool {
+        self.name.is_some() && self.sex.is_some() && self.birth_date.is_some()
+    }
+}
+
+/// Reads the fields from rows of text, in any order of rows.
+pub fn read_rows(rows: &[Row]) -> IdCardReading {
+    let joined: Vec<String> = rows.iter().map(|r| tidy(&r.concat())).collect();
+    let (number, check_digit_holds) = find_number(&joined);
+    IdCardReading {
+        number,
+        check_digit_holds,
+        name: find_name(rows),
+        sex: find_sex(&joined),
+        birth_date: find_birth_date(&joined),
+    }
+}
+
+/// Half-width, no spaces: OCR and cards space characters freely.
+fn tidy(s: &str) -> String {
+    s.chars()
+        .map(to_half_width)
+        .filter(|c| !c.is_whitespace())
+        .collect()
+}
+
+/// Characters OCR puts in place of a digit or X inside an ID number.
+fn as_id_char(c: char) -> Option<char> {
+    match c {
+        '0'..='9' | 'X' => Some(c),
+        'x' | '×' | 'Ⅹ' => Some('X'),
+        'O' | 'o' | 'D' | 'Q' => Some('0'),
+        'I' | 'l' | '|' => Some('1'),
+        _ => None,
+    }
+}
+
+/// The best 18-character candidate: one whose check digit holds wins, else the first that has
+/// the shape (17 digits and a digit or X).
+fn find_number(rows: &[String]) -> (Option<String>, bool) {
+    let mut shaped = None;
+    for row in rows {
+        // Runs of characters that can be part of a number, mapped to digits and X.
+        let mut runs: Vec<Vec<char>> = vec![Vec::new()];
+        for c in row.chars() {
+            match as_id_char(c) {
+                Some(d) => runs.last_mut().expect("never empty").push(d),
+                None => runs.push(Vec::new()),
+            }
+        }
+        for run in runs.iter().filter(|r| r.len() >= 18) {
+            for window in run.windows(18) {
+                let candidate: String = window.iter().collect();
+                let shape_ok = window[..17].iter().all(char::is_ascii_digit);
+                if !shape_ok {
+                    continue;
+                }
+                if resident_id::check_digit_holds(&candidate) {
+                    return (Some(candidate), true);
+                }
+                shaped.get_or_insert(candidate);
+            }
+        }
+    }
+    (shaped, false)
+}
+
+fn find_name(rows: &[Row]) -> Option<String> {
+    for row in rows {
+        let joined = tidy(&row.concat());
+        let Some(at) = joined.find("姓名") else {
+            continue;
+        };
+        let after = &joined[at + "姓名".len()..];
+        // Only what a name is made of, up to the first thing that is not (the photo, noise).
+        let name: String = after
+            .chars()
+            .skip_while(|c| !reset_flow::is_han(*c))
+            .take_while(|c| reset_flow::is_han(*c) || is_dot(*c))
+            .collect();
+        let name = name.trim_end_matches(is_dot);
+        if let Ok(n) = CustomerName::parse(name) {
+            return Some(n.as_str().to_string());
+        }
+    }
+    None
+}
+
+/// The middle dot and what OCR reads it as; `CustomerName` folds them into U+00B7.
+fn is_dot(c: char) -> bool {
+    matches!(c, '·' | '•' | '・' | '‧' | '∙' | '⋅' | 'ㆍ' | '.')
+}
+
+fn find_sex(rows: &[String]) -> Option<Sex> {
+    for row in rows {
+        let Some(at) = row.find("性别") else {
+            continue;
+        };
+        match row[at + "性别".len()..].chars().next() {
+            Some('男') => return Some(Sex::Male),
+            Some('女') => return Some(Sex::Female),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The date after 出生, else any date written 年…月…日 on the card.
+fn find_birth_date(rows: &[String]) -> Option<Date> {
+    let labelled = rows
+        .iter()
+        .filter_map(|r| r.find("出生").map(|at| &r[at + "出生".len()..]));
+    labelled
+        .chain(rows.iter().map(String::as_str))
+        .find_map(parse_chinese_date)
+}
+
+/// `1949年12月31日` (digits possibly misread as letters are not guessed at).
+fn parse_chinese_date(s: &str) -> Option<Date> {
+    let year_at = s.find('年')?;
+    let digits_before: String = s[..year_at]
+        .chars()
+        .rev()
+        .take_while(char::is_ascii_digit)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    if digits_before.len() != 4 {
+        return None;
+    }
+    let rest = &s[year_at + '年'.len_utf8()..];
+    let (month, rest) = rest.split_once('月')?;
+    let day: String = rest.split_once('日')?.0.to_string();
+    let year: i32 = digits_before.parse().ok()?;
+    let month: u8 = month.parse().ok()?;
+    let day: u8 = day.parse().ok()?;
+    Date::from_calendar_date(year, Month::try_from(month).ok()?, day).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    const TODAY: Date = date!(2026 - 11 - 27);
+
+    fn rows(lines: &[&[&str]]) -> Vec<Row> {
+        lines
+            .iter()
+            .map(|r| r.iter().map(|s| s.to_string()).collect())
+            .collect()
+    }
+
+    fn zhang_san() -> Vec<Row> {
+        rows(&[
+            &["姓名", "张三"],
+            &["性别", "女", "民族", "汉"],
+            &["出生", "1949", "年", "12", "月", "31", "日"],
+            &["住址", "北京市朝阳区建国路88号"],
+            &["公民身份号码", "11010519491231002X"],
+        ])
+    }
+
+    #[test]
+    fn a_clean_card_reads_whole_and_agrees_with_itself() {
+        let r = read_rows(&zhang_san());
+        assert_eq!(r.number.as_deref(), Some("11010519491231002X"));
+        assert!(r.check_digit_holds);
+        assert_eq!(r.accepted_number(), Some("11010519491231002X"));
+        assert_eq!(r.name.as_deref(), Some("张三"));
+        assert_eq!(r.sex, Some(Sex::Female));
+        assert_eq!(r.birth_date, Some(date!(1949 - 12 - 31)));
+        assert_eq!(r.birth_date_matches(TODAY), Some(true));
+        assert_eq!(r.sex_matches(TODAY), Some(true));
+        assert!(r.complete_and_consistent(TODAY));
+    }
+
+    #[test]
+    fn a_number_whose_check_digit_fails_is_reported_but_not_accepted() {
+        let r = read_rows(&rows(&[&["公民身份号码 110105194912310021"]]));
+        assert_eq!(r.number.as_deref(), Some("110105194912310021"));
+        assert!(!r.check_digit_holds);
+        assert_eq!(r.accepted_number(), None);
+        assert_eq!(r.birth_date_matches(TODAY), None);
+    }
+
+    #[test]
+    fn the_valid_window_wins_inside_a_longer_run_and_misreads_are_mapped() {
+        // Label digits glued on, lower-case x, O for 0, full-width digits and spaces.
+        let r = read_rows(&rows(&[&["公民身份号码7440304 1990O307123x"]]));
+        assert_eq!(r.accepted_number(), Some("44030419900307123X"));
+        let r = read_rows(&rows(&[&["６５０１０２ 1985 1120 4562"]]));
+        assert_eq!(r.accepted_number(), Some("650102198511204562"));
+    }
+
+    #[test]
+    fn no_number_shape_means_no_number() {
+        let r = read_rows(&rows(&[
+            &["住址", "北京市朝阳区建国路88号"],
+            &["1234567890"],
+        ]));
+        assert_eq!(r.number, None);
+        assert!(!r.check_digit_holds);
+    }
+
+    #[test]
+    fn names_with_a_middle_dot_keep_it_whatever_dot_was_read() {
+        for read in [
+            "阿卜杜拉·买买提",
+            "阿卜杜拉•买买提",
+            "阿卜杜拉・买买提",
+            "阿卜杜拉.买买提",
+        ] {
+            let r = read_rows(&rows(&[&["姓名", read]]));
+            assert_eq!(r.name.as_deref(), Some("阿卜杜拉·买买提"), "{read}");
+        }
+        let r = read_rows(&rows(&[&["姓名努尔·艾力"]]));
+        assert_eq!(r.name.as_deref(), Some("努尔·艾力"));
+    }
+
+    #[test]
+    fn the_name_stops_at_what_is_not_a_name() {
+        let r = read_rows(&rows(&[&["姓名：", "李四", "|||"]]));
+        assert_eq!(r.name.as_deref(), Some("李四"));
+        let r = read_rows(&rows(&[&["姓名"]]));
+        assert_eq!(r.name, None);
+        // One character is not a name.
+        let r = read_rows(&rows(&[&["姓名", "李"]]));
+        assert_eq!(r.name, None);
+    }
+
+    #[test]
+    fn sex_and_birth_date_that_disagree_with_the_number_are_flagged() {
+        let mut card = zhang_san();
+        card[1] = vec!["性别男".into(), "民族汉".into()];
+        card[2] = vec!["出生1950年1月1日".into()];
+        let r = read_rows(&card);
+        assert_eq!(r.sex, Some(Sex::Male));
+        assert_eq!(r.birth_date, Some(date!(1950 - 01 - 01)));
+        assert_eq!(r.sex_matches(TODAY), Some(false));
+        assert_eq!(r.birth_date_matches(TODAY), Some(false));
+        assert!(!r.complete_and_consistent(TODAY));
+    }
+
+    #[test]
+    fn dates_that_do_not_exist_are_not_read() {
+        assert_eq!(parse_chinese_date("1990年2月30日"), None);
+        assert_eq!(parse_chinese_date("90年2月3日"), None);
+        assert_eq!(
+            parse_chinese_date("出生2000年2月29日"),
+            Some(date!(2000 - 02 - 29))
+        );
+    }
+}
