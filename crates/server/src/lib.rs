@@ -1,1 +1,23 @@
-//! The bank side of the reset: HTTP API, storage, SMS outbox, review cases and the staff console.
+//! The bank side of the forgot-login-password reset: the HTTP API (axum), storage (sqlx on
+//! SQLite or PostgreSQL), argon2id hashing, the SMS outbox, lockout and rate limits, audit.
+
+pub mod admin;
+pub mod api;
+pub mod app;
+pub mod audit;
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod hashing;
+pub mod limits;
+pub mod login;
+pub mod metrics;
+pub mod reset;
+pub mod server;
+pub mod sms;
+pub mod store;
+#[cfg(feature = "test-support")]
+pub mod testing;
+
+pub use app::{app, AppState};
+pub use config::Settings;

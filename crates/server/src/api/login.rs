@@ -1,0 +1,19 @@
+//! `POST /v1/login`.
+
+use axum::extract::State;
+use axum::Json;
+use reset_flow::wire::{LoginRequest, LoginResponse};
+
+use super::{ApiJson, ClientIp};
+use crate::app::AppState;
+use crate::error::AppResult;
+use crate::limits::CallKind;
+
+pub async fn login(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> AppResult<Json<LoginResponse>> {
+    state.check_ip(CallKind::Login, ip).await?;
+    Ok(Json(crate::login::login(&state, req).await?))
+}

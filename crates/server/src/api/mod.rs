@@ -1,0 +1,51 @@
+//! The HTTP handlers: each reads its input, calls a service, and answers. Bad JSON, wrong types
+//! and oversized bodies become the contract's error codes, not axum's plain-text rejections.
+
+pub mod login;
+pub mod ops;
+pub mod resets;
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use reset_flow::ErrorCode;
+use serde::de::DeserializeOwned;
+
+use crate::error::AppError;
+
+/// A JSON body; refusals are `malformed_body` (400) or `body_too_large` (413).
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(ApiJson(v)),
+            Err(JsonRejection::BytesRejection(r))
+                if r.status() == StatusCode::PAYLOAD_TOO_LARGE =>
+            {
+                Err(ErrorCode::BodyTooLarge.into())
+            }
+            Err(_) => Err(ErrorCode::MalformedBody.into()),
+        }
+    }
+}
+
+/// The caller's IP, for the per-IP limits.
+pub struct ClientIp(pub IpAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ci| ClientIp(ci.0.ip()))
+            .ok_or_else(|| ErrorCode::Internal.into())
+    }
+}

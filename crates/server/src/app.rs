@@ -1,0 +1,89 @@
+//! The application: shared state, the router, and its layers (body cap, request metrics,
+//! tracing spans that carry the route and never the URI's values).
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use tower_http::trace::TraceLayer;
+
+use crate::api;
+use crate::clock::{Clock, SharedRng};
+use crate::config::Settings;
+use crate::error::AppResult;
+use crate::hashing::Hasher;
+use crate::limits::CallKind;
+use crate::metrics::{Metrics, RequestLabels};
+use crate::sms::Outbox;
+use crate::store::Db;
+
+/// Everything a handler needs; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+    pub rng: SharedRng,
+    pub settings: Arc<Settings>,
+    pub hasher: Hasher,
+    pub metrics: Metrics,
+    pub outbox: Outbox,
+}
+
+impl AppState {
+    pub async fn check_ip(&self, kind: CallKind, ip: IpAddr) -> AppResult<()> {
+        self.settings
+            .limits
+            .check(&self.db, kind, ip, self.clock.now())
+            .await
+    }
+}
+
+pub fn app(state: AppState) -> Router {
+    let max_body = state.settings.max_body_bytes;
+    Router::new()
+        .route("/v1/login", post(api::login::login))
+        .route("/v1/resets", post(api::resets::start))
+        .route("/v1/resets/{id}", get(api::resets::status))
+        .route("/v1/resets/{id}/sms", post(api::resets::send_code))
+        .route("/v1/resets/{id}/sms/verify", post(api::resets::verify_code))
+        .route("/v1/resets/{id}/password", post(api::resets::set_password))
+        .route("/v1/dev/sms", get(api::ops::dev_sms))
+        .route("/healthz", get(api::ops::healthz))
+        .route("/readyz", get(api::ops::readyz))
+        .route("/metrics", get(api::ops::metrics))
+        .fallback(api::ops::not_found)
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            count_requests,
+        ))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            let route = req
+                .extensions()
+                .get::<MatchedPath>()
+                .map_or("unmatched", |p| p.as_str());
+            tracing::info_span!("request", method = %req.method(), route = %route)
+        }))
+        .with_state(state)
+}
+
+async fn count_requests(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let resp = next.run(req).await;
+    state
+        .metrics
+        .requests
+        .get_or_create(&RequestLabels {
+            route,
+            status: resp.status().as_u16(),
+        })
+        .inc();
+    resp
+}

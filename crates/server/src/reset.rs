@@ -1,0 +1,416 @@
+//! Path A of the reset as a service over the store: open a flow from 个人信息, send a code to
+//! the reserved phone, check it, set the new password. Every step change goes through the flow
+//! crate's step machine and is saved with a compare-and-set, so racing requests cannot both win.
+//! Unknown customers get a real flow and the same work, so no answer tells them apart.
+
+use reset_flow::wire::{
+    CodeRequest, CodeSentResponse, FlowStatus, PasswordRequest, PasswordResponse, PhoneRequest,
+    StartResetRequest, StartResetResponse, StepResponse,
+};
+use reset_flow::{
+    bank_day, check_password, CustomerName, ErrorCode, Event, Flow, IdNumber, IdType, MobileNumber,
+    PasswordContext, SmsCode, Step,
+};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+
+use crate::app::AppState;
+use crate::audit;
+use crate::clock::random_bytes;
+use crate::error::{AppError, AppResult};
+use crate::limits::take_phone_quota;
+use crate::login::{clear_failures, id_key, revoke_sessions};
+use crate::sms::{code_text, outbox, password_changed_text};
+use crate::store::flows::{self, FlowRecord};
+use crate::store::{customers, ms};
+
+/// Attempts at a compare-and-set before giving up on a hot row.
+const RACE_RETRIES: usize = 8;
+/// A flow id: 128 random bits as 32 lowercase hex digits.
+const FLOW_ID_LEN: usize = 32;
+
+/// The stored form of a code: bound to its flow, never the digits themselves.
+fn code_hash(flow_id: &str, code: &SmsCode) -> String {
+    hex::encode(Sha256::digest(format!(
+        "reset-code:{flow_id}:{}",
+        code.as_str()
+    )))
+}
+
+fn no_customer() -> i64 {
+    -1
+}
+
+/// `POST /v1/resets`
+pub async fn start(state: &AppState, req: StartResetRequest) -> AppResult<StartResetResponse> {
+    let now = state.clock.now();
+    let policy = &state.settings.policy;
+    let id_number = IdNumber::parse(req.id_type, req.id_number.expose(), bank_day(now))?;
+    let name = CustomerName::parse(req.name.expose())?;
+    let customer = customers::find(&state.db, req.id_type, id_number.as_str())
+        .await?
+        .filter(|c| c.name == name.as_str());
+    let customer_id = customer.as_ref().map(|c| c.id);
+    let older = customers::live_flow(&state.db, customer_id.unwrap_or_else(no_customer)).await?;
+    let older = match older {
+        Some(old) => flows::load(&state.db, &old).await?,
+        None => None,
+    };
+
+    let flow_id = hex::encode(random_bytes(&state.rng, FLOW_ID_LEN / 2));
+    let flow = Flow::start(now);
+    let now_ms = ms(now);
+    let mut tx = state.db.pool.begin().await?;
+    flows::insert(&mut tx, &flow_id, customer_id, &flow, now_ms).await?;
+    customers::set_live_flow(&mut tx, customer_id.unwrap_or_else(no_customer), &flow_id).await?;
+    if let Some(mut old) = older {
+        if let Ok(withdrawn) = old.flow.advance(Event::Withdrawn, now, policy) {
+            old.flow = withdrawn;
+            old.replaced = true;
+            if flows::save(&mut tx, &old, now_ms).await? {
+                audit::record(
+                    &mut tx,
+                    now_ms,
+                    Some(&old.id),
+                    customer_id,
+                    "flow_replaced",
+                    json!({ "by": flow_id }),
+                )
+                .await?;
+            }
+        }
+    }
+    audit::record(
+        &mut tx,
+        now_ms,
+        Some(&flow_id),
+        customer_id,
+        "flow_started",
+        json!({ "id_type": req.id_type.as_str() }),
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(flow = %short(&flow_id), "reset flow started");
+    Ok(StartResetResponse {
+        expires_at: flow.expires_at(policy).unwrap_or(now),
+        flow_id,
+        step: flow.step,
+    })
+}
+
+/// `POST /v1/resets/{id}/sms`: the same answer whether or not the phone is the reserved one;
+/// the code is queued only when it is.
+pub async fn send_code(
+    state: &AppState,
+    id: &str,
+    req: PhoneRequest,
+) -> AppResult<CodeSentResponse> {
+    let phone = MobileNumber::parse(req.phone.expose())?;
+    let policy = &state.settings.policy;
+    for _ in 0..RACE_RETRIES {
+        let rec = open(state, id).await?;
+        let now = state.clock.now();
+        let now_ms = ms(now);
+        let next = step(state, &rec, Event::ReservedCodeRequested, now).await?;
+        if let Some(last) = rec.last_code_at {
+            let ready = last + (policy.resend_after_s as i64) * 1000;
+            if now_ms < ready {
+                let wait = ((ready - now_ms) as u64).div_ceil(1000);
+                return Err(AppError::from(ErrorCode::TooMany).with_retry_after(wait));
+            }
+        }
+        if rec.codes_sent >= i64::from(policy.codes_per_flow) {
+            return Err(ErrorCode::TooMany.into());
+        }
+        let customer =
+            customers::by_id(&state.db, rec.customer_id.unwrap_or_else(no_customer)).await?;
+        let is_reserved = customer
+            .as_ref()
+            .is_some_and(|c| c.reserved_phone == phone.as_str());
+        let code = {
+            let mut rng = state.rng.lock().unwrap_or_else(|e| e.into_inner());
+            SmsCode::generate(&mut **rng)
+        };
+        let mut tx = state.db.pool.begin().await?;
+        if !take_phone_quota(&mut tx, phone.as_str(), now, policy.codes_per_phone_per_day).await? {
+            tx.rollback().await?;
+            return Err(ErrorCode::TooMany.into());
+        }
+        let mut updated = rec.clone();
+        updated.flow = next;
+        updated.code_hash = Some(code_hash(id, &code));
+        updated.code_expires_at = Some(now_ms + (policy.code_ttl_s as i64) * 1000);
+        updated.code_wrong = 0;
+        updated.codes_sent += 1;
+        updated.last_code_at = Some(now_ms);
+        if !flows::save(&mut tx, &updated, now_ms).await? {
+            tx.rollback().await?;
+            continue;
+        }
+        if is_reserved {
+            let text = code_text(
+                &state.settings.sms.signature,
+                code.as_str(),
+                policy.code_ttl_s,
+            );
+            outbox::enqueue(&mut tx, phone.as_str(), &text, "code", now_ms).await?;
+        }
+        audit::record(
+            &mut tx,
+            now_ms,
+            Some(id),
+            rec.customer_id,
+            "code_requested",
+            json!({ "phone": phone.masked(), "reserved_phone": is_reserved, "codes_sent": updated.codes_sent }),
+        )
+        .await?;
+        tx.commit().await?;
+        if is_reserved {
+            state.outbox.notify();
+        }
+        state.metrics.codes_sent.inc();
+        tracing::info!(flow = %short(id), phone = %phone.masked(), "sms code requested");
+        return Ok(CodeSentResponse {
+            step: next_step(&updated.flow),
+            resend_after_s: policy.resend_after_s,
+        });
+    }
+    Err(ErrorCode::TooMany.into())
+}
+
+/// `POST /v1/resets/{id}/sms/verify`
+pub async fn verify_code(state: &AppState, id: &str, req: CodeRequest) -> AppResult<StepResponse> {
+    let code = SmsCode::parse(req.code.expose())?;
+    let policy = &state.settings.policy;
+    let max_wrong = i64::from(policy.code_max_wrong);
+    for _ in 0..RACE_RETRIES {
+        let rec = open(state, id).await?;
+        let now = state.clock.now();
+        let now_ms = ms(now);
+        let next = step(state, &rec, Event::ReservedPhoneVerified, now).await?;
+        let Some(stored) = rec.code_hash.clone() else {
+            return Err(ErrorCode::CodeNotSent.into());
+        };
+        if rec.code_expires_at.is_none_or(|at| now_ms >= at) {
+            return Err(ErrorCode::CodeExpired.into());
+        }
+        if rec.code_wrong >= max_wrong {
+            return Err(AppError::from(ErrorCode::CodeBurnt).with_attempts_left(0));
+        }
+        if code_hash(id, &code) == stored {
+            let mut updated = rec.clone();
+            updated.flow = next;
+            updated.code_hash = None;
+            updated.code_expires_at = None;
+            let mut tx = state.db.pool.begin().await?;
+            if !flows::save(&mut tx, &updated, now_ms).await? {
+                tx.rollback().await?;
+                continue;
+            }
+            audit::record(
+                &mut tx,
+                now_ms,
+                Some(id),
+                rec.customer_id,
+                "reserved_phone_verified",
+                json!({}),
+            )
+            .await?;
+            tx.commit().await?;
+            tracing::info!(flow = %short(id), "reserved phone verified");
+            return Ok(StepResponse {
+                step: updated.flow.step,
+            });
+        }
+        let Some(wrong) = flows::count_wrong_code(&state.db, id, &stored, max_wrong).await? else {
+            continue;
+        };
+        let mut conn = state.db.pool.acquire().await?;
+        audit::record(
+            &mut conn,
+            now_ms,
+            Some(id),
+            rec.customer_id,
+            "code_wrong",
+            json!({ "wrong": wrong }),
+        )
+        .await?;
+        if wrong >= max_wrong {
+            state.metrics.codes_burnt.inc();
+            audit::record(
+                &mut conn,
+                now_ms,
+                Some(id),
+                rec.customer_id,
+                "code_burnt",
+                json!({}),
+            )
+            .await?;
+            return Err(AppError::from(ErrorCode::CodeBurnt).with_attempts_left(0));
+        }
+        return Err(
+            AppError::from(ErrorCode::BadCode).with_attempts_left((max_wrong - wrong) as u32)
+        );
+    }
+    Err(ErrorCode::TooMany.into())
+}
+
+/// `POST /v1/resets/{id}/password`: the new password takes effect, the lock is lifted, every
+/// session is revoked and the reserved phone is told.
+pub async fn set_password(
+    state: &AppState,
+    id: &str,
+    req: PasswordRequest,
+) -> AppResult<PasswordResponse> {
+    for _ in 0..RACE_RETRIES {
+        let rec = open(state, id).await?;
+        let now = state.clock.now();
+        let now_ms = ms(now);
+        let next = step(state, &rec, Event::PasswordSet, now).await?;
+        let customer = match rec.customer_id {
+            Some(cid) => customers::by_id(&state.db, cid).await?,
+            None => None,
+        }
+        .ok_or(ErrorCode::WrongStep)?;
+        let id_type: IdType = customer.id_type.parse()?;
+        let id_number = IdNumber::parse(id_type, &customer.id_number, bank_day(now))?;
+        let ctx = PasswordContext {
+            id_number: Some(id_number.as_str()),
+            birth_date: id_number.birth_date(),
+            phones: vec![customer.reserved_phone.as_str()],
+        };
+        let broken = check_password(req.password.expose(), None, &ctx);
+        if !broken.is_empty() {
+            return Err(AppError::from(ErrorCode::WeakPassword).with_broken_rules(broken));
+        }
+        let hash = state
+            .hasher
+            .hash(req.password.expose().to_owned())
+            .await
+            .map_err(|_| ErrorCode::Internal)?;
+        let mut updated = rec.clone();
+        updated.flow = next;
+        let mut tx = state.db.pool.begin().await?;
+        if !flows::save(&mut tx, &updated, now_ms).await? {
+            tx.rollback().await?;
+            continue;
+        }
+        customers::set_password_hash(&mut tx, customer.id, &hash).await?;
+        clear_failures(&mut tx, &id_key(id_type, id_number.as_str())).await?;
+        revoke_sessions(&mut tx, customer.id).await?;
+        let text = password_changed_text(&state.settings.sms.signature);
+        outbox::enqueue(
+            &mut tx,
+            &customer.reserved_phone,
+            &text,
+            "password_changed",
+            now_ms,
+        )
+        .await?;
+        audit::record(
+            &mut tx,
+            now_ms,
+            Some(id),
+            Some(customer.id),
+            "password_reset",
+            json!({ "step": updated.flow.step.as_str() }),
+        )
+        .await?;
+        tx.commit().await?;
+        state.outbox.notify();
+        state.metrics.resets_completed.inc();
+        tracing::info!(flow = %short(id), "login password reset");
+        return Ok(PasswordResponse {
+            step: updated.flow.step,
+            due_by: None,
+        });
+    }
+    Err(ErrorCode::TooMany.into())
+}
+
+/// `GET /v1/resets/{id}`
+pub async fn status(state: &AppState, id: &str) -> AppResult<FlowStatus> {
+    let rec = open(state, id).await?;
+    let now = state.clock.now();
+    let policy = &state.settings.policy;
+    let mut flow = rec.flow.clone();
+    if flow.is_idle_expired(now, policy) {
+        let _ = step(state, &rec, Event::ReservedCodeRequested, now).await;
+        flow = flow.expired();
+    }
+    let resend_after_s = match (flow.step, rec.last_code_at) {
+        (Step::ReservedPhone, Some(last)) => {
+            let ready = last + (policy.resend_after_s as i64) * 1000;
+            Some(((ready - ms(now)).max(0) as u64).div_ceil(1000))
+        }
+        _ => None,
+    };
+    Ok(FlowStatus {
+        step: flow.step,
+        path: flow.path,
+        expires_at: flow.expires_at(policy),
+        resend_after_s,
+        due_by: None,
+        reason: None,
+    })
+}
+
+/// Loads a flow by its id: `flow_not_found` for anything malformed or unknown (no database
+/// work for ids that cannot exist), `flow_replaced` once a newer flow took over.
+async fn open(state: &AppState, id: &str) -> AppResult<FlowRecord> {
+    if id.len() != FLOW_ID_LEN || !id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        return Err(ErrorCode::FlowNotFound.into());
+    }
+    let rec = flows::load(&state.db, id)
+        .await?
+        .ok_or(ErrorCode::FlowNotFound)?;
+    if rec.is_replaced() {
+        return Err(ErrorCode::FlowReplaced.into());
+    }
+    Ok(rec)
+}
+
+/// The step machine's answer to `event`; an idle flow is saved as expired on the way out.
+async fn step(
+    state: &AppState,
+    rec: &FlowRecord,
+    event: Event,
+    now: OffsetDateTime,
+) -> AppResult<Flow> {
+    match rec.flow.advance(event, now, &state.settings.policy) {
+        Ok(next) => Ok(next),
+        Err(ErrorCode::FlowExpired) => {
+            if rec.flow.step != Step::Expired {
+                let mut expired = rec.clone();
+                expired.flow = rec.flow.expired();
+                expired.code_hash = None;
+                let now_ms = ms(now);
+                let mut tx = state.db.pool.begin().await?;
+                if flows::save(&mut tx, &expired, now_ms).await? {
+                    audit::record(
+                        &mut tx,
+                        now_ms,
+                        Some(&rec.id),
+                        rec.customer_id,
+                        "flow_expired",
+                        json!({}),
+                    )
+                    .await?;
+                }
+                tx.commit().await?;
+            }
+            Err(ErrorCode::FlowExpired.into())
+        }
+        Err(code) => Err(code.into()),
+    }
+}
+
+fn next_step(flow: &Flow) -> Step {
+    flow.step
+}
+
+/// The first characters of a flow id, enough to follow one flow through the logs.
+fn short(id: &str) -> &str {
+    &id[..8.min(id.len())]
+}

@@ -1,0 +1,68 @@
+//! Text messages: a durable outbox in the database, drained by a worker into a gateway (`dev`
+//! keeps them for the dev inbox; `http` posts them to the bank's SMS provider).
+
+pub mod gateway_dev;
+pub mod gateway_http;
+pub mod outbox;
+
+use serde::{Deserialize, Serialize};
+
+pub use outbox::Outbox;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GatewayKind {
+    Dev,
+    Http,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SmsSettings {
+    pub gateway: GatewayKind,
+    /// The signature every text starts with.
+    pub signature: String,
+    /// `http` gateway: where to POST, and the body with `{to}` and `{text}` (JSON-escaped).
+    pub http_url: String,
+    pub http_template: String,
+    pub http_timeout_ms: u64,
+    /// Delivery attempts before a message is marked failed.
+    pub max_attempts: u32,
+    /// First retry delay; doubled each attempt up to `backoff_max_ms`.
+    pub backoff_ms: u64,
+    pub backoff_max_ms: u64,
+    /// How long a worker owns a claimed message; longer than one gateway call.
+    pub lease_ms: u64,
+    pub poll_ms: u64,
+    /// Run the delivery worker in this process (off for an instance that only takes requests).
+    pub worker: bool,
+}
+
+impl Default for SmsSettings {
+    fn default() -> Self {
+        SmsSettings {
+            gateway: GatewayKind::Dev,
+            signature: "【XX银行】".into(),
+            http_url: String::new(),
+            http_template: r#"{"mobile":"{to}","content":"{text}"}"#.into(),
+            http_timeout_ms: 5000,
+            max_attempts: 10,
+            backoff_ms: 1000,
+            backoff_max_ms: 5 * 60 * 1000,
+            lease_ms: 30_000,
+            poll_ms: 500,
+            worker: true,
+        }
+    }
+}
+
+/// The code text, e.g. 【XX银行】您正在重置登录密码，验证码123456，5分钟内有效。请勿告诉他人。
+pub fn code_text(signature: &str, code: &str, ttl_s: u64) -> String {
+    let minutes = ttl_s.div_ceil(60).max(1);
+    format!("{signature}您正在重置登录密码，验证码{code}，{minutes}分钟内有效。请勿告诉他人。")
+}
+
+/// Sent to the reserved phone once the new password is in force.
+pub fn password_changed_text(signature: &str) -> String {
+    format!("{signature}您的手机银行登录密码已重置成功。如非本人操作，请立即致电95379。")
+}

@@ -1,0 +1,137 @@
+//! Reset flows as rows: the step machine's `Flow` as JSON plus the SMS-code columns. Every
+//! change is a compare-and-set on `version`, so of two racing requests exactly one wins.
+
+use reset_flow::Flow;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use super::Db;
+
+#[derive(Debug, Clone)]
+pub struct FlowRecord {
+    pub id: String,
+    pub customer_id: Option<i64>,
+    pub flow: Flow,
+    pub version: i64,
+    pub replaced: bool,
+    /// The customer's current live flow (joined), to refuse a replaced flow.
+    pub live_flow_id: Option<String>,
+    pub code_hash: Option<String>,
+    pub code_expires_at: Option<i64>,
+    pub code_wrong: i64,
+    pub codes_sent: i64,
+    pub last_code_at: Option<i64>,
+}
+
+impl FlowRecord {
+    /// A newer flow of the same customer took over while this one was live.
+    pub fn is_replaced(&self) -> bool {
+        self.replaced
+            || (self.flow.step.is_live()
+                && self.customer_id.is_some()
+                && self.live_flow_id.as_deref() != Some(&self.id))
+    }
+
+    fn from_row(r: &AnyRow) -> Result<FlowRecord, sqlx::Error> {
+        let state: String = r.try_get("state")?;
+        let flow = serde_json::from_str(&state).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+        Ok(FlowRecord {
+            id: r.try_get("id")?,
+            customer_id: r.try_get("customer_id")?,
+            flow,
+            version: r.try_get("version")?,
+            replaced: r.try_get::<i64, _>("replaced")? != 0,
+            live_flow_id: r.try_get("live_flow_id")?,
+            code_hash: r.try_get("code_hash")?,
+            code_expires_at: r.try_get("code_expires_at")?,
+            code_wrong: r.try_get("code_wrong")?,
+            codes_sent: r.try_get("codes_sent")?,
+            last_code_at: r.try_get("last_code_at")?,
+        })
+    }
+}
+
+fn state_json(flow: &Flow) -> String {
+    serde_json::to_string(flow).unwrap_or_default()
+}
+
+pub async fn load(db: &Db, id: &str) -> Result<Option<FlowRecord>, sqlx::Error> {
+    sqlx::query(
+        "SELECT f.id, f.customer_id, f.state, f.version, f.replaced, c.live_flow_id, f.code_hash, \
+         f.code_expires_at, f.code_wrong, f.codes_sent, f.last_code_at \
+         FROM flows f LEFT JOIN customers c ON c.id = f.customer_id WHERE f.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await?
+    .as_ref()
+    .map(FlowRecord::from_row)
+    .transpose()
+}
+
+pub async fn insert(
+    conn: &mut AnyConnection,
+    id: &str,
+    customer_id: Option<i64>,
+    flow: &Flow,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO flows (id, customer_id, state, step, version, replaced, created_at, updated_at, \
+         code_wrong, codes_sent) VALUES ($1, $2, $3, $4, 1, 0, $5, $5, 0, 0)",
+    )
+    .bind(id)
+    .bind(customer_id)
+    .bind(state_json(flow))
+    .bind(flow.step.as_str())
+    .bind(now_ms)
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
+/// Writes `rec`'s flow and code columns if nobody changed the row since it was read.
+pub async fn save(
+    conn: &mut AnyConnection,
+    rec: &FlowRecord,
+    now_ms: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE flows SET state = $1, step = $2, version = version + 1, replaced = $3, updated_at = $4, \
+         code_hash = $5, code_expires_at = $6, code_wrong = $7, codes_sent = $8, last_code_at = $9 \
+         WHERE id = $10 AND version = $11",
+    )
+    .bind(state_json(&rec.flow))
+    .bind(rec.flow.step.as_str())
+    .bind(i64::from(rec.replaced))
+    .bind(now_ms)
+    .bind(rec.code_hash.clone())
+    .bind(rec.code_expires_at)
+    .bind(rec.code_wrong)
+    .bind(rec.codes_sent)
+    .bind(rec.last_code_at)
+    .bind(&rec.id)
+    .bind(rec.version)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Counts a wrong code against the code still in force; the new count, or None when the code
+/// changed or was already burnt meanwhile.
+pub async fn count_wrong_code(
+    db: &Db,
+    id: &str,
+    code_hash: &str,
+    max_wrong: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "UPDATE flows SET code_wrong = code_wrong + 1 \
+         WHERE id = $1 AND code_hash = $2 AND code_wrong < $3 RETURNING code_wrong",
+    )
+    .bind(id)
+    .bind(code_hash)
+    .bind(max_wrong)
+    .fetch_optional(&db.pool)
+    .await
+}

@@ -1,0 +1,303 @@
+//! The shared test helper (feature `test-support`): a real server on a free loopback port over
+//! a fresh database (a temp SQLite file, or a new PostgreSQL schema from `TEST_DATABASE_URL`),
+//! with a manual clock, cheap argon2 parameters and the dev SMS inbox. Later crates reuse it.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde_json::Value;
+use time::macros::datetime;
+use time::OffsetDateTime;
+
+use crate::app::AppState;
+use crate::clock::{os_rng, random_bytes, Clock, ManualClock};
+use crate::config::Settings;
+use crate::server::{spawn, state_on, Running};
+use crate::store::Db;
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestDb {
+    Sqlite,
+    Postgres,
+}
+
+/// Where tests start their clocks: a Beijing morning.
+pub const TEST_START: OffsetDateTime = datetime!(2026-11-27 09:00 +8);
+
+/// A database nobody else uses. The SQLite file's folder is removed on drop.
+pub struct FreshDb {
+    pub url: String,
+    dir: Option<PathBuf>,
+}
+
+impl Drop for FreshDb {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+impl FreshDb {
+    /// A fresh database, or `None` (after saying so) when PostgreSQL is asked for and
+    /// `TEST_DATABASE_URL` is not set.
+    pub async fn new(kind: TestDb) -> Option<FreshDb> {
+        let tag = hex::encode(random_bytes(&os_rng(), 8));
+        match kind {
+            TestDb::Sqlite => {
+                let dir = std::env::temp_dir().join(format!("reset-test-{tag}"));
+                std::fs::create_dir_all(&dir).expect("temp dir");
+                Some(FreshDb {
+                    url: format!("sqlite://{}", dir.join("reset.db").display()),
+                    dir: Some(dir),
+                })
+            }
+            TestDb::Postgres => {
+                let Ok(base) = std::env::var("TEST_DATABASE_URL") else {
+                    println!("skipped: PostgreSQL test needs TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/test)");
+                    return None;
+                };
+                let schema = format!("t_{tag}");
+                let admin = Db::connect(&base, 1)
+                    .await
+                    .expect("connect to TEST_DATABASE_URL");
+                sqlx::query(&format!("CREATE SCHEMA {schema}"))
+                    .execute(&admin.pool)
+                    .await
+                    .expect("create test schema");
+                admin.pool.close().await;
+                let sep = if base.contains('?') { '&' } else { '?' };
+                Some(FreshDb {
+                    url: format!("{base}{sep}options=-c%20search_path%3D{schema}"),
+                    dir: None,
+                })
+            }
+        }
+    }
+}
+
+/// Settings for tests: cheap argon2, generous per-IP limits, development mode.
+pub fn test_settings(database_url: &str) -> Settings {
+    let mut s = Settings {
+        database_url: database_url.to_owned(),
+        dev: true,
+        db_max_connections: 5,
+        ..Settings::default()
+    };
+    s.hashing.m_kib = 256;
+    s.hashing.t = 1;
+    s.limits.login = 10_000;
+    s.limits.start_reset = 10_000;
+    s.limits.send_code = 10_000;
+    s.limits.verify_code = 10_000;
+    s.limits.set_password = 10_000;
+    s.limits.status = 10_000;
+    s.sms.poll_ms = 50;
+    s
+}
+
+/// A server running in this process on a loopback port.
+pub struct TestServer {
+    pub base: String,
+    pub state: AppState,
+    pub clock: ManualClock,
+    pub client: reqwest::Client,
+    running: Option<Running>,
+    _db: Option<Arc<FreshDb>>,
+}
+
+impl TestServer {
+    /// A server on a fresh database of `kind` with [`test_settings`]; `None` if skipped.
+    pub async fn start(kind: TestDb) -> Option<TestServer> {
+        Self::start_with(kind, |_| {}).await
+    }
+
+    /// As [`TestServer::start`], with settings changed by `tweak`.
+    pub async fn start_with(kind: TestDb, tweak: impl FnOnce(&mut Settings)) -> Option<TestServer> {
+        let db = Arc::new(FreshDb::new(kind).await?);
+        let clock = ManualClock::new(TEST_START);
+        let mut server = Self::start_on(&db.url, clock, tweak).await;
+        server._db = Some(db);
+        Some(server)
+    }
+
+    /// A server on an existing database `url` sharing `clock`: for several instances on one
+    /// database. Migrates and seeds the demo customers.
+    pub async fn start_on(
+        url: &str,
+        clock: ManualClock,
+        tweak: impl FnOnce(&mut Settings),
+    ) -> TestServer {
+        let mut settings = test_settings(url);
+        tweak(&mut settings);
+        let db = Db::connect(url, settings.db_max_connections)
+            .await
+            .expect("connect");
+        db.migrate().await.expect("migrate");
+        let rng = os_rng();
+        let shared: Arc<dyn Clock> = Arc::new(clock.clone());
+        let hasher = crate::hashing::Hasher::new(&settings.hashing, rng.clone()).expect("hasher");
+        crate::admin::seed_demo(&db, &hasher, clock.now())
+            .await
+            .expect("seed");
+        let state = state_on(db, settings, shared, rng).expect("state");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let running = spawn(state.clone(), listener).expect("serve");
+        TestServer {
+            base: format!("http://{}", running.addr),
+            state,
+            clock,
+            client: reqwest::Client::new(),
+            running: Some(running),
+            _db: None,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// POSTs a JSON body; the status and the JSON answer (`Null` if not JSON).
+    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        let resp = self
+            .client
+            .post(self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .expect("post");
+        answer(resp).await
+    }
+
+    /// POSTs raw bytes as JSON.
+    pub async fn post_raw(&self, path: &str, body: impl Into<reqwest::Body>) -> (u16, Value) {
+        let resp = self
+            .client
+            .post(self.url(path))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("post");
+        answer(resp).await
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        let resp = self.client.get(self.url(path)).send().await.expect("get");
+        answer(resp).await
+    }
+
+    pub async fn get_text(&self, path: &str) -> (u16, String) {
+        let resp = self.client.get(self.url(path)).send().await.expect("get");
+        (
+            resp.status().as_u16(),
+            resp.text().await.unwrap_or_default(),
+        )
+    }
+
+    /// Delivers what the outbox holds (waiting for the background worker's round to finish),
+    /// then the dev inbox of `phone`, oldest first.
+    pub async fn sms_to(&self, phone: &str) -> Vec<String> {
+        self.flush_sms().await;
+        let (status, body) = self.get(&format!("/v1/dev/sms?phone={phone}")).await;
+        assert_eq!(status, 200, "{body}");
+        body["messages"]
+            .as_array()
+            .map(|m| {
+                m.iter()
+                    .map(|x| x["text"].as_str().unwrap_or_default().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Returns once every due message is delivered (or has failed this attempt).
+    pub async fn flush_sms(&self) {
+        for _ in 0..2000 {
+            self.state.outbox.deliver_due().await.expect("deliver");
+            if self.state.outbox.pending().await.expect("pending") == 0 {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        }
+        panic!("the SMS outbox did not drain");
+    }
+
+    /// The code of the newest code SMS to `phone`.
+    pub async fn last_code(&self, phone: &str) -> Option<String> {
+        self.sms_to(phone)
+            .await
+            .iter()
+            .rev()
+            .find_map(|t| code_in(t))
+    }
+
+    /// Starts a reset for a demo customer: the flow id.
+    pub async fn start_reset(&self, id_number: &str, name: &str) -> String {
+        let (status, body) = self
+            .post(
+                "/v1/resets",
+                serde_json::json!({"id_type": "id_card", "id_number": id_number, "name": name}),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        body["flow_id"].as_str().expect("flow_id").to_owned()
+    }
+
+    /// Runs path A to the end for a demo customer; the flow id.
+    pub async fn reset_password(
+        &self,
+        id_number: &str,
+        name: &str,
+        phone: &str,
+        password: &str,
+    ) -> String {
+        let flow = self.start_reset(id_number, name).await;
+        let (s, b) = self
+            .post(
+                &format!("/v1/resets/{flow}/sms"),
+                serde_json::json!({"phone": phone}),
+            )
+            .await;
+        assert_eq!(s, 202, "{b}");
+        let code = self.last_code(phone).await.expect("code sent");
+        let (s, b) = self
+            .post(
+                &format!("/v1/resets/{flow}/sms/verify"),
+                serde_json::json!({"code": code}),
+            )
+            .await;
+        assert_eq!(s, 200, "{b}");
+        let (s, b) = self
+            .post(
+                &format!("/v1/resets/{flow}/password"),
+                serde_json::json!({"password": password}),
+            )
+            .await;
+        assert_eq!(s, 200, "{b}");
+        flow
+    }
+
+    /// Stops the server gracefully.
+    pub async fn stop(mut self) {
+        if let Some(r) = self.running.take() {
+            r.shutdown().await;
+        }
+    }
+}
+
+async fn answer(resp: reqwest::Response) -> (u16, Value) {
+    let status = resp.status().as_u16();
+    let body = resp.json::<Value>().await.unwrap_or(Value::Null);
+    (status, body)
+}
+
+/// The six digits after 验证码 in a code SMS.
+pub fn code_in(text: &str) -> Option<String> {
+    let rest = text.split("验证码").nth(1)?;
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    (digits.len() == 6).then_some(digits)
+}

@@ -1,0 +1,211 @@
+//! What a careful attacker tries: bad bodies, huge strings, unicode tricks, flow-id guessing,
+//! code brute force across resends, per-IP floods. Each is refused and changes nothing.
+
+use reset_server::testing::TestServer;
+use serde_json::json;
+use time::Duration;
+
+use crate::ZHANG;
+
+async fn flow_count(s: &TestServer) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM flows")
+        .fetch_one(&s.state.db.pool)
+        .await
+        .unwrap()
+}
+
+both!(malformed_bodies_are_refused_and_change_nothing);
+async fn malformed_bodies_are_refused_and_change_nothing(s: TestServer) {
+    let before = flow_count(&s).await;
+    for (body, code, status) in [
+        ("{", "malformed_body", 400),
+        ("[]", "malformed_body", 400),
+        (
+            r#"{"id_type":"id_card","id_number":11010519491231002,"name":"张三"}"#,
+            "malformed_body",
+            400,
+        ),
+        (
+            r#"{"id_type":"driving_licence","id_number":"x","name":"张三"}"#,
+            "malformed_body",
+            400,
+        ),
+        (
+            r#"{"id_type":"id_card","id_number":"11010519491231002X","name":"张三","admin":true}"#,
+            "malformed_body",
+            400,
+        ),
+        (
+            r#"{"id_type":"id_card","id_number":"11010519491231002Y","name":"张三"}"#,
+            "id_number_format",
+            422,
+        ),
+        (
+            r#"{"id_type":"id_card","id_number":"110105194912310021","name":"张三"}"#,
+            "id_number_check_digit",
+            422,
+        ),
+        (
+            r#"{"id_type":"id_card","id_number":"11010519491231002X","name":"张\u200b三"}"#,
+            "name_invalid_character",
+            422,
+        ),
+    ] {
+        let (st, b) = s.post_raw("/v1/resets", body.to_owned()).await;
+        assert_eq!((st, b["code"].as_str()), (status, Some(code)), "{body}");
+        assert!(b["message"].is_string());
+    }
+    let huge = "1".repeat(64 * 1024);
+    let (st, b) = s
+        .post(
+            "/v1/resets",
+            json!({"id_type": "id_card", "id_number": huge, "name": "张三"}),
+        )
+        .await;
+    assert_eq!((st, &b["code"]), (413, &json!("body_too_large")));
+    let long = "张".repeat(500);
+    let (st, b) = s
+        .post(
+            "/v1/resets",
+            json!({"id_type": "id_card", "id_number": ZHANG.0, "name": long}),
+        )
+        .await;
+    assert_eq!((st, &b["code"]), (422, &json!("name_too_long")));
+    let resp = s
+        .client
+        .post(s.url("/v1/resets"))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400, "no JSON content type");
+    assert_eq!(flow_count(&s).await, before);
+}
+
+both!(full_width_and_unicode_tricks);
+async fn full_width_and_unicode_tricks(s: TestServer) {
+    // Full-width digits fold to the same customer.
+    let flow = s
+        .start_reset("１１０１０５１９４９１２３１００２ｘ", ZHANG.1)
+        .await;
+    let (st, _) = s
+        .post(
+            &format!("/v1/resets/{flow}/sms"),
+            json!({"phone": "+86 138-0000-0001"}),
+        )
+        .await;
+    assert_eq!(st, 202);
+    assert_eq!(
+        s.sms_to(ZHANG.2).await.len(),
+        1,
+        "same customer, same phone"
+    );
+    s.clock.advance(Duration::seconds(60));
+    let (st, b) = s
+        .post(
+            &format!("/v1/resets/{flow}/sms"),
+            json!({"phone": "١٣٨٠٠٠٠٠٠٠١"}),
+        )
+        .await;
+    assert_eq!(
+        (st, &b["code"]),
+        (422, &json!("phone_invalid")),
+        "Arabic-Indic digits"
+    );
+    let (st, b) = s
+        .post(
+            &format!("/v1/resets/{flow}/sms/verify"),
+            json!({"code": "１２３４５６７"}),
+        )
+        .await;
+    assert_eq!((st, &b["code"]), (422, &json!("code_format")));
+}
+
+both!(unknown_and_malformed_flow_ids_are_not_found);
+async fn unknown_and_malformed_flow_ids_are_not_found(s: TestServer) {
+    for id in [
+        "0123456789abcdef0123456789abcdef",
+        "x",
+        "..%2F..%2Fetc",
+        "0123456789ABCDEF0123456789ABCDEF",
+        &"a".repeat(4000),
+    ] {
+        let (st, b) = s
+            .post(&format!("/v1/resets/{id}/sms"), json!({"phone": ZHANG.2}))
+            .await;
+        assert_eq!(
+            (st, b["code"].as_str()),
+            (404, Some("flow_not_found")),
+            "{id}"
+        );
+    }
+    let (st, b) = s.get("/v1/nothing").await;
+    assert_eq!((st, &b["code"]), (404, &json!("not_found")));
+}
+
+both!(code_brute_force_across_resends_is_bounded);
+async fn code_brute_force_across_resends_is_bounded(s: TestServer) {
+    // Five codes a flow, five tries a code: at most 25 guesses, then only too_many / burnt.
+    let flow = s.start_reset(ZHANG.0, ZHANG.1).await;
+    let mut guesses = 0;
+    for round in 0..6 {
+        let (st, _) = s
+            .post(&format!("/v1/resets/{flow}/sms"), json!({"phone": ZHANG.2}))
+            .await;
+        if round == 5 {
+            assert_eq!(st, 429);
+            break;
+        }
+        assert_eq!(st, 202);
+        let code = s.last_code(ZHANG.2).await.unwrap();
+        for g in 0..10 {
+            let guess = format!("{:06}", (code.parse::<u32>().unwrap() + 1 + g) % 1_000_000);
+            let (st, b) = s
+                .post(
+                    &format!("/v1/resets/{flow}/sms/verify"),
+                    json!({"code": guess}),
+                )
+                .await;
+            assert_eq!(st, 422);
+            if b["code"] == "bad_code" || (b["code"] == "code_burnt" && g == 4) {
+                guesses += 1;
+            }
+        }
+        s.clock.advance(Duration::seconds(60));
+    }
+    assert_eq!(guesses, 25);
+}
+
+both!(
+    per_ip_limits_refuse_floods,
+    |s: &mut reset_server::Settings| {
+        s.limits.start_reset = 3;
+        s.limits.status = 2;
+    }
+);
+async fn per_ip_limits_refuse_floods(s: TestServer) {
+    for _ in 0..3 {
+        s.start_reset(ZHANG.0, ZHANG.1).await;
+    }
+    let (st, b) = s
+        .post(
+            "/v1/resets",
+            json!({"id_type": "id_card", "id_number": ZHANG.0, "name": ZHANG.1}),
+        )
+        .await;
+    assert_eq!((st, &b["code"]), (429, &json!("too_many")));
+    assert!(b["retry_after_s"].as_u64().unwrap() <= 60);
+    for expect in [404, 404, 429] {
+        assert_eq!(
+            s.get("/v1/resets/0123456789abcdef0123456789abcdef").await.0,
+            expect
+        );
+    }
+    s.clock.advance(Duration::seconds(60));
+    assert_eq!(
+        s.get("/v1/resets/0123456789abcdef0123456789abcdef").await.0,
+        404,
+        "next window"
+    );
+    s.start_reset(ZHANG.0, ZHANG.1).await;
+}

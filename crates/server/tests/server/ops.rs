@@ -1,0 +1,164 @@
+//! Operations: health, readiness, metrics; and the audit/log leak check over a full flow.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use reset_server::testing::{TestDb, TestServer};
+use serde_json::json;
+
+use crate::ZHANG;
+
+both!(health_readiness_and_metrics);
+async fn health_readiness_and_metrics(s: TestServer) {
+    assert_eq!(s.get_text("/healthz").await, (200, "ok".to_owned()));
+    assert_eq!(s.get_text("/readyz").await, (200, "ready".to_owned()));
+    s.reset_password(ZHANG.0, ZHANG.1, ZHANG.2, "Qiushui#88")
+        .await;
+    s.flush_sms().await;
+    let (st, text) = s.get_text("/metrics").await;
+    assert_eq!(st, 200);
+    for needle in [
+        "reset_http_requests_total{route=\"/v1/resets\",status=\"201\"} 1",
+        "reset_sms_sent_total 2",
+        "reset_codes_requested_total 1",
+        "reset_resets_completed_total 1",
+        "reset_login_lockouts_total 0",
+    ] {
+        assert!(text.contains(needle), "{needle} in\n{text}");
+    }
+    s.state.db.pool.close().await;
+    let (st, b) = s.get("/readyz").await;
+    assert_eq!((st, &b["code"]), (503, &json!("service_unavailable")));
+}
+
+both!(audit_rows_are_append_only);
+async fn audit_rows_are_append_only(s: TestServer) {
+    s.start_reset(ZHANG.0, ZHANG.1).await;
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_events")
+        .fetch_one(&s.state.db.pool)
+        .await
+        .unwrap();
+    assert!(n >= 1);
+    assert!(sqlx::query("UPDATE audit_events SET event = 'x'")
+        .execute(&s.state.db.pool)
+        .await
+        .is_err());
+    assert!(sqlx::query("DELETE FROM audit_events")
+        .execute(&s.state.db.pool)
+        .await
+        .is_err());
+}
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A full flow with every log line captured: the code, the passwords, the ID number and the
+/// stored hashes appear in neither the logs nor the audit rows.
+#[tokio::test]
+async fn secrets_never_reach_logs_or_audit() {
+    let captured = Captured::default();
+    let sink = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || sink.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let s = TestServer::start(TestDb::Sqlite).await.unwrap();
+    let (id, name, phone) = ZHANG;
+    let flow = s.start_reset(id, name).await;
+    s.post(&format!("/v1/resets/{flow}/sms"), json!({"phone": phone}))
+        .await;
+    let code_hash: String = sqlx::query_scalar("SELECT code_hash FROM flows WHERE id = $1")
+        .bind(&flow)
+        .fetch_one(&s.state.db.pool)
+        .await
+        .unwrap();
+    let code = s.last_code(phone).await.unwrap();
+    s.post(
+        &format!("/v1/resets/{flow}/sms/verify"),
+        json!({"code": "000001"}),
+    )
+    .await;
+    s.post(
+        &format!("/v1/resets/{flow}/sms/verify"),
+        json!({"code": code}),
+    )
+    .await;
+    let (st, _) = s
+        .post(
+            &format!("/v1/resets/{flow}/password"),
+            json!({"password": "Qiushui#88"}),
+        )
+        .await;
+    assert_eq!(st, 200);
+    let (st, _) = s
+        .post(
+            "/v1/login",
+            json!({"id_type": "id_card", "id_number": id, "password": "Qiushui#88"}),
+        )
+        .await;
+    assert_eq!(st, 200);
+    s.post(
+        "/v1/login",
+        json!({"id_type": "id_card", "id_number": id, "password": "Wrong#1234"}),
+    )
+    .await;
+    let password_hash: String =
+        sqlx::query_scalar("SELECT password_hash FROM customers WHERE id_number = $1")
+            .bind(id)
+            .fetch_one(&s.state.db.pool)
+            .await
+            .unwrap();
+    s.flush_sms().await;
+    let rows: Vec<(String, String)> = sqlx::query_as("SELECT event, detail FROM audit_events")
+        .fetch_all(&s.state.db.pool)
+        .await
+        .unwrap();
+    let audit: String = rows.iter().map(|(e, d)| format!("{e} {d}\n")).collect();
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.contains("reserved phone verified"),
+        "the capture works:\n{logs}"
+    );
+    assert!(logs.contains("138****0001"), "masked phones only");
+    for event in [
+        "flow_started",
+        "code_requested",
+        "code_wrong",
+        "reserved_phone_verified",
+        "password_reset",
+        "login",
+        "login_failed",
+    ] {
+        assert!(audit.contains(event), "{event} audited:\n{audit}");
+    }
+    let salt_and_hash = password_hash.rsplit('$').next().unwrap().to_owned();
+    for secret in [
+        code.as_str(),
+        "Qiushui#88",
+        "Wrong#1234",
+        "Kunlun2024",
+        id,
+        phone,
+        &code_hash,
+        &password_hash,
+        &salt_and_hash,
+        name,
+    ] {
+        assert!(!logs.contains(secret), "{secret} leaked into the logs");
+        assert!(
+            !audit.contains(secret),
+            "{secret} leaked into the audit rows"
+        );
+    }
+}
