@@ -1,1 +1,338 @@
-fn main() {}
+//! Benchmark of the real `reset-server` binary on SQLite or PostgreSQL (not a timed test):
+//!
+//! - path A: `POST /v1/resets` → `/sms` → `/sms/verify` with 64 concurrent clients: requests/s
+//!   and p50/p99 latency of those calls (reading the code from the dev inbox is not counted);
+//! - login throughput at the default argon2id parameters, as a ratio to the raw argon2 hash
+//!   rate measured in this run on as many threads as the server may hash on;
+//! - the server's peak memory (VmHWM) during 64 concurrent logins, on a fresh process.
+//!
+//! `cargo bench -p reset-server --bench reset -- [sqlite|postgres] [--flows N] [--logins N]`
+//! PostgreSQL needs `TEST_DATABASE_URL`. Per-IP limits and the daily caps are raised by env.
+
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use argon2::password_hash::{PasswordHasher, SaltString};
+use reset_server::hashing::{argon, HashingSettings};
+use reset_server::testing::{code_in, FreshDb, TestDb};
+use serde_json::{json, Value};
+
+const CLIENTS: usize = 64;
+const PASSWORD: &str = "Kunlun2024";
+
+struct Args {
+    db: TestDb,
+    flows: usize,
+    logins: usize,
+}
+
+fn args() -> Args {
+    let mut a = Args {
+        db: TestDb::Sqlite,
+        flows: 640,
+        logins: 256,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(x) = it.next() {
+        match x.as_str() {
+            "sqlite" => a.db = TestDb::Sqlite,
+            "postgres" => a.db = TestDb::Postgres,
+            "--flows" => a.flows = it.next().and_then(|n| n.parse().ok()).unwrap_or(a.flows),
+            "--logins" => a.logins = it.next().and_then(|n| n.parse().ok()).unwrap_or(a.logins),
+            _ => {} // cargo passes --bench
+        }
+    }
+    a
+}
+
+fn phone(i: usize) -> String {
+    format!("1390000{i:04}")
+}
+
+fn passport(i: usize) -> String {
+    format!("E{:08}", 10_000_000 + i)
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn server_cmd(db_url: &str) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_reset-server"));
+    c.arg("--database-url")
+        .arg(db_url)
+        .env("RESET_LOG", "error")
+        .env("RESET_DB_MAX_CONNECTIONS", "16")
+        .env("RESET_POLICY__CODES_PER_PHONE_PER_DAY", "1000000")
+        .env("RESET_SMS__POLL_MS", "20")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit());
+    for k in [
+        "LOGIN",
+        "START_RESET",
+        "SEND_CODE",
+        "VERIFY_CODE",
+        "SET_PASSWORD",
+        "STATUS",
+    ] {
+        c.env(format!("RESET_LIMITS__{k}"), "100000000");
+    }
+    c
+}
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+// `Server`'s Drop kills and waits for the child; the lint cannot see through it.
+#[allow(clippy::zombie_processes)]
+async fn start(db_url: &str) -> Server {
+    let port = free_port();
+    let child = server_cmd(db_url)
+        .args(["serve", "--dev", "--listen", &format!("127.0.0.1:{port}")])
+        .spawn()
+        .expect("spawn server");
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    for _ in 0..1000 {
+        if client
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
+            return Server { child, base };
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("server did not start");
+}
+
+fn vm_hwm_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+async fn post(client: &reqwest::Client, url: String, body: Value) -> (u16, Value, Duration) {
+    let t = Instant::now();
+    let r = client.post(url).json(&body).send().await.expect("request");
+    let status = r.status().as_u16();
+    let v = r.json().await.unwrap_or(Value::Null);
+    (status, v, t.elapsed())
+}
+
+async fn wait_code(client: &reqwest::Client, base: &str, phone: &str, seen: usize) -> String {
+    loop {
+        let v: Value = client
+            .get(format!("{base}/v1/dev/sms?phone={phone}"))
+            .send()
+            .await
+            .expect("inbox")
+            .json()
+            .await
+            .expect("json");
+        let msgs = v["messages"].as_array().cloned().unwrap_or_default();
+        if msgs.len() > seen {
+            return code_in(msgs[msgs.len() - 1]["text"].as_str().unwrap_or_default())
+                .expect("code");
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+}
+
+fn pct(sorted: &[Duration], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+async fn path_a(base: &str, flows: usize) -> (f64, Vec<Duration>) {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(CLIENTS)
+        .build()
+        .unwrap();
+    let per_client = flows.div_ceil(CLIENTS);
+    let t0 = Instant::now();
+    let mut tasks = Vec::new();
+    for i in 0..CLIENTS {
+        let client = client.clone();
+        let base = base.to_owned();
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            for n in 0..per_client {
+                let (s, b, d) = post(
+                    &client,
+                    format!("{base}/v1/resets"),
+                    json!({"id_type": "passport", "id_number": passport(i), "name": "BENCH USER"}),
+                )
+                .await;
+                assert_eq!(s, 201, "{b}");
+                lat.push(d);
+                let flow = b["flow_id"].as_str().unwrap().to_owned();
+                let (s, b, d) = post(
+                    &client,
+                    format!("{base}/v1/resets/{flow}/sms"),
+                    json!({"phone": phone(i)}),
+                )
+                .await;
+                assert_eq!(s, 202, "{b}");
+                lat.push(d);
+                let code = wait_code(&client, &base, &phone(i), n).await;
+                let (s, b, d) = post(
+                    &client,
+                    format!("{base}/v1/resets/{flow}/sms/verify"),
+                    json!({"code": code}),
+                )
+                .await;
+                assert_eq!(s, 200, "{b}");
+                lat.push(d);
+            }
+            lat
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    let rate = all.len() as f64 / t0.elapsed().as_secs_f64();
+    all.sort();
+    (rate, all)
+}
+
+async fn logins(base: &str, total: usize) -> f64 {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(CLIENTS)
+        .build()
+        .unwrap();
+    let per_client = total.div_ceil(CLIENTS);
+    let t0 = Instant::now();
+    let mut tasks = Vec::new();
+    for i in 0..CLIENTS {
+        let client = client.clone();
+        let base = base.to_owned();
+        tasks.push(tokio::spawn(async move {
+            for _ in 0..per_client {
+                let (s, b, _) = post(
+                    &client,
+                    format!("{base}/v1/login"),
+                    json!({"id_type": "passport", "id_number": passport(i), "password": PASSWORD}),
+                )
+                .await;
+                assert_eq!(s, 200, "{b}");
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    (per_client * CLIENTS) as f64 / t0.elapsed().as_secs_f64()
+}
+
+/// Raw argon2id hashes per second with the default parameters on `threads` threads.
+fn raw_hash_rate(threads: usize, per_thread: usize) -> f64 {
+    let d = HashingSettings::default();
+    let params = argon2::Params::new(d.m_kib, d.t, d.p, None).unwrap();
+    let t0 = Instant::now();
+    let handles: Vec<_> = (0..threads)
+        .map(|_| {
+            let params = params.clone();
+            std::thread::spawn(move || {
+                let salt = SaltString::encode_b64(b"0123456789abcdef").unwrap();
+                for _ in 0..per_thread {
+                    argon(&params)
+                        .hash_password(PASSWORD.as_bytes(), &salt)
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    (threads * per_thread) as f64 / t0.elapsed().as_secs_f64()
+}
+
+#[tokio::main]
+async fn main() {
+    let a = args();
+    let Some(db) = FreshDb::new(a.db).await else {
+        return;
+    };
+    let db = Arc::new(db);
+    // Customers: one per client, imported through the CLI at the default argon2 parameters.
+    let csv_path = std::env::temp_dir().join(format!("reset-bench-{}.csv", std::process::id()));
+    let mut csv = String::from("id_type,id_number,name,reserved_phone,password\n");
+    for i in 0..CLIENTS {
+        csv.push_str(&format!(
+            "passport,{},BENCH USER,{},{PASSWORD}\n",
+            passport(i),
+            phone(i)
+        ));
+    }
+    std::fs::write(&csv_path, csv).unwrap();
+    let status = server_cmd(&db.url)
+        .arg("customer")
+        .arg("import")
+        .arg(&csv_path)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let _ = std::fs::remove_file(&csv_path);
+
+    let server = start(&db.url).await;
+    let (rate, lat) = path_a(&server.base, a.flows).await;
+    drop(server);
+
+    // The raw rate is measured right before and right after the logins, and the better of the
+    // two is used: the machine is shared, so this keeps the ratio conservative.
+    let threads = std::thread::available_parallelism().map_or(2, usize::from);
+    let per_thread = (a.logins / threads / 2).max(8);
+    let server = start(&db.url).await;
+    let idle_kib = vm_hwm_kib(server.child.id());
+    let _warm = logins(&server.base, CLIENTS).await;
+    let raw_before = raw_hash_rate(threads, per_thread);
+    let login_rate = logins(&server.base, a.logins).await;
+    let raw_after = raw_hash_rate(threads, per_thread);
+    let peak_kib = vm_hwm_kib(server.child.id());
+    drop(server);
+    let raw = raw_before.max(raw_after);
+
+    let db_name = if a.db == TestDb::Sqlite {
+        "sqlite"
+    } else {
+        "postgres"
+    };
+    println!("database: {db_name}, clients: {CLIENTS}, cpus: {threads}");
+    println!(
+        "path A (resets → sms → verify): {} requests, {rate:.0} requests/s, p50 {:.1} ms, p99 {:.1} ms",
+        lat.len(),
+        pct(&lat, 0.5),
+        pct(&lat, 0.99)
+    );
+    println!(
+        "login at m=19456 KiB t=2 p=1: {login_rate:.1} logins/s; raw argon2id on {threads} threads: {raw:.1} hashes/s (before {raw_before:.1}, after {raw_after:.1}); ratio {:.2}",
+        login_rate / raw
+    );
+    println!(
+        "server peak memory (VmHWM): {:.1} MiB after start, {:.1} MiB after {} concurrent logins",
+        idle_kib as f64 / 1024.0,
+        peak_kib as f64 / 1024.0,
+        CLIENTS
+    );
+}

@@ -1,12 +1,16 @@
-//! argon2id password hashing on blocking threads, at most `max_concurrent` at once, so a burst
-//! of logins queues instead of exhausting memory (each hash holds `m_kib` KiB).
+//! argon2id password hashing on a fixed set of `max_concurrent` dedicated threads, so a burst
+//! of logins queues instead of exhausting memory: each hash holds `m_kib` KiB, and a fixed set
+//! of threads keeps the allocator from growing one arena per short-lived blocking thread.
 
-use std::sync::Arc;
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::{Arc, Mutex};
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use std::cell::RefCell;
+
+use argon2::password_hash::{Output, PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use serde::{Deserialize, Serialize};
-use tokio::sync::Semaphore;
+use tokio::sync::{oneshot, Semaphore};
 
 use crate::clock::{random_bytes, SharedRng};
 
@@ -32,10 +36,14 @@ impl Default for HashingSettings {
     }
 }
 
+type Job = Box<dyn FnOnce() + Send>;
+
 #[derive(Clone)]
 pub struct Hasher {
     params: Params,
+    /// Requests allowed to wait for or use a hashing thread at once.
     permits: Arc<Semaphore>,
+    jobs: SyncSender<Job>,
     rng: SharedRng,
     /// A hash of nothing, verified for unknown customers so they cost the same work.
     dummy: Arc<str>,
@@ -61,14 +69,28 @@ impl Hasher {
         } else {
             settings.max_concurrent
         };
-        let salt = salt(&rng)?;
-        let dummy = argon(&params)
-            .hash_password(b"not a password", &salt)
-            .map_err(|_| HashError)?
-            .to_string();
+        let n = n.max(1);
+        let (jobs, queue) = sync_channel::<Job>(n);
+        let queue = Arc::new(Mutex::new(queue));
+        for i in 0..n {
+            let queue = queue.clone();
+            std::thread::Builder::new()
+                .name(format!("argon2-{i}"))
+                .spawn(move || hashing_thread(&queue))
+                .map_err(|_| HashError)?;
+        }
+        // The dummy hash is made on a hashing thread too, so no other thread keeps its memory.
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (p, dummy_salt) = (params.clone(), salt(&rng)?);
+        jobs.send(Box::new(move || {
+            let _ = tx.send(phc(&p, &dummy_salt, b"not a password"));
+        }))
+        .map_err(|_| HashError)?;
+        let dummy = rx.recv().map_err(|_| HashError)??;
         Ok(Hasher {
             params,
-            permits: Arc::new(Semaphore::new(n.max(1))),
+            permits: Arc::new(Semaphore::new(n)),
+            jobs,
             rng,
             dummy: dummy.into(),
         })
@@ -82,24 +104,14 @@ impl Hasher {
     pub async fn hash(&self, password: String) -> Result<String, HashError> {
         let salt = salt(&self.rng)?;
         let params = self.params.clone();
-        self.run(move || {
-            argon(&params)
-                .hash_password(password.as_bytes(), &salt)
-                .map(|h| h.to_string())
-                .map_err(|_| HashError)
-        })
-        .await
+        self.run(move || phc(&params, &salt, password.as_bytes()))
+            .await
     }
 
     /// Whether `password` matches the PHC string `hash` (whatever parameters it was made with).
     pub async fn verify(&self, password: String, hash: String) -> Result<bool, HashError> {
-        self.run(move || {
-            let parsed = PasswordHash::new(&hash).map_err(|_| HashError)?;
-            Ok(Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok())
-        })
-        .await
+        self.run(move || verify_phc(&hash, password.as_bytes()))
+            .await
     }
 
     /// Whether `hash` was made with other parameters than today's (then it is redone at login).
@@ -120,10 +132,35 @@ impl Hasher {
         &self,
         job: impl FnOnce() -> Result<T, HashError> + Send + 'static,
     ) -> Result<T, HashError> {
-        let _permit = self.permits.acquire().await.map_err(|_| HashError)?;
-        tokio::task::spawn_blocking(job)
+        let permit = self
+            .permits
+            .clone()
+            .acquire_owned()
             .await
-            .map_err(|_| HashError)?
+            .map_err(|_| HashError)?;
+        let (tx, rx) = oneshot::channel();
+        let job: Job = Box::new(move || {
+            let _ = tx.send(job());
+            drop(permit);
+        });
+        // The permit travels with the job, so at most `n` jobs are queued or running even when
+        // the caller gives up waiting: the channel always has room.
+        self.jobs.try_send(job).map_err(|_| HashError)?;
+        rx.await.map_err(|_| HashError)?
+    }
+}
+
+/// Runs hashing jobs until every `Hasher` clone is dropped.
+fn hashing_thread(queue: &Mutex<Receiver<Job>>) {
+    loop {
+        let job = match queue.lock() {
+            Ok(q) => q.recv(),
+            Err(_) => return,
+        };
+        match job {
+            Ok(job) => job(),
+            Err(_) => return,
+        }
     }
 }
 
@@ -132,6 +169,99 @@ pub fn argon(params: &Params) -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone())
 }
 
+thread_local! {
+    /// Each hashing thread keeps one argon2 memory area and reuses it for every hash, instead
+    /// of asking the allocator for `m_kib` KiB each time (which fragments and grows the heap).
+    static MEMORY: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The raw argon2 output of `password` with `params` and `salt` into `out`.
+fn raw_hash(
+    alg: Algorithm,
+    version: Version,
+    params: &Params,
+    salt: &[u8],
+    password: &[u8],
+    out: &mut [u8],
+) -> Result<(), HashError> {
+    MEMORY.with(|m| {
+        let mut memory = m.borrow_mut();
+        let blocks = params.block_count();
+        if memory.len() != blocks {
+            *memory = vec![Block::default(); blocks];
+        }
+        Argon2::new(alg, version, params.clone())
+            .hash_password_into_with_memory(password, salt, out, &mut memory[..])
+            .map_err(|_| HashError)
+    })
+}
+
+/// A PHC string (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`) for `password`.
+fn phc(params: &Params, salt: &SaltString, password: &[u8]) -> Result<String, HashError> {
+    let mut salt_buf = [0u8; 64];
+    let salt_bytes = salt.decode_b64(&mut salt_buf).map_err(|_| HashError)?;
+    let mut out = [0u8; 32];
+    raw_hash(
+        Algorithm::Argon2id,
+        Version::V0x13,
+        params,
+        salt_bytes,
+        password,
+        &mut out,
+    )?;
+    let output = Output::new(&out).map_err(|_| HashError)?;
+    Ok(format!(
+        "$argon2id$v=19$m={},t={},p={}${}${output}",
+        params.m_cost(),
+        params.t_cost(),
+        params.p_cost(),
+        salt.as_str()
+    ))
+}
+
+/// Whether `password` matches the PHC string `hash`, with the parameters written in it.
+fn verify_phc(hash: &str, password: &[u8]) -> Result<bool, HashError> {
+    let parsed = PasswordHash::new(hash).map_err(|_| HashError)?;
+    let alg = Algorithm::try_from(parsed.algorithm).map_err(|_| HashError)?;
+    let version = parsed
+        .version
+        .map_or(Ok(Version::V0x13), Version::try_from)
+        .map_err(|_| HashError)?;
+    let params = Params::try_from(&parsed).map_err(|_| HashError)?;
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+        return Err(HashError);
+    };
+    let mut salt_buf = [0u8; 64];
+    let salt_bytes = salt.decode_b64(&mut salt_buf).map_err(|_| HashError)?;
+    let mut out = vec![0u8; expected.len()];
+    raw_hash(alg, version, &params, salt_bytes, password, &mut out)?;
+    // `Output`'s equality is constant-time.
+    Ok(Output::new(&out).map_err(|_| HashError)? == expected)
+}
+
 fn salt(rng: &SharedRng) -> Result<SaltString, HashError> {
     SaltString::encode_b64(&random_bytes(rng, 16)).map_err(|_| HashError)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+
+    fn cheap() -> Params {
+        Params::new(256, 1, 1, None).unwrap()
+    }
+
+    #[test]
+    fn our_phc_strings_are_standard_both_ways() {
+        let salt = SaltString::encode_b64(b"0123456789abcdef").unwrap();
+        let ours = phc(&cheap(), &salt, b"Kunlun2024").unwrap();
+        let theirs = argon(&cheap()).hash_password(b"Kunlun2024", &salt).unwrap().to_string();
+        assert_eq!(ours, theirs);
+        let parsed = PasswordHash::new(&ours).unwrap();
+        assert!(Argon2::default().verify_password(b"Kunlun2024", &parsed).is_ok());
+        assert!(verify_phc(&theirs, b"Kunlun2024").unwrap());
+        assert!(!verify_phc(&theirs, b"Kunlun2025").unwrap());
+        assert!(verify_phc("not a hash", b"x").is_err());
+    }
 }
