@@ -1,14 +1,14 @@
 //! Finding text lines: the DBNet model's text map, turned into rotated boxes around each line.
 
 use image::imageops::FilterType;
-use image::{GrayImage, Luma, RgbImage};
+use image::RgbImage;
 use imageproc::point::Point;
-use imageproc::region_labelling::{connected_components, Connectivity};
 use tract_onnx::prelude::*;
 
-/// The longer side of the picture as the detector sees it. Card text stays above ten pixels
-/// high at this size, and the detector's cost grows with the pixel count.
-pub const DET_LONG_SIDE: u32 = 640;
+/// The longer side of the picture as the detector sees it, by default. The smallest card text
+/// (a two-character name on a card filling the picture) needs about 800; the detector's cost
+/// grows with the pixel count.
+pub const DET_LONG_SIDE: u32 = 800;
 const STRIDE: u32 = 32;
 /// Text-map pixels at or above this belong to text.
 const PIXEL_THRESHOLD: f32 = 0.3;
@@ -61,52 +61,35 @@ fn dist(a: (f32, f32), b: (f32, f32)) -> f32 {
     ((a.0 - b.0).powi(2) + (a.1 - b.1).powi(2)).sqrt()
 }
 
-/// The detector's input for a picture: scaled so the long side is [`DET_LONG_SIDE`] (never
-/// enlarged past twice), padded to a multiple of 32. Also answers the scale used.
-pub fn det_input(img: &RgbImage) -> (Tensor, f32) {
+/// The detector's input for a picture: scaled so the long side is `long_side` (never enlarged
+/// past twice), padded to a multiple of 32. Also answers the scale used.
+pub fn det_input(img: &RgbImage, long_side: u32) -> (Tensor, f32) {
     let (w, h) = img.dimensions();
-    let scale = (DET_LONG_SIDE as f32 / w.max(h).max(1) as f32).min(2.0);
+    let scale = (long_side as f32 / w.max(h).max(1) as f32).min(2.0);
     let sw = ((w as f32 * scale).round() as u32).max(1);
     let sh = ((h as f32 * scale).round() as u32).max(1);
     let resized = image::imageops::resize(img, sw, sh, FilterType::Triangle);
     let pw = sw.div_ceil(STRIDE) * STRIDE;
     let ph = sh.div_ceil(STRIDE) * STRIDE;
-    let (pw_us, ph_us) = (pw as usize, ph as usize);
+    let (pw, ph, sw) = (pw as usize, ph as usize, sw as usize);
     // Padding is zero after normalisation, which the model reads as plain background.
-    let mut t = tract_ndarray::Array4::<f32>::zeros((1, 3, ph_us, pw_us));
-    for (x, y, px) in resized.enumerate_pixels() {
+    let mut data = vec![0.0f32; 3 * ph * pw];
+    let plane = ph * pw;
+    for (i, px) in resized.as_raw().chunks_exact(3).enumerate() {
+        let at = (i / sw) * pw + i % sw;
         for c in 0..3 {
             // BGR, as the detector was trained on pictures read by OpenCV.
-            let v = px.0[2 - c] as f32 / 255.0;
-            t[[0, c, y as usize, x as usize]] = (v - MEAN[c]) / STD[c];
+            data[c * plane + at] = (px[2 - c] as f32 / 255.0 - MEAN[c]) / STD[c];
         }
     }
-    (t.into_tensor(), scale)
+    let t = Tensor::from_shape(&[1, 3, ph, pw], &data).expect("the length fits the shape");
+    (t, scale)
 }
 
 /// Text lines in a `width × height` text map, in picture coordinates (map coordinates divided
 /// by `scale`).
 pub fn boxes_from_map(map: &[f32], width: usize, height: usize, scale: f32) -> Vec<Quad> {
-    let mask = GrayImage::from_fn(width as u32, height as u32, |x, y| {
-        Luma([u8::from(
-            map[y as usize * width + x as usize] >= PIXEL_THRESHOLD,
-        )])
-    });
-    let labels = connected_components(&mask, Connectivity::Eight, Luma([0]));
-    let mut regions: Vec<(Vec<Point<i32>>, f32)> = Vec::new();
-    for (x, y, l) in labels.enumerate_pixels() {
-        let l = l.0[0] as usize;
-        if l == 0 {
-            continue;
-        }
-        if regions.len() < l {
-            regions.resize_with(l, || (Vec::new(), 0.0));
-        }
-        let r = &mut regions[l - 1];
-        r.0.push(Point::new(x as i32, y as i32));
-        r.1 += map[y as usize * width + x as usize];
-    }
-    regions
+    regions(map, width, height)
         .into_iter()
         .filter(|(points, sum)| points.len() >= 4 && sum / points.len() as f32 >= REGION_THRESHOLD)
         .filter_map(|(points, _)| region_quad(&points))
@@ -114,43 +97,66 @@ pub fn boxes_from_map(map: &[f32], width: usize, height: usize, scale: f32) -> V
         .collect()
 }
 
+/// The 8-connected regions of text pixels, each with its points and the sum of its text
+/// probabilities. A plain flood fill over slices: it runs fast even in an unoptimised build.
+fn regions(map: &[f32], width: usize, height: usize) -> Vec<(Vec<Point<i32>>, f32)> {
+    let mut seen: Vec<bool> = map.iter().map(|&p| p < PIXEL_THRESHOLD).collect();
+    let mut found = Vec::new();
+    let mut stack = Vec::new();
+    for start in 0..map.len().min(width * height) {
+        if seen[start] {
+            continue;
+        }
+        seen[start] = true;
+        stack.push(start);
+        let (mut points, mut sum) = (Vec::new(), 0.0f32);
+        while let Some(i) = stack.pop() {
+            let (x, y) = (i % width, i / width);
+            points.push(Point::new(x as i32, y as i32));
+            sum += map[i];
+            for ny in y.saturating_sub(1)..=(y + 1).min(height - 1) {
+                for nx in x.saturating_sub(1)..=(x + 1).min(width - 1) {
+                    let j = ny * width + nx;
+                    if !seen[j] {
+                        seen[j] = true;
+                        stack.push(j);
+                    }
+                }
+            }
+        }
+        found.push((points, sum));
+    }
+    found
+}
+
 /// The smallest rotated rectangle around a region, grown back to the letters' outline and
 /// turned so its first edge runs along the writing.
 fn region_quad(points: &[Point<i32>]) -> Option<Quad> {
-    let rect = imageproc::geometry::min_area_rect(points);
-    // The rectangle's corners are pixel centres; the region covers whole pixels.
-    let c: Vec<(f32, f32)> = rect.iter().map(|p| (p.x as f32, p.y as f32)).collect();
-    let center = (
-        c.iter().map(|p| p.0).sum::<f32>() / 4.0,
-        c.iter().map(|p| p.1).sum::<f32>() / 4.0,
-    );
-    let e1 = (c[1].0 - c[0].0, c[1].1 - c[0].1);
-    let e2 = (c[2].0 - c[1].0, c[2].1 - c[1].1);
-    let (l1, l2) = (dist(c[0], c[1]) + 1.0, dist(c[1], c[2]) + 1.0);
+    let RotatedRect {
+        center,
+        mut u,
+        along: l1,
+        across: l2,
+    } = min_area_rect(points)?;
+    // Pixel centres span one pixel less than the pixels themselves.
+    let (l1, l2) = (l1 + 1.0, l2 + 1.0);
+    let v1 = (-u.1, u.0);
     // Text runs along the longer side; a square box (one character) is taken as upright.
-    let along_first = if l1 > 1.3 * l2 {
+    let along_u = if l1 > 1.3 * l2 {
         true
     } else if l2 > 1.3 * l1 {
         false
     } else {
-        e1.0.abs() >= e2.0.abs()
+        u.0.abs() >= v1.0.abs()
     };
-    let (mut u, w, h) = if along_first {
-        (e1, l1, l2)
-    } else {
-        (e2, l2, l1)
-    };
+    let (w, h) = if along_u { (l1, l2) } else { (l2, l1) };
+    if !along_u {
+        u = v1;
+    }
     if w.min(h) < MIN_SIDE {
         return None;
     }
-    let norm = (u.0 * u.0 + u.1 * u.1).sqrt();
-    if norm < f32::EPSILON {
-        // One pixel wide: the rectangle has no direction; take the axes.
-        u = (1.0, 0.0);
-    } else {
-        u = (u.0 / norm, u.1 / norm);
-    }
-    if u.0 < 0.0 {
+    if u.0 < 0.0 || (u.0 == 0.0 && u.1 < 0.0) {
         u = (-u.0, -u.1);
     }
     let v = (-u.1, u.0); // points down the page when u points right
@@ -158,6 +164,56 @@ fn region_quad(points: &[Point<i32>]) -> Option<Quad> {
     let (hw, hh) = (w / 2.0 + grow, h / 2.0 + grow);
     let at = |a: f32, b: f32| (center.0 + u.0 * a + v.0 * b, center.1 + u.1 * a + v.1 * b);
     Some(Quad([at(-hw, -hh), at(hw, -hh), at(hw, hh), at(-hw, hh)]))
+}
+
+/// A rectangle at any angle: its centre, the unit direction of one side, and its lengths along
+/// and across that direction.
+#[derive(Clone, Copy)]
+struct RotatedRect {
+    center: (f32, f32),
+    u: (f32, f32),
+    along: f32,
+    across: f32,
+}
+
+/// The minimum-area rectangle around points (rotating calipers over the convex hull).
+fn min_area_rect(points: &[Point<i32>]) -> Option<RotatedRect> {
+    let hull = imageproc::geometry::convex_hull(points);
+    let hull: Vec<(f32, f32)> = hull.iter().map(|p| (p.x as f32, p.y as f32)).collect();
+    if hull.is_empty() {
+        return None;
+    }
+    let mut best: Option<(f32, RotatedRect)> = None;
+    let mut consider = |u: (f32, f32)| {
+        let (mut a0, mut a1, mut b0, mut b1) = (f32::MAX, f32::MIN, f32::MAX, f32::MIN);
+        for &(x, y) in &hull {
+            let a = x * u.0 + y * u.1;
+            let b = -x * u.1 + y * u.0;
+            (a0, a1, b0, b1) = (a0.min(a), a1.max(a), b0.min(b), b1.max(b));
+        }
+        let area = (a1 - a0) * (b1 - b0);
+        if best.is_none_or(|b| area < b.0) {
+            let (ca, cb) = ((a0 + a1) / 2.0, (b0 + b1) / 2.0);
+            let center = (ca * u.0 - cb * u.1, ca * u.1 + cb * u.0);
+            let rect = RotatedRect {
+                center,
+                u,
+                along: a1 - a0,
+                across: b1 - b0,
+            };
+            best = Some((area, rect));
+        }
+    };
+    consider((1.0, 0.0));
+    for i in 0..hull.len() {
+        let (p, q) = (hull[i], hull[(i + 1) % hull.len()]);
+        let (dx, dy) = (q.0 - p.0, q.1 - p.1);
+        let n = (dx * dx + dy * dy).sqrt();
+        if n > f32::EPSILON {
+            consider((dx / n, dy / n));
+        }
+    }
+    best.map(|(_, rect)| rect)
 }
 
 #[cfg(test)]
@@ -224,7 +280,7 @@ mod tests {
     #[test]
     fn the_detector_input_keeps_the_aspect_and_pads_to_32() {
         let img = RgbImage::from_pixel(1000, 690, image::Rgb([255, 255, 255]));
-        let (t, scale) = det_input(&img);
+        let (t, scale) = det_input(&img, 640);
         assert_eq!(t.shape(), &[1, 3, 448, 640]);
         assert!((scale - 0.64).abs() < 1e-6);
         let v = t.to_array_view::<f32>().unwrap();

@@ -172,10 +172,11 @@ fn find_birth_date(rows: &[String]) -> Option<Date> {
         .find_map(parse_chinese_date)
 }
 
-/// `1949年12月31日` (digits possibly misread as letters are not guessed at).
+/// `1949年12月31日`. A stray digit glued before the year (a neighbouring box cut a little wide)
+/// is passed over: the year is the last four digits before 年 that make a plausible year.
 fn parse_chinese_date(s: &str) -> Option<Date> {
     let year_at = s.find('年')?;
-    let digits_before: String = s[..year_at]
+    let digits: Vec<char> = s[..year_at]
         .chars()
         .rev()
         .take_while(char::is_ascii_digit)
@@ -183,13 +184,14 @@ fn parse_chinese_date(s: &str) -> Option<Date> {
         .into_iter()
         .rev()
         .collect();
-    if digits_before.len() != 4 {
-        return None;
-    }
+    let year = digits
+        .windows(4)
+        .rev()
+        .filter_map(|w| w.iter().collect::<String>().parse::<i32>().ok())
+        .find(|y| (1900..=2100).contains(y))?;
     let rest = &s[year_at + '年'.len_utf8()..];
     let (month, rest) = rest.split_once('月')?;
     let day: String = rest.split_once('日')?.0.to_string();
-    let year: i32 = digits_before.parse().ok()?;
     let month: u8 = month.parse().ok()?;
     let day: u8 = day.parse().ok()?;
     Date::from_calendar_date(year, Month::try_from(month).ok()?, day).ok()
@@ -304,6 +306,10 @@ mod tests {
     fn dates_that_do_not_exist_are_not_read() {
         assert_eq!(parse_chinese_date("1990年2月30日"), None);
         assert_eq!(parse_chinese_date("90年2月3日"), None);
+        assert_eq!(
+            parse_chinese_date("出生19683年1月8日"),
+            Some(date!(1968 - 01 - 08))
+        );
         assert_eq!(
             parse_chinese_date("出生2000年2月29日"),
             Some(date!(2000 - 02 - 29))

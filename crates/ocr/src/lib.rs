@@ -11,7 +11,10 @@ pub mod models;
 pub mod recognize;
 pub mod specimen;
 
+use std::collections::HashMap;
+
 use image::RgbImage;
+use tract_onnx::prelude::Tensor;
 
 pub use detect::Quad;
 pub use idcard::IdCardReading;
@@ -38,14 +41,29 @@ pub struct TextLine {
 /// The OCR engine: the loaded models and the steps around them. `Send + Sync`; share one.
 pub struct Ocr {
     models: Models,
+    detection_side: u32,
+    split_detection: bool,
 }
+
+/// Rows of detector input each half sees past the seam when detection is split (a multiple of
+/// the detector's stride, 32).
+const SEAM_CONTEXT: usize = 64;
 
 impl Ocr {
     /// Loads the models from `dir`; see [`models::Models::load`] for the checks.
     pub fn load(dir: &std::path::Path) -> Result<Ocr, ModelError> {
         Ok(Ocr {
             models: Models::load(dir)?,
+            detection_side: detect::DET_LONG_SIDE,
+            split_detection: std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2),
         })
+    }
+
+    /// Sets the long side pictures are scaled to for detection (default
+    /// [`detect::DET_LONG_SIDE`]): smaller is faster and misses small text.
+    pub fn with_detection_side(mut self, side: u32) -> Ocr {
+        self.detection_side = side.clamp(64, 4096);
+        self
     }
 
     /// Loads the models from [`default_model_dir`] (`RESET_MODEL_DIR`, else the fetch script's
@@ -57,28 +75,55 @@ impl Ocr {
     /// Every text line in the picture, rows top to bottom and left to right within a row.
     pub fn read_text(&self, img: &RgbImage) -> Result<Vec<TextLine>, OcrError> {
         let quads = self.detect(img)?;
-        let mut lines = Vec::new();
-        for row in rows_of(&quads) {
-            for i in row {
-                lines.push(self.recognize(img, &quads[i])?);
-            }
-        }
-        Ok(lines)
+        let ordered: Vec<Quad> = rows_of(&quads).concat().iter().map(|&i| quads[i]).collect();
+        self.recognize_all(img, &ordered)
     }
 
     /// The text lines' boxes, in picture coordinates.
     pub fn detect(&self, img: &RgbImage) -> Result<Vec<Quad>, OcrError> {
-        let (input, scale) = detect::det_input(img);
+        let (input, scale) = detect::det_input(img, self.detection_side);
         let (h, w) = (input.shape()[2], input.shape()[3]);
-        let map = self.models.run_det(input).map_err(model_error)?;
-        let map = map.as_slice::<f32>().map_err(model_error)?;
+        let map = if self.split_detection && h >= 4 * SEAM_CONTEXT {
+            self.text_map_in_halves(&input)?
+        } else {
+            let map = self.models.run_det(input).map_err(model_error)?;
+            map.as_slice::<f32>().map_err(model_error)?.to_vec()
+        };
         if map.len() != h * w {
             return Err(OcrError::Model(format!(
                 "the text map has {} values for a {w}×{h} input",
                 map.len()
             )));
         }
-        Ok(detect::boxes_from_map(map, w, h, scale))
+        Ok(detect::boxes_from_map(&map, w, h, scale))
+    }
+
+    /// The text map computed as a top and a bottom half on two cores. Each half sees
+    /// [`SEAM_CONTEXT`] rows past the seam, so lines near it are judged with their surroundings.
+    fn text_map_in_halves(&self, input: &Tensor) -> Result<Vec<f32>, OcrError> {
+        let (h, w) = (input.shape()[2], input.shape()[3]);
+        let seam = h / 64 * 32;
+        let top = input
+            .slice(2, 0, seam + SEAM_CONTEXT)
+            .map_err(model_error)?;
+        let bottom = input
+            .slice(2, seam - SEAM_CONTEXT, h)
+            .map_err(model_error)?;
+        let (top, bottom) = std::thread::scope(|scope| {
+            let t = scope.spawn(|| self.models.run_det(top));
+            let b = self.models.run_det(bottom);
+            (t.join(), b)
+        });
+        let top = top.map_err(|_| OcrError::Model("a detection thread panicked".into()))?;
+        let (top, bottom) = (top.map_err(model_error)?, bottom.map_err(model_error)?);
+        let (top, bottom) = (
+            top.as_slice::<f32>().map_err(model_error)?,
+            bottom.as_slice::<f32>().map_err(model_error)?,
+        );
+        let mut map = Vec::with_capacity(h * w);
+        map.extend_from_slice(&top[..seam * w]);
+        map.extend_from_slice(&bottom[SEAM_CONTEXT * w..]);
+        Ok(map)
     }
 
     /// What one line says.
@@ -102,45 +147,115 @@ impl Ocr {
         })
     }
 
+    /// Whether detection runs as two halves on two cores (default: when there are two).
+    pub fn with_split_detection(mut self, split: bool) -> Ocr {
+        self.split_detection = split;
+        self
+    }
+
+    /// What several lines say, read side by side on the machine's cores.
+    pub fn recognize_all(&self, img: &RgbImage, quads: &[Quad]) -> Result<Vec<TextLine>, OcrError> {
+        let workers = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(4);
+        if workers < 2 || quads.len() < 2 {
+            return quads.iter().map(|q| self.recognize(img, q)).collect();
+        }
+        let per_worker = quads.len().div_ceil(workers);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = quads
+                .chunks(per_worker)
+                .map(|chunk| {
+                    scope.spawn(move || {
+                        chunk
+                            .iter()
+                            .map(|q| self.recognize(img, q))
+                            .collect::<Result<Vec<_>, _>>()
+                    })
+                })
+                .collect();
+            let mut lines = Vec::with_capacity(quads.len());
+            for h in handles {
+                let part = h
+                    .join()
+                    .map_err(|_| OcrError::Model("a recognition thread panicked".into()))??;
+                lines.extend(part);
+            }
+            Ok(lines)
+        })
+    }
+
     /// Reads the front of a resident identity card.
     ///
-    /// Only the rows that can hold a wanted field are recognised: from the bottom up until a
-    /// number whose check digit holds turns up, and from the top down until name, sex and birth
-    /// date are read. The address rows in between are usually skipped. The rows are found in
-    /// the picture, not at fixed places, so a tilted or shifted card reads the same.
+    /// Only the lines that can hold a wanted field are recognised, by two searches side by
+    /// side: one from the bottom row up, right to left, until a number whose check digit holds
+    /// turns up (on a card, the number is the last line's right part); one from the top row
+    /// down until name, sex and birth date are read. The address rows in between are usually
+    /// skipped. Rows are found in the picture, not at fixed places, so a tilted or shifted
+    /// card reads the same, and a card laid out otherwise is still read whole, only slower.
     pub fn read_id_card(&self, img: &RgbImage) -> Result<IdCardReading, OcrError> {
-        let quads = self.detect(img)?;
+        let quads = card_lines(self.detect(img)?);
         let rows = rows_of(&quads);
-        let mut texts: Vec<Option<String>> = vec![None; quads.len()];
-        let read_row = |row: &[usize], texts: &mut Vec<Option<String>>| {
-            for &i in row {
-                if texts[i].is_none() {
-                    texts[i] = Some(self.recognize(img, &quads[i])?.text);
+        let (from_bottom, from_top) = std::thread::scope(|scope| {
+            let bottom = scope.spawn(|| self.search_number(img, &quads, &rows));
+            let top = self.search_top_fields(img, &quads, &rows);
+            (bottom.join(), top)
+        });
+        let from_bottom =
+            from_bottom.map_err(|_| OcrError::Model("a recognition thread panicked".into()))??;
+        let mut texts = from_top?;
+        texts.extend(from_bottom);
+        Ok(idcard::read_rows(&read_rows(&rows, &texts)))
+    }
+
+    fn search_number(
+        &self,
+        img: &RgbImage,
+        quads: &[Quad],
+        rows: &[Vec<usize>],
+    ) -> Result<HashMap<usize, String>, OcrError> {
+        let mut texts = HashMap::new();
+        for row in rows.iter().rev() {
+            for &i in row.iter().rev() {
+                texts.insert(i, self.recognize(img, &quads[i])?.text);
+                let this_row = read_rows(std::slice::from_ref(row), &texts);
+                if idcard::read_rows(&this_row).has_number() {
+                    return Ok(texts);
                 }
             }
-            Ok::<(), OcrError>(())
-        };
-        let reading_so_far = |texts: &[Option<String>]| {
-            let read: Vec<idcard::Row> = rows
-                .iter()
-                .map(|r| r.iter().filter_map(|&i| texts[i].clone()).collect())
-                .collect();
-            idcard::read_rows(&read)
-        };
-        for row in rows.iter().rev() {
-            read_row(row, &mut texts)?;
-            if reading_so_far(&texts).has_number() {
-                break;
-            }
         }
-        for row in &rows {
-            if reading_so_far(&texts).has_top_fields() {
-                break;
-            }
-            read_row(row, &mut texts)?;
-        }
-        Ok(reading_so_far(&texts))
+        Ok(texts)
     }
+
+    fn search_top_fields(
+        &self,
+        img: &RgbImage,
+        quads: &[Quad],
+        rows: &[Vec<usize>],
+    ) -> Result<HashMap<usize, String>, OcrError> {
+        let mut texts = HashMap::new();
+        for row in rows {
+            for &i in row {
+                texts.insert(i, self.recognize(img, &quads[i])?.text);
+                // Past 性别 and its value the row holds only 民族, which nobody checks.
+                let this_row = idcard::read_rows(&read_rows(std::slice::from_ref(row), &texts));
+                if this_row.sex.is_some() {
+                    break;
+                }
+            }
+            if idcard::read_rows(&read_rows(rows, &texts)).has_top_fields() {
+                break;
+            }
+        }
+        Ok(texts)
+    }
+}
+
+/// The rows' texts read so far, left to right.
+fn read_rows(rows: &[Vec<usize>], texts: &HashMap<usize, String>) -> Vec<idcard::Row> {
+    rows.iter()
+        .map(|r| r.iter().filter_map(|i| texts.get(i).cloned()).collect())
+        .collect()
 }
 
 /// Decodes a picture file's bytes (JPEG or PNG).
@@ -152,6 +267,17 @@ pub fn decode_picture(bytes: &[u8]) -> Result<RgbImage, OcrError> {
 
 fn model_error(e: impl std::fmt::Display) -> OcrError {
     OcrError::Model(e.to_string())
+}
+
+/// Drops boxes far taller than the usual line (the portrait, patterns) or far smaller (specks):
+/// card text comes in two or three sizes only.
+fn card_lines(mut quads: Vec<Quad>) -> Vec<Quad> {
+    let mut heights: Vec<f32> = quads.iter().map(Quad::height).collect();
+    heights.sort_by(f32::total_cmp);
+    if let Some(&median) = heights.get(heights.len() / 2) {
+        quads.retain(|q| q.height() <= 2.5 * median && q.height() >= 0.4 * median);
+    }
+    quads
 }
 
 /// Groups boxes into rows along the card's own direction (the usual angle of its long lines),
@@ -232,6 +358,18 @@ mod tests {
         ];
         assert!(quads[1].center().1 > quads[2].center().1);
         assert_eq!(rows_of(&quads), vec![vec![0, 1], vec![2]]);
+    }
+
+    #[test]
+    fn boxes_far_from_the_usual_line_height_are_not_card_text() {
+        let mut quads: Vec<Quad> = (0..6)
+            .map(|i| boxed(10.0, 40.0 * i as f32, 100.0, 30.0, 0.0))
+            .collect();
+        quads.push(boxed(500.0, 0.0, 200.0, 260.0, 0.0)); // the portrait
+        quads.push(boxed(500.0, 300.0, 8.0, 6.0, 0.0)); // a speck
+        let kept = card_lines(quads);
+        assert_eq!(kept.len(), 6);
+        assert!(kept.iter().all(|q| q.height() == 30.0));
     }
 
     #[test]

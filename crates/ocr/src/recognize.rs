@@ -61,23 +61,21 @@ pub fn bucket_width(strip_width: u32) -> u32 {
 /// Strips of one width bucket as a `[n, 3, 48, width]` batch, pixels scaled to [-1, 1] in BGR
 /// order; the padding is 0, a neutral grey to the model.
 pub fn rec_input(strips: &[&RgbImage], width: u32) -> Tensor {
-    let mut t = tract_ndarray::Array4::<f32>::zeros((
-        strips.len(),
-        3,
-        LINE_HEIGHT as usize,
-        width as usize,
-    ));
+    let (h, w) = (LINE_HEIGHT as usize, width as usize);
+    let mut data = vec![0.0f32; strips.len() * 3 * h * w];
     for (n, strip) in strips.iter().enumerate() {
-        for (x, y, px) in strip.enumerate_pixels() {
-            if x >= width {
+        let sw = strip.width() as usize;
+        for (i, px) in strip.as_raw().chunks_exact(3).enumerate() {
+            let (y, x) = (i / sw, i % sw);
+            if x >= w || y >= h {
                 continue;
             }
             for c in 0..3 {
-                t[[n, c, y as usize, x as usize]] = px.0[2 - c] as f32 / 127.5 - 1.0;
+                data[((n * 3 + c) * h + y) * w + x] = px[2 - c] as f32 / 127.5 - 1.0;
             }
         }
     }
-    t.into_tensor()
+    Tensor::from_shape(&[strips.len(), 3, h, w], &data).expect("the length fits the shape")
 }
 
 #[cfg(test)]

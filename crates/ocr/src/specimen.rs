@@ -339,8 +339,16 @@ pub struct Specimen {
 
 /// The card of `seed`, photographed under its own conditions.
 pub fn specimen(seed: u64, font: &FontVec) -> Specimen {
-    let face = random_face(seed);
-    let conditions = Conditions::random(seed);
+    specimen_with(random_face(seed), Conditions::random(seed), seed, font)
+}
+
+/// A given card face photographed under given conditions; `seed` places it.
+pub fn specimen_with(
+    face: CardFace,
+    conditions: Conditions,
+    seed: u64,
+    font: &FontVec,
+) -> Specimen {
     let jpeg = photograph(&render_card(&face, font), &conditions, seed);
     Specimen {
         seed,
