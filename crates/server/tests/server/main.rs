@@ -27,6 +27,7 @@ macro_rules! both {
 }
 
 mod abuse;
+mod cli;
 mod login;
 mod ops;
 mod path_a;
