@@ -102,13 +102,23 @@ impl IpLimits {
     }
 }
 
-/// Drops windows that ended long ago (run from the background worker).
+/// Drops counters nobody will read again: rate windows older than a day, daily SMS counts of
+/// past days, expired sessions (run now and then by the background worker).
 pub async fn prune(db: &Db, now: OffsetDateTime) -> Result<(), sqlx::Error> {
+    let now_ms = ms(now);
     sqlx::query("DELETE FROM rate_limits WHERE window_start < $1")
-        .bind(ms(now) - 24 * 3600 * 1000)
+        .bind(now_ms - 24 * 3600 * 1000)
         .execute(&db.pool)
-        .await
-        .map(|_| ())
+        .await?;
+    sqlx::query("DELETE FROM sms_quota WHERE day < $1")
+        .bind(bank_day(now).to_string())
+        .execute(&db.pool)
+        .await?;
+    sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+        .bind(now_ms)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
 }
 
 /// A phone as the quota table keys it: hashed, so typed numbers are not kept in clear.

@@ -14,6 +14,9 @@ use crate::clock::Clock;
 use crate::metrics::Metrics;
 use crate::store::{ms, Db};
 
+/// How often the worker clears old counters and sessions.
+const PRUNE_EVERY: Duration = Duration::from_secs(600);
+
 /// Where claimed messages go.
 #[derive(Clone)]
 pub enum Gateway {
@@ -201,9 +204,16 @@ impl Outbox {
     /// The worker: delivers whenever woken, and polls for retries that have come due.
     pub async fn run(self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
         let poll = Duration::from_millis(self.settings.poll_ms.max(10));
+        let mut last_prune = std::time::Instant::now() - PRUNE_EVERY;
         loop {
             if let Err(e) = self.deliver_due().await {
                 tracing::error!(error = %e, "sms outbox round failed");
+            }
+            if last_prune.elapsed() >= PRUNE_EVERY {
+                last_prune = std::time::Instant::now();
+                if let Err(e) = crate::limits::prune(&self.db, self.clock.now()).await {
+                    tracing::warn!(error = %e, "pruning old counters failed");
+                }
             }
             tokio::select! {
                 _ = self.wake.notified() => {}

@@ -19,6 +19,7 @@ use crate::ZHANG;
 #[derive(Clone, Default)]
 struct Provider {
     fail: Arc<AtomicU32>,
+    delay_ms: Arc<AtomicU32>,
     received: Arc<Mutex<Vec<String>>>,
 }
 
@@ -27,7 +28,8 @@ async fn provider_handler(State(p): State<Provider>, body: String) -> StatusCode
         p.fail.fetch_sub(1, Ordering::SeqCst);
         return StatusCode::SERVICE_UNAVAILABLE;
     }
-    tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    let delay = 2 + u64::from(p.delay_ms.load(Ordering::SeqCst));
+    tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
     p.received.lock().unwrap().push(body);
     StatusCode::OK
 }
@@ -168,4 +170,51 @@ both!(
 async fn dev_inbox_only_in_dev_mode(s: TestServer) {
     let (st, b) = s.get(&format!("/v1/dev/sms?phone={}", ZHANG.2)).await;
     assert_eq!((st, &b["code"]), (404, &json!("not_found")));
+}
+
+both!(
+    a_slow_gateway_times_out_and_is_retried,
+    |s: &mut reset_server::Settings| s.sms.worker = false
+);
+async fn a_slow_gateway_times_out_and_is_retried(s: TestServer) {
+    let (url, provider) = start_provider(0).await;
+    provider.delay_ms.store(2_000, Ordering::SeqCst);
+    let mut settings = s.state.settings.sms.clone();
+    settings.gateway = GatewayKind::Http;
+    settings.http_url = url;
+    settings.http_timeout_ms = 100;
+    let clock = s.clock.clone();
+    let outbox = Outbox::new(
+        s.state.db.clone(),
+        Arc::new(clock.clone()),
+        settings,
+        Metrics::new(),
+        "slow".into(),
+    )
+    .unwrap();
+    let mut conn = s.state.db.pool.acquire().await.unwrap();
+    enqueue(
+        &mut conn,
+        ZHANG.2,
+        "hello",
+        "notice",
+        reset_server::store::ms(clock.now()),
+    )
+    .await
+    .unwrap();
+    drop(conn);
+    let started = std::time::Instant::now();
+    assert_eq!(outbox.deliver_due().await.unwrap().failed, 1);
+    assert!(
+        started.elapsed() < std::time::Duration::from_millis(1500),
+        "the timeout cut the call short"
+    );
+    let error: Option<String> = sqlx::query_scalar("SELECT last_error FROM sms_outbox")
+        .fetch_one(&s.state.db.pool)
+        .await
+        .unwrap();
+    assert!(error.unwrap().contains("unreachable"));
+    provider.delay_ms.store(0, Ordering::SeqCst);
+    clock.advance(Duration::seconds(1));
+    assert_eq!(outbox.deliver_due().await.unwrap().sent, 1);
 }
