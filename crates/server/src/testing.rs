@@ -25,16 +25,46 @@ pub enum TestDb {
 /// Where tests start their clocks: a Beijing morning.
 pub const TEST_START: OffsetDateTime = datetime!(2026-11-27 09:00 +8);
 
-/// A database nobody else uses. The SQLite file's folder is removed on drop.
+/// A database nobody else uses. On drop the SQLite file's folder is removed, and the
+/// PostgreSQL schema dropped (best effort: a schema still locked after 2 s is left behind).
 pub struct FreshDb {
     pub url: String,
     dir: Option<PathBuf>,
+    /// (server URL without the schema, schema name)
+    schema: Option<(String, String)>,
 }
 
 impl Drop for FreshDb {
     fn drop(&mut self) {
         if let Some(dir) = &self.dir {
             let _ = std::fs::remove_dir_all(dir);
+        }
+        if let Some((base, schema)) = self.schema.take() {
+            // A thread with its own runtime: drop may run inside the test's runtime.
+            let dropper = std::thread::spawn(move || {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    return;
+                };
+                rt.block_on(async {
+                    let Ok(db) = Db::connect(&base, 1).await else {
+                        return;
+                    };
+                    let mut conn = match db.pool.acquire().await {
+                        Ok(c) => c,
+                        Err(_) => return,
+                    };
+                    let _ = sqlx::query("SET lock_timeout = '2s'")
+                        .execute(&mut *conn)
+                        .await;
+                    let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                        .execute(&mut *conn)
+                        .await;
+                });
+            });
+            let _ = dropper.join();
         }
     }
 }
@@ -51,6 +81,7 @@ impl FreshDb {
                 Some(FreshDb {
                     url: format!("sqlite://{}", dir.join("reset.db").display()),
                     dir: Some(dir),
+                    schema: None,
                 })
             }
             TestDb::Postgres => {
@@ -71,6 +102,7 @@ impl FreshDb {
                 Some(FreshDb {
                     url: format!("{base}{sep}options=-c%20search_path%3D{schema}"),
                     dir: None,
+                    schema: Some((base, schema)),
                 })
             }
         }
