@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use image::{GrayImage, Luma, Rgb, RgbImage};
 use imageproc::geometric_transformations::{warp_into, Interpolation, Projection};
 use reset_capture::frame::to_gray;
-use reset_capture::qr::{read_qr, read_qr_with, QrPass, DEFAULT_PASSES};
+use reset_capture::qr::{read_qr, read_qr_with, DEFAULT_PASSES, PLAIN};
 
 /// The code for `text` drawn flat, `module` pixels a module, with the 4-module quiet zone.
 fn render(text: &str, module: u32) -> GrayImage {
@@ -81,12 +81,12 @@ fn a_light_code_on_a_dark_screen_needs_the_inverse_pass() {
         (200.0, 320.0),
     ];
     let screen = on_page(&code, 640, 480, corners, 0);
-    let plain = read_qr_with(&screen, &[QrPass::Plain]);
+    let plain = read_qr_with(&screen, &[PLAIN]);
     assert!(plain.codes.is_empty(), "rqrr reads dark codes only");
     let read = read_qr_with(&screen, DEFAULT_PASSES);
     assert_eq!(read.codes.len(), 1);
     assert_eq!(read.codes[0].text, text);
-    assert_ne!(read.pass, Some(QrPass::Plain));
+    assert_ne!(read.pass, Some(PLAIN));
 }
 
 #[test]
@@ -165,5 +165,5 @@ fn corpus_read_rate() {
         cases.len(),
         rate * 100.0
     );
-    assert!(rate >= 0.60, "read rate {:.1}%", rate * 100.0);
+    assert!(rate >= 0.81, "read rate {:.1}%", rate * 100.0);
 }

@@ -14,6 +14,8 @@ const USAGE: &str = "usage:
   capture face [--min N] FILE...     face boxes per file: x,y,w,h score
   capture card [--out DIR] FILE...   card outline, quality verdict and reasons per file;
                                      --out writes the straightened card as JPEG
+  capture qr-corpus [--matrix] [DIR]            read rate on the QR corpus (default ../shared/corpus/qrcode
+                                     or RESET_QR_CORPUS): misses, then totals per pass
   capture synth DIR                  writes generated test pictures (cards, a face frame)";
 
 fn main() -> ExitCode {
@@ -35,6 +37,7 @@ fn main() -> ExitCode {
         "face" => face(rest),
         "card" => card(rest),
         "synth" => synth(rest),
+        "qr-corpus" => qr_corpus(rest),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             Ok(())
@@ -255,5 +258,136 @@ fn synth(args: &[String]) -> Result<(), String> {
         ..CardScene::standard()
     };
     save("card-glare.jpg", &card_frame(&flat_card(None, 4), &glare))?;
+    Ok(())
+}
+
+fn qr_corpus(args: &[String]) -> Result<(), String> {
+    use reset_capture::qr::DEFAULT_PASSES;
+    let matrix = args.first().is_some_and(|a| a == "--matrix");
+    let args = if matrix { &args[1..] } else { args };
+    let dir = match args {
+        [] => reset_capture::corpus::locate(Path::new(".")).ok_or(
+            "no corpus at ../shared/corpus/qrcode; give its folder or set RESET_QR_CORPUS",
+        )?,
+        [dir] => PathBuf::from(dir),
+        _ => return Err(format!("qr-corpus takes one folder\n{USAGE}")),
+    };
+    let cases = reset_capture::corpus::load(&dir).map_err(|e| e.to_string())?;
+    if matrix {
+        return qr_matrix(&cases);
+    }
+    let mut by_pass = vec![0usize; DEFAULT_PASSES.len()];
+    let mut read = 0;
+    let started = std::time::Instant::now();
+    for case in &cases {
+        let rgb = load_picture(&case.image).map_err(|e| e.to_string())?;
+        let r = read_qr_with(&frame::to_gray(&rgb), DEFAULT_PASSES);
+        if r.codes.iter().any(|c| c.text == case.expected) {
+            read += 1;
+            if let Some(i) = DEFAULT_PASSES.iter().position(|p| Some(*p) == r.pass) {
+                by_pass[i] += 1;
+            }
+        } else {
+            let got: Vec<String> = r.codes.iter().map(|c| escape(&c.text)).collect();
+            println!(
+                "miss\t{}\t{}x{}\t{}",
+                case.image.display(),
+                rgb.width(),
+                rgb.height(),
+                got.join(" | ")
+            );
+        }
+    }
+    let n = cases.len().max(1);
+    println!(
+        "read {read} of {} ({:.1}%) in {:.0} ms",
+        cases.len(),
+        100.0 * read as f64 / n as f64,
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    for (p, k) in DEFAULT_PASSES.iter().zip(by_pass) {
+        println!("  {}\t{k}", p.code());
+    }
+    Ok(())
+}
+
+/// Runs every known pass alone on every picture, then orders them greedily by pictures gained
+/// per millisecond: what each pass buys.
+fn qr_matrix(cases: &[reset_capture::corpus::Case]) -> Result<(), String> {
+    use reset_capture::qr::ALL_PASSES;
+    let grays: Vec<image::GrayImage> = cases
+        .iter()
+        .map(|c| load_picture(&c.image).map(|rgb| frame::to_gray(&rgb)))
+        .collect::<Result<_, _>>()
+        .map_err(|e| e.to_string())?;
+    let mut reads = vec![vec![false; cases.len()]; ALL_PASSES.len()];
+    let mut times = vec![0f64; ALL_PASSES.len()];
+    for (pi, pass) in ALL_PASSES.iter().enumerate() {
+        for (ci, (case, gray)) in cases.iter().zip(&grays).enumerate() {
+            let t = std::time::Instant::now();
+            let r = read_qr_with(gray, &[*pass]);
+            times[pi] += t.elapsed().as_secs_f64() * 1000.0;
+            reads[pi][ci] = r.codes.iter().any(|c| c.text == case.expected);
+        }
+        let n = reads[pi].iter().filter(|r| **r).count();
+        println!(
+            "{:<22} alone {n:>3}  {:.2} ms/image",
+            pass.code(),
+            times[pi] / cases.len() as f64
+        );
+    }
+    let mut covered = vec![false; cases.len()];
+    let mut left: Vec<usize> = (0..ALL_PASSES.len()).collect();
+    println!("greedy order (gain, cumulative):");
+    let mut total = 0;
+    loop {
+        let best = left
+            .iter()
+            .map(|&p| {
+                let gain = (0..cases.len())
+                    .filter(|&c| reads[p][c] && !covered[c])
+                    .count();
+                (p, gain, gain as f64 / times[p].max(1e-3))
+            })
+            .filter(|(_, g, _)| *g > 0)
+            .max_by(|a, b| a.2.total_cmp(&b.2));
+        let Some((p, gain, _)) = best else { break };
+        for c in 0..cases.len() {
+            covered[c] |= reads[p][c];
+        }
+        total += gain;
+        println!("  {:<22} +{gain:<3} {total}", ALL_PASSES[p].code());
+        left.retain(|&x| x != p);
+    }
+    for (c, case) in cases.iter().enumerate() {
+        if !covered[c] {
+            let g = &grays[c];
+            let (w, h) = (g.width() as usize, g.height() as usize);
+            let lm =
+                imageproc::contrast::adaptive_threshold(g, (w.max(h) / 10).clamp(4, 64) as u32);
+            let lr = lm.as_raw();
+            let mut img = rqrr::PreparedImage::prepare_from_bitmap(w, h, |x, y| lr[y * w + x] == 0);
+            let grids = img.detect_grids();
+            let errs: Vec<String> = grids
+                .iter()
+                .map(|g| match g.decode() {
+                    Ok((m, t)) => format!(
+                        "ok v{} {:?}",
+                        m.version.0,
+                        t.chars().take(20).collect::<String>()
+                    ),
+                    Err(e) => format!("{e:?}"),
+                })
+                .collect();
+            println!(
+                "never\t{}\t{}x{}\tgrids {}: {:?}",
+                case.image.display(),
+                w,
+                h,
+                grids.len(),
+                errs
+            );
+        }
+    }
     Ok(())
 }
