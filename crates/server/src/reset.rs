@@ -52,8 +52,10 @@ pub async fn start(state: &AppState, req: StartResetRequest) -> AppResult<StartR
         .await?
         .filter(|c| c.name == name.as_str());
     let customer_id = customer.as_ref().map(|c| c.id);
-    let older = customers::live_flow(&state.db, customer_id.unwrap_or_else(no_customer)).await?;
-    let older = match older {
+    // One live flow per ID, kept for every ID typed, customer or not: replacing an older flow
+    // then looks (and costs) the same whether or not the ID and name belong to a customer.
+    let key = id_key(req.id_type, id_number.as_str());
+    let older = match flows::live_flow(&state.db, &key).await? {
         Some(old) => flows::load(&state.db, &old).await?,
         None => None,
     };
@@ -62,8 +64,8 @@ pub async fn start(state: &AppState, req: StartResetRequest) -> AppResult<StartR
     let flow = Flow::start(now);
     let now_ms = ms(now);
     let mut tx = state.db.pool.begin().await?;
-    flows::insert(&mut tx, &flow_id, customer_id, &flow, now_ms).await?;
-    customers::set_live_flow(&mut tx, customer_id.unwrap_or_else(no_customer), &flow_id).await?;
+    flows::insert(&mut tx, &flow_id, &key, customer_id, &flow, now_ms).await?;
+    flows::set_live_flow(&mut tx, &key, &flow_id).await?;
     if let Some(mut old) = older {
         if let Ok(withdrawn) = old.flow.advance(Event::Withdrawn, now, policy) {
             old.flow = withdrawn;
@@ -73,7 +75,7 @@ pub async fn start(state: &AppState, req: StartResetRequest) -> AppResult<StartR
                     &mut tx,
                     now_ms,
                     Some(&old.id),
-                    customer_id,
+                    old.customer_id,
                     "flow_replaced",
                     json!({ "by": flow_id }),
                 )
@@ -155,7 +157,10 @@ pub async fn send_code(
                 policy.code_ttl_s,
             );
             outbox::enqueue(&mut tx, phone.as_str(), &text, "code", now_ms).await?;
+        } else {
+            outbox::enqueue_void(&mut tx, &phone.masked(), now_ms).await?;
         }
+
         audit::record(
             &mut tx,
             now_ms,

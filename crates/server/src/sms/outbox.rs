@@ -64,6 +64,26 @@ pub async fn enqueue(
     .map(|_| ())
 }
 
+/// For a phone that is not the reserved one: the same insert as a real message, so both cost
+/// the same, but in state `void` (never delivered), without text and with the phone masked.
+pub async fn enqueue_void(
+    conn: &mut sqlx::AnyConnection,
+    masked_to: &str,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO sms_outbox (to_phone, text, kind, created_at, state, attempts, next_attempt_at) \
+         VALUES ($1, $2, $3, $4, 'void', 0, $4)",
+    )
+    .bind(masked_to)
+    .bind("")
+    .bind("code")
+    .bind(now_ms)
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
 impl Outbox {
     pub fn new(
         db: Db,

@@ -90,32 +90,6 @@ pub async fn upsert(
     .map(|_| ())
 }
 
-/// Makes `flow_id` the customer's one live flow. Run for unknown customers too (id -1, no row),
-/// so both cost the same statement.
-pub async fn set_live_flow(
-    conn: &mut AnyConnection,
-    customer_id: i64,
-    flow_id: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE customers SET live_flow_id = $1 WHERE id = $2")
-        .bind(flow_id)
-        .bind(customer_id)
-        .execute(conn)
-        .await
-        .map(|_| ())
-}
-
-/// The customer's live flow id, if any.
-pub async fn live_flow(db: &Db, customer_id: i64) -> Result<Option<String>, sqlx::Error> {
-    Ok(
-        sqlx::query_scalar::<_, Option<String>>("SELECT live_flow_id FROM customers WHERE id = $1")
-            .bind(customer_id)
-            .fetch_optional(&db.pool)
-            .await?
-            .flatten(),
-    )
-}
-
 pub async fn set_password_hash(
     conn: &mut AnyConnection,
     customer_id: i64,

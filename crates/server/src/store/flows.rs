@@ -14,7 +14,7 @@ pub struct FlowRecord {
     pub flow: Flow,
     pub version: i64,
     pub replaced: bool,
-    /// The customer's current live flow (joined), to refuse a replaced flow.
+    /// The live flow of this flow's ID (joined), to refuse a replaced flow.
     pub live_flow_id: Option<String>,
     pub code_hash: Option<String>,
     pub code_expires_at: Option<i64>,
@@ -24,11 +24,11 @@ pub struct FlowRecord {
 }
 
 impl FlowRecord {
-    /// A newer flow of the same customer took over while this one was live.
+    /// A newer flow for the same ID took over while this one was live.
     pub fn is_replaced(&self) -> bool {
         self.replaced
             || (self.flow.step.is_live()
-                && self.customer_id.is_some()
+                && self.live_flow_id.is_some()
                 && self.live_flow_id.as_deref() != Some(&self.id))
     }
 
@@ -57,9 +57,9 @@ fn state_json(flow: &Flow) -> String {
 
 pub async fn load(db: &Db, id: &str) -> Result<Option<FlowRecord>, sqlx::Error> {
     sqlx::query(
-        "SELECT f.id, f.customer_id, f.state, f.version, f.replaced, c.live_flow_id, f.code_hash, \
-         f.code_expires_at, f.code_wrong, f.codes_sent, f.last_code_at \
-         FROM flows f LEFT JOIN customers c ON c.id = f.customer_id WHERE f.id = $1",
+        "SELECT f.id, f.customer_id, f.state, f.version, f.replaced, l.flow_id AS live_flow_id, \
+         f.code_hash, f.code_expires_at, f.code_wrong, f.codes_sent, f.last_code_at \
+         FROM flows f LEFT JOIN live_flows l ON l.id_key = f.id_key WHERE f.id = $1",
     )
     .bind(id)
     .fetch_optional(&db.pool)
@@ -72,19 +72,21 @@ pub async fn load(db: &Db, id: &str) -> Result<Option<FlowRecord>, sqlx::Error> 
 pub async fn insert(
     conn: &mut AnyConnection,
     id: &str,
+    id_key: &str,
     customer_id: Option<i64>,
     flow: &Flow,
     now_ms: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO flows (id, customer_id, state, step, version, replaced, created_at, updated_at, \
-         code_wrong, codes_sent) VALUES ($1, $2, $3, $4, 1, 0, $5, $5, 0, 0)",
+         code_wrong, codes_sent, id_key) VALUES ($1, $2, $3, $4, 1, 0, $5, $5, 0, 0, $6)",
     )
     .bind(id)
     .bind(customer_id)
     .bind(state_json(flow))
     .bind(flow.step.as_str())
     .bind(now_ms)
+    .bind(id_key)
     .execute(conn)
     .await
     .map(|_| ())
@@ -134,4 +136,29 @@ pub async fn count_wrong_code(
     .bind(max_wrong)
     .fetch_optional(&db.pool)
     .await
+}
+
+/// The live flow of an ID (hashed key), known customer or not.
+pub async fn live_flow(db: &Db, id_key: &str) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT flow_id FROM live_flows WHERE id_key = $1")
+        .bind(id_key)
+        .fetch_optional(&db.pool)
+        .await
+}
+
+/// Makes `flow_id` the one live flow of the ID: any older one is thereby replaced.
+pub async fn set_live_flow(
+    conn: &mut AnyConnection,
+    id_key: &str,
+    flow_id: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO live_flows (id_key, flow_id) VALUES ($1, $2) \
+         ON CONFLICT (id_key) DO UPDATE SET flow_id = excluded.flow_id",
+    )
+    .bind(id_key)
+    .bind(flow_id)
+    .execute(conn)
+    .await
+    .map(|_| ())
 }

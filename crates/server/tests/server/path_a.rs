@@ -131,6 +131,33 @@ async fn wrong_phone_and_unknown_customer_look_the_same(s: TestServer) {
         .await
         .unwrap();
     assert_eq!(flows, 2, "unknown customers get real flow rows");
+    let void: Vec<String> =
+        sqlx::query_scalar("SELECT to_phone FROM sms_outbox WHERE state = 'void' ORDER BY id")
+            .fetch_all(&s.state.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        void,
+        ["139****0009", "138****0001", "138****0001"],
+        "same insert, masked, never sent"
+    );
+}
+
+both!(replacement_looks_the_same_for_unknown_ids);
+async fn replacement_looks_the_same_for_unknown_ids(s: TestServer) {
+    // A known customer, the right ID with a wrong name, and an unknown ID: in each case a
+    // second flow for the same ID replaces the first.
+    for (id, name) in [
+        (ZHANG.0, ZHANG.1),
+        (LI.0, "张三"),
+        ("110101199003074514", "赵六"),
+    ] {
+        let first = s.start_reset(id, name).await;
+        let second = s.start_reset(id, name).await;
+        let (st, b) = send(&s, &first, ZHANG.2).await;
+        assert_eq!((st, &b["code"]), (410, &json!("flow_replaced")), "{name}");
+        assert_eq!(send(&s, &second, "13900000009").await.0, 202);
+    }
 }
 
 both!(five_wrong_codes_burn_the_code);
