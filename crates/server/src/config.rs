@@ -23,6 +23,8 @@ pub struct Settings {
     /// Request bodies above this many bytes are refused with `body_too_large`.
     pub max_body_bytes: usize,
     pub session_ttl_s: u64,
+    /// Behind a load balancer: take the client IP from the last `X-Forwarded-For` entry.
+    pub trust_forwarded_for: bool,
     pub policy: Policy,
     pub hashing: HashingSettings,
     pub limits: IpLimits,
@@ -38,6 +40,7 @@ impl Default for Settings {
             db_max_connections: 8,
             max_body_bytes: 16 * 1024,
             session_ttl_s: 30 * 60,
+            trust_forwarded_for: false,
             policy: Policy::default(),
             hashing: HashingSettings::default(),
             limits: IpLimits::default(),

@@ -177,7 +177,7 @@ pub async fn send_code(
         state.metrics.codes_sent.inc();
         tracing::info!(flow = %short(id), phone = %phone.masked(), "sms code requested");
         return Ok(CodeSentResponse {
-            step: next_step(&updated.flow),
+            step: updated.flow.step,
             resend_after_s: policy.resend_after_s,
         });
     }
@@ -409,10 +409,6 @@ async fn step(
         }
         Err(code) => Err(code.into()),
     }
-}
-
-fn next_step(flow: &Flow) -> Step {
-    flow.step
 }
 
 /// The first characters of a flow id, enough to follow one flow through the logs.

@@ -14,6 +14,7 @@ use axum::http::StatusCode;
 use reset_flow::ErrorCode;
 use serde::de::DeserializeOwned;
 
+use crate::app::AppState;
 use crate::error::AppError;
 
 /// A JSON body; refusals are `malformed_body` (400) or `body_too_large` (413).
@@ -35,13 +36,29 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     }
 }
 
-/// The caller's IP, for the per-IP limits.
+/// The caller's IP, for the per-IP limits: the peer address, or behind a trusted load
+/// balancer (`trust_forwarded_for`) the last address it appended to `X-Forwarded-For`.
 pub struct ClientIp(pub IpAddr);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl FromRequestParts<AppState> for ClientIp {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        if state.settings.trust_forwarded_for {
+            // Only the last entry: the one our load balancer appended. Earlier ones are
+            // whatever the client sent.
+            let forwarded = parts
+                .headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .next_back()
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.rsplit(',').next())
+                .and_then(|a| a.trim().parse::<IpAddr>().ok());
+            if let Some(ip) = forwarded {
+                return Ok(ClientIp(ip));
+            }
+        }
         parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()

@@ -209,3 +209,44 @@ async fn per_ip_limits_refuse_floods(s: TestServer) {
     );
     s.start_reset(ZHANG.0, ZHANG.1).await;
 }
+
+both!(
+    forwarded_for_counts_only_when_trusted,
+    |s: &mut reset_server::Settings| {
+        s.limits.status = 1;
+        s.trust_forwarded_for = true;
+    }
+);
+async fn forwarded_for_counts_only_when_trusted(s: TestServer) {
+    let url = s.url("/v1/resets/0123456789abcdef0123456789abcdef");
+    let get = |ip: &'static str| s.client.get(&url).header("x-forwarded-for", ip).send();
+    assert_eq!(
+        get("203.0.113.7, 198.51.100.1").await.unwrap().status(),
+        404
+    );
+    assert_eq!(
+        get("198.51.100.1").await.unwrap().status(),
+        429,
+        "the last entry is the client"
+    );
+    assert_eq!(
+        get("198.51.100.2").await.unwrap().status(),
+        404,
+        "another client"
+    );
+}
+
+both!(
+    forwarded_for_is_ignored_by_default,
+    |s: &mut reset_server::Settings| s.limits.status = 1
+);
+async fn forwarded_for_is_ignored_by_default(s: TestServer) {
+    let url = s.url("/v1/resets/0123456789abcdef0123456789abcdef");
+    let get = |ip: &'static str| s.client.get(&url).header("x-forwarded-for", ip).send();
+    assert_eq!(get("198.51.100.1").await.unwrap().status(), 404);
+    assert_eq!(
+        get("198.51.100.2").await.unwrap().status(),
+        429,
+        "a forged header changes nothing"
+    );
+}
