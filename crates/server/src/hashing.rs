@@ -44,6 +44,8 @@ pub struct Hasher {
     /// Requests allowed to wait for or use a hashing thread at once.
     permits: Arc<Semaphore>,
     jobs: SyncSender<Job>,
+    /// Hashes computed so far (for tests that check unknown customers cost the same).
+    runs: Arc<std::sync::atomic::AtomicU64>,
     rng: SharedRng,
     /// A hash of nothing, verified for unknown customers so they cost the same work.
     dummy: Arc<str>,
@@ -91,9 +93,15 @@ impl Hasher {
             params,
             permits: Arc::new(Semaphore::new(n)),
             jobs,
+            runs: Arc::default(),
             rng,
             dummy: dummy.into(),
         })
+    }
+
+    /// How many hashes or verifications this hasher has run.
+    pub fn runs(&self) -> u64 {
+        self.runs.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn dummy_hash(&self) -> String {
@@ -138,6 +146,7 @@ impl Hasher {
             .acquire_owned()
             .await
             .map_err(|_| HashError)?;
+        self.runs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
         let job: Job = Box::new(move || {
             let _ = tx.send(job());

@@ -120,3 +120,20 @@ async fn default_argon2_parameters_are_used() {
     assert_eq!(login(&s, ZHANG.0, "Kunlun2024").await.0, 200);
     assert_eq!(login(&s, ZHANG.0, "Kunlun2025").await.0, 401);
 }
+
+both!(unknown_ids_cost_one_real_hash_like_known_ones);
+async fn unknown_ids_cost_one_real_hash_like_known_ones(s: TestServer) {
+    let before = s.state.hasher.runs();
+    login(&s, "110101199003074514", "Wrong#1234").await;
+    assert_eq!(
+        s.state.hasher.runs(),
+        before + 1,
+        "unknown ID: one argon2 verification"
+    );
+    login(&s, ZHANG.0, "Wrong#1234").await;
+    assert_eq!(
+        s.state.hasher.runs(),
+        before + 2,
+        "known ID: one argon2 verification"
+    );
+}
