@@ -68,6 +68,17 @@ fn qr_face_and_card_print_one_line_per_file() {
     );
     assert!(flat_dir.join("card-back.card.jpg").is_file());
 
+    let (out, ok) = capture(&["probe", &format!("dir:{}", dir.display())]);
+    assert!(ok && out.contains("frame 1280x720 at 0 ms"), "{out}");
+    if !cfg!(feature = "camera") {
+        let out = Command::new(env!("CARGO_BIN_EXE_capture"))
+            .args(["probe", "camera:0"])
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("no_camera"));
+    }
+
     let (_, ok) = capture(&["nonsense"]);
     assert!(!ok);
     std::fs::remove_dir_all(&dir).unwrap();

@@ -16,6 +16,8 @@ const USAGE: &str = "usage:
                                      --out writes the straightened card as JPEG
   capture qr-corpus [--matrix] [DIR]            read rate on the QR corpus (default ../shared/corpus/qrcode
                                      or RESET_QR_CORPUS): misses, then totals per pass
+  capture probe [SETTING]            opens a frame source (dir:PATH, camera[:N]; default
+                                     RESET_CAMERA, else camera:0) and reads one frame
   capture synth DIR                  writes generated test pictures (cards, a face frame)";
 
 fn main() -> ExitCode {
@@ -38,6 +40,7 @@ fn main() -> ExitCode {
         "card" => card(rest),
         "synth" => synth(rest),
         "qr-corpus" => qr_corpus(rest),
+        "probe" => probe(rest),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             Ok(())
@@ -390,4 +393,34 @@ fn qr_matrix(cases: &[reset_capture::corpus::Case]) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+fn probe(args: &[String]) -> Result<(), String> {
+    use reset_capture::source::{open_source, SourceSetting};
+    let setting = match args {
+        [s] => SourceSetting::parse(s),
+        [] => SourceSetting::from_env().map(|s| s.unwrap_or(SourceSetting::Camera(0))),
+        _ => return Err(format!("probe takes one setting\n{USAGE}")),
+    }
+    .map_err(|e| e.to_string())?;
+    let described = open_source(&setting).and_then(|mut source| {
+        let label = source.describe();
+        source.next_frame().map(|f| (label, f))
+    });
+    match described {
+        Ok((label, Some(frame))) => {
+            println!(
+                "{label}\tframe {}x{} at {} ms",
+                frame.width(),
+                frame.height(),
+                frame.at_ms
+            );
+            Ok(())
+        }
+        Ok((label, None)) => {
+            println!("{label}\tno frame");
+            Ok(())
+        }
+        Err(e) => Err(format!("{} ({}): {e}", e.code(), e.message_zh())),
+    }
 }
