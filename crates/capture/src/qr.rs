@@ -172,7 +172,9 @@ pub const ALL_PASSES: &[QrPass] = &[
 ];
 
 /// The passes `read_qr` tries, in order: chosen on the QR corpus greedily by pictures gained per
-/// millisecond (`capture qr-corpus --matrix` measures it again).
+/// millisecond (`capture qr-corpus --matrix` measures it again). On the 137 corpus pictures with
+/// an expected text: rqrr alone (`PLAIN`) read 67 once payloads were decoded beyond UTF-8; the
+/// first pass alone reads 78, the rotations add 20, the doubled sizes 10, the rest 4: 112.
 pub const DEFAULT_PASSES: &[QrPass] = &[
     QrPass::new("local_mean", Native, LocalMean(10)),
     QrPass::new("rotated_below_6_8", Native, LocalMeanBelow(6, 8)).rotated(),
