@@ -281,16 +281,22 @@ fn qr_corpus(args: &[String]) -> Result<(), String> {
     }
     let mut by_pass = vec![0usize; DEFAULT_PASSES.len()];
     let mut read = 0;
+    let (mut hit_ms, mut miss_ms) = (0f64, 0f64);
     let started = std::time::Instant::now();
     for case in &cases {
         let rgb = load_picture(&case.image).map_err(|e| e.to_string())?;
-        let r = read_qr_with(&frame::to_gray(&rgb), DEFAULT_PASSES);
+        let gray = frame::to_gray(&rgb);
+        let t = std::time::Instant::now();
+        let r = read_qr_with(&gray, DEFAULT_PASSES);
+        let spent = t.elapsed().as_secs_f64() * 1000.0;
         if r.codes.iter().any(|c| c.text == case.expected) {
+            hit_ms += spent;
             read += 1;
             if let Some(i) = DEFAULT_PASSES.iter().position(|p| Some(*p) == r.pass) {
                 by_pass[i] += 1;
             }
         } else {
+            miss_ms += spent;
             let got: Vec<String> = r.codes.iter().map(|c| escape(&c.text)).collect();
             println!(
                 "miss\t{}\t{}x{}\t{}",
@@ -307,6 +313,11 @@ fn qr_corpus(args: &[String]) -> Result<(), String> {
         cases.len(),
         100.0 * read as f64 / n as f64,
         started.elapsed().as_secs_f64() * 1000.0
+    );
+    println!(
+        "reading: {:.1} ms a read picture, {:.1} ms a missed one",
+        hit_ms / read.max(1) as f64,
+        miss_ms / (cases.len() - read).max(1) as f64
     );
     for (p, k) in DEFAULT_PASSES.iter().zip(by_pass) {
         println!("  {}\t{k}", p.code());
