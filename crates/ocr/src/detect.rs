@@ -5,10 +5,12 @@ use image::RgbImage;
 use imageproc::point::Point;
 use tract_onnx::prelude::*;
 
-/// The longer side of the picture as the detector sees it, by default. The smallest card text
-/// (a two-character name on a card filling the picture) needs about 800; the detector's cost
-/// grows with the pixel count.
-pub const DET_LONG_SIDE: u32 = 800;
+/// The longer side of the picture as the detector sees it, by default. On generated cards
+/// filling most of the picture 576 starts to lose names and 512 numbers; the detector's cost
+/// grows with the pixel count, so the first look is at 640 and a closer one at
+/// [`DET_CLOSER_SIDE`] only when that misses a field.
+pub const DET_LONG_SIDE: u32 = 640;
+pub const DET_CLOSER_SIDE: u32 = 800;
 const STRIDE: u32 = 32;
 /// Text-map pixels at or above this belong to text.
 const PIXEL_THRESHOLD: f32 = 0.3;

@@ -50,7 +50,26 @@ impl IdCardReading {
             && self.sex_matches(today) == Some(true)
     }
 
-    /// Whether another row could still add something.
+    /// This reading, with the fields it lacks taken from `other` (a second look). A number
+    /// whose check digit holds beats one whose check digit fails.
+    pub fn or_from(self, other: IdCardReading) -> IdCardReading {
+        let (number, check_digit_holds) = if self.check_digit_holds || other.number.is_none() {
+            (self.number.or(other.number), self.check_digit_holds)
+        } else if other.check_digit_holds || self.number.is_none() {
+            (other.number, other.check_digit_holds)
+        } else {
+            (self.number, false)
+        };
+        IdCardReading {
+            number,
+            check_digit_holds,
+            name: self.name.or(other.name),
+            sex: self.sex.or(other.sex),
+            birth_date: self.birth_date.or(other.birth_date),
+        }
+    }
+
+    /// Whether a number whose check digit holds was read.
     pub(crate) fn has_number(&self) -> bool {
         self.check_digit_holds
     }
@@ -68,7 +87,7 @@ pub fn read_rows(rows: &[Row]) -> IdCardReading {
         number,
         check_digit_holds,
         name: find_name(rows),
-        sex: find_sex(&joined),
+        sex: find_sex(&joined, rows),
         birth_date: find_birth_date(&joined),
     }
 }
@@ -122,25 +141,37 @@ fn find_number(rows: &[String]) -> (Option<String>, bool) {
     (shaped, false)
 }
 
+/// The name after 姓名. Blur splits the spaced label 姓 名 and misreads its first half, so
+/// without a 姓名 anywhere a row that opens with one character and 名 will do.
 fn find_name(rows: &[Row]) -> Option<String> {
-    for row in rows {
-        let joined = tidy(&row.concat());
-        let Some(at) = joined.find("姓名") else {
-            continue;
-        };
-        let after = &joined[at + "姓名".len()..];
-        // Only what a name is made of, up to the first thing that is not (the photo, noise).
-        let name: String = after
-            .chars()
-            .skip_while(|c| !reset_flow::is_han(*c))
-            .take_while(|c| reset_flow::is_han(*c) || is_dot(*c))
-            .collect();
-        let name = name.trim_end_matches(is_dot);
-        if let Ok(n) = CustomerName::parse(name) {
-            return Some(n.as_str().to_string());
-        }
-    }
-    None
+    let joined: Vec<String> = rows.iter().map(|r| tidy(&r.concat())).collect();
+    let labelled = joined
+        .iter()
+        .filter_map(|row| row.find("姓名").map(|at| &row[at + "姓名".len()..]));
+    let loosely = joined.iter().filter_map(|row| {
+        let at = row.char_indices().take(2).find(|(_, c)| *c == '名')?.0;
+        Some(&row[at + '名'.len_utf8()..])
+    });
+    let has_label = joined.iter().any(|r| r.contains("姓名"));
+    let candidates: Vec<&str> = if has_label {
+        labelled.collect()
+    } else {
+        loosely.collect()
+    };
+    candidates.into_iter().find_map(name_from)
+}
+
+/// Only what a name is made of, up to the first thing that is not (the photo, noise).
+fn name_from(after_label: &str) -> Option<String> {
+    let name: String = after_label
+        .chars()
+        .skip_while(|c| !reset_flow::is_han(*c))
+        .take_while(|c| reset_flow::is_han(*c) || is_dot(*c))
+        .collect();
+    let name = name.trim_end_matches(is_dot);
+    CustomerName::parse(name)
+        .ok()
+        .map(|n| n.as_str().to_string())
 }
 
 /// The middle dot and what OCR reads it as; `CustomerName` folds them into U+00B7.
@@ -148,18 +179,27 @@ fn is_dot(c: char) -> bool {
     matches!(c, '·' | '•' | '・' | '‧' | '∙' | '⋅' | 'ㆍ' | '.')
 }
 
-fn find_sex(rows: &[String]) -> Option<Sex> {
-    for row in rows {
-        let Some(at) = row.find("性别") else {
-            continue;
-        };
-        match row[at + "性别".len()..].chars().next() {
-            Some('男') => return Some(Sex::Male),
-            Some('女') => return Some(Sex::Female),
-            _ => {}
-        }
-    }
-    None
+/// The sex after 性别, else a piece that is 男 or 女 alone (the label misread in blur).
+fn find_sex(rows: &[String], pieces: &[Row]) -> Option<Sex> {
+    let as_sex = |c: char| match c {
+        '男' => Some(Sex::Male),
+        '女' => Some(Sex::Female),
+        _ => None,
+    };
+    let labelled = rows.iter().find_map(|row| {
+        let at = row.find("性别")?;
+        as_sex(row[at + "性别".len()..].chars().next()?)
+    });
+    labelled.or_else(|| {
+        pieces.iter().flatten().find_map(|p| {
+            let p = tidy(p);
+            let mut chars = p.chars();
+            match (chars.next(), chars.next()) {
+                (Some(c), None) => as_sex(c),
+                _ => None,
+            }
+        })
+    })
 }
 
 /// The date after 出生, else any date written 年…月…日 on the card.
@@ -300,6 +340,45 @@ mod tests {
         assert_eq!(r.sex_matches(TODAY), Some(false));
         assert_eq!(r.birth_date_matches(TODAY), Some(false));
         assert!(!r.complete_and_consistent(TODAY));
+    }
+
+    #[test]
+    fn a_second_look_fills_only_what_the_first_missed() {
+        let first = read_rows(&rows(&[
+            &["姓名", "张三"],
+            &["公民身份号码 110105194912310021"],
+        ]));
+        let second = read_rows(&rows(&[
+            &["姓名", "张王"],
+            &["11010519491231002X"],
+            &["性别女"],
+        ]));
+        let both = first.clone().or_from(second.clone());
+        assert_eq!(both.name.as_deref(), Some("张三"));
+        assert_eq!(both.accepted_number(), Some("11010519491231002X"));
+        assert_eq!(both.sex, Some(Sex::Female));
+        // Neither number holds: the first look's stays.
+        let bad = read_rows(&rows(&[&["110105194912310022"]]));
+        let kept = first.clone().or_from(bad);
+        assert_eq!(kept.number.as_deref(), Some("110105194912310021"));
+        assert!(!kept.check_digit_holds);
+        assert_eq!(IdCardReading::default().or_from(first.clone()), first);
+    }
+
+    #[test]
+    fn a_label_split_and_misread_in_blur_still_leads_to_the_fields() {
+        let r = read_rows(&rows(&[
+            &["性", "名", "徐娟英"],
+            &["拉部", "女", "快馆", "汉"],
+        ]));
+        assert_eq!(r.name.as_deref(), Some("徐娟英"));
+        assert_eq!(r.sex, Some(Sex::Female));
+        // With 姓名 read somewhere, a 名 elsewhere is not taken for the label.
+        let r = read_rows(&rows(&[&["名", "王五"], &["姓名", "李四"]]));
+        assert_eq!(r.name.as_deref(), Some("李四"));
+        // A name that merely contains 名 is not cut at it.
+        let r = read_rows(&rows(&[&["姓名", "李名扬"]]));
+        assert_eq!(r.name.as_deref(), Some("李名扬"));
     }
 
     #[test]

@@ -47,7 +47,7 @@ pub struct Ocr {
 
 /// Rows of detector input each half sees past the seam when detection is split (a multiple of
 /// the detector's stride, 32).
-const SEAM_CONTEXT: usize = 64;
+const SEAM_CONTEXT: usize = 32;
 
 impl Ocr {
     /// Loads the models from `dir`; see [`models::Models::load`] for the checks.
@@ -81,7 +81,11 @@ impl Ocr {
 
     /// The text lines' boxes, in picture coordinates.
     pub fn detect(&self, img: &RgbImage) -> Result<Vec<Quad>, OcrError> {
-        let (input, scale) = detect::det_input(img, self.detection_side);
+        self.detect_at(img, self.detection_side)
+    }
+
+    fn detect_at(&self, img: &RgbImage, side: u32) -> Result<Vec<Quad>, OcrError> {
+        let (input, scale) = detect::det_input(img, side);
         let (h, w) = (input.shape()[2], input.shape()[3]);
         let map = if self.split_detection && h >= 4 * SEAM_CONTEXT {
             self.text_map_in_halves(&input)?
@@ -194,7 +198,18 @@ impl Ocr {
     /// skipped. Rows are found in the picture, not at fixed places, so a tilted or shifted
     /// card reads the same, and a card laid out otherwise is still read whole, only slower.
     pub fn read_id_card(&self, img: &RgbImage) -> Result<IdCardReading, OcrError> {
-        let quads = card_lines(self.detect(img)?);
+        let first = self.read_id_card_at(img, self.detection_side)?;
+        let closer_side = detect::DET_CLOSER_SIDE.max(self.detection_side * 5 / 4);
+        if first.has_number() && first.name.is_some() {
+            return Ok(first);
+        }
+        // Small or blurred print: look again with the detector closer, keep what each found.
+        let second = self.read_id_card_at(img, closer_side)?;
+        Ok(first.or_from(second))
+    }
+
+    fn read_id_card_at(&self, img: &RgbImage, side: u32) -> Result<IdCardReading, OcrError> {
+        let quads = card_lines(self.detect_at(img, side)?);
         let rows = rows_of(&quads);
         let (from_bottom, from_top) = std::thread::scope(|scope| {
             let bottom = scope.spawn(|| self.search_number(img, &quads, &rows));

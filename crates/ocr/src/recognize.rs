@@ -7,8 +7,9 @@ use tract_onnx::prelude::*;
 use crate::detect::Quad;
 
 pub const LINE_HEIGHT: u32 = 48;
-/// Strips are padded to a multiple of this, so a handful of planned shapes serve every line.
-const WIDTH_BUCKET: u32 = 80;
+/// Strips are padded to a multiple of this, so a limited set of planned shapes serves every
+/// line; the recogniser's cost grows with the width, so the padding is kept small.
+const WIDTH_BUCKET: u32 = 32;
 const MAX_WIDTH: u32 = 1280;
 
 /// The line inside `quad`, straightened and scaled to [`LINE_HEIGHT`] (bilinear sampling).
@@ -115,12 +116,12 @@ mod tests {
 
     #[test]
     fn strips_are_padded_to_their_bucket_with_neutral_grey() {
-        assert_eq!(bucket_width(1), 80);
-        assert_eq!(bucket_width(80), 80);
-        assert_eq!(bucket_width(81), 160);
+        assert_eq!(bucket_width(1), 32);
+        assert_eq!(bucket_width(32), 32);
+        assert_eq!(bucket_width(33), 64);
         let white = RgbImage::from_pixel(100, 48, Rgb([255, 255, 255]));
         let t = rec_input(&[&white], bucket_width(100));
-        assert_eq!(t.shape(), &[1, 3, 48, 160]);
+        assert_eq!(t.shape(), &[1, 3, 48, 128]);
         let v = t.to_array_view::<f32>().unwrap();
         assert_eq!(v[[0, 0, 0, 0]], 1.0);
         assert_eq!(v[[0, 2, 47, 99]], 1.0);
