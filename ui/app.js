@@ -11,6 +11,8 @@ const value = (id) => ($(id) ? $(id).value : '');
 let shown = { screen: null, lang: null };
 let current = null;
 let busy = false;
+// Keystroke checks are not serialised like intents: only the newest answer may be drawn.
+let typing = 0;
 
 async function send(command, args = {}) {
   if (busy) return;
@@ -35,7 +37,11 @@ const act = {
   requestCode: () => send('request_code', { phone: value('phone') }),
   verifyCode: () => send('verify_code', { code: value('code') }),
   phoneUnavailable: () => send('phone_unavailable'),
-  passwordInput: () => tauri.core.invoke('password_input', { password: value('password'), confirm: value('confirm') }).then(draw),
+  passwordInput: () => {
+    const mine = ++typing;
+    tauri.core.invoke('password_input', { password: value('password'), confirm: value('confirm') })
+      .then((v) => { if (mine === typing) draw(v); });
+  },
   setPassword: () => send('set_password', { password: value('password'), confirm: value('confirm') }),
   cancel: () => send('cancel'),
   back: () => send('cancel'),

@@ -137,8 +137,24 @@ impl AppWindow {
         }
     }
 
+    /// Wait until `script` (a JavaScript expression) is true in the page.
+    pub async fn wait_until(&self, what: &str, script: &str) {
+        let start = std::time::Instant::now();
+        loop {
+            if self.session.execute(&format!("return !!({script})")).await
+                == Ok(serde_json::Value::Bool(true))
+            {
+                return;
+            }
+            assert!(start.elapsed() < WAIT, "{what} never happened");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Save what the window shows as docs/screenshots/NAME.png.
     pub async fn screenshot(&self, name: &str) {
+        // The DOM is ready before WebKit has painted it; give the compositor a moment.
+        tokio::time::sleep(Duration::from_millis(400)).await;
         let png = self.session.screenshot().await.expect("screenshot");
         let dir = repo_root().join("docs/screenshots");
         std::fs::create_dir_all(&dir).expect("screenshot folder");

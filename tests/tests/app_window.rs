@@ -60,6 +60,7 @@ async fn path_a_resets_the_password_and_logs_in() {
     app.wait_text("#rules", "至少8位").await;
     app.fill("password", "Spring#2026").await;
     app.fill("confirm", "Spring#2026").await;
+    app.wait_until("every rule ticked", "document.querySelectorAll('#rules .rule').length > 0 && document.querySelectorAll('#rules .rule:not(.ok)').length === 0").await;
     app.screenshot("04-new-password").await;
     app.click("ok").await;
     app.wait_screen("result").await;
