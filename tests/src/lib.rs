@@ -49,7 +49,10 @@ pub struct Process {
 
 impl Process {
     pub fn spawn(name: &'static str, cmd: &mut Command) -> Process {
+        use std::os::unix::process::CommandExt;
+        // A group of its own, so what it starts (WebKitWebDriver, the app) goes down with it.
         let child = cmd
+            .process_group(0)
             .stdin(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
@@ -63,6 +66,11 @@ impl Process {
 
 impl Drop for Process {
     fn drop(&mut self) {
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stderr(Stdio::null())
+            .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

@@ -55,7 +55,8 @@ impl AppWindow {
                 ])
                 .env("DISPLAY", &display.name)
                 .env("XDG_DATA_HOME", &data.path)
-                .stdout(Stdio::null()),
+                .stdout(Stdio::null())
+                .stderr(Stdio::null()),
         );
         wait_for("tauri-driver", WAIT, || {
             std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
