@@ -18,42 +18,33 @@ pub async fn get_view(state: State<'_, AppState>) -> Answer {
 }
 
 #[tauri::command]
-pub async fn set_language<R: Runtime>(
-    app: AppHandle<R>,
-    state: State<'_, AppState>,
-    lang: Lang,
-) -> Answer {
-    let mut core = state.touch(&app).await;
+pub async fn set_language(state: State<'_, AppState>, lang: Lang) -> Answer {
+    let mut core = state.touch().await;
     core.set_language(lang);
     Ok(core.view(Instant::now()))
 }
 
 #[tauri::command]
-pub async fn start_reset<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> Answer {
-    let mut core = state.touch(&app).await;
+pub async fn start_reset(state: State<'_, AppState>) -> Answer {
+    let mut core = state.touch().await;
     core.start_reset();
     Ok(core.view(Instant::now()))
 }
 
 #[tauri::command]
-pub async fn choose_id_type<R: Runtime>(
-    app: AppHandle<R>,
-    state: State<'_, AppState>,
-    id_type: IdType,
-) -> Answer {
-    let mut core = state.touch(&app).await;
+pub async fn choose_id_type(state: State<'_, AppState>, id_type: IdType) -> Answer {
+    let mut core = state.touch().await;
     core.choose_id_type(id_type);
     Ok(core.view(Instant::now()))
 }
 
 #[tauri::command]
-pub async fn submit_identity<R: Runtime>(
-    app: AppHandle<R>,
+pub async fn submit_identity(
     state: State<'_, AppState>,
     id_number: String,
     name: String,
 ) -> Answer {
-    let mut core = state.touch(&app).await;
+    let mut core = state.touch().await;
     core.submit_identity(&id_number, &name).await;
     Ok(core.view(Instant::now()))
 }
@@ -64,7 +55,7 @@ pub async fn request_code<R: Runtime>(
     state: State<'_, AppState>,
     phone: String,
 ) -> Answer {
-    let mut core = state.touch(&app).await;
+    let mut core = state.touch().await;
     core.request_code(&phone, Instant::now()).await;
     let view = core.view(Instant::now());
     drop(core);
@@ -73,79 +64,65 @@ pub async fn request_code<R: Runtime>(
 }
 
 #[tauri::command]
-pub async fn verify_code<R: Runtime>(
-    app: AppHandle<R>,
-    state: State<'_, AppState>,
-    code: String,
-) -> Answer {
-    let mut core = state.touch(&app).await;
+pub async fn verify_code(state: State<'_, AppState>, code: String) -> Answer {
+    let mut core = state.touch().await;
     core.verify_code(&code).await;
     Ok(core.view(Instant::now()))
 }
 
 #[tauri::command]
-pub async fn phone_unavailable<R: Runtime>(
-    app: AppHandle<R>,
-    state: State<'_, AppState>,
-) -> Answer {
-    let mut core = state.touch(&app).await;
+pub async fn phone_unavailable(state: State<'_, AppState>) -> Answer {
+    let mut core = state.touch().await;
     core.phone_unavailable().await;
     Ok(core.view(Instant::now()))
 }
 
 #[tauri::command]
-pub async fn password_input<R: Runtime>(
-    app: AppHandle<R>,
+pub async fn password_input(
     state: State<'_, AppState>,
     password: String,
     confirm: String,
 ) -> Answer {
-    let mut core = state.touch(&app).await;
+    let mut core = state.touch().await;
     core.password_input(&password, &confirm);
     Ok(core.view(Instant::now()))
 }
 
 #[tauri::command]
-pub async fn set_password<R: Runtime>(
-    app: AppHandle<R>,
-    state: State<'_, AppState>,
-    password: String,
-    confirm: String,
-) -> Answer {
-    let mut core = state.touch(&app).await;
+pub async fn set_password(state: State<'_, AppState>, password: String, confirm: String) -> Answer {
+    let mut core = state.touch().await;
     core.set_password(&password, &confirm).await;
     Ok(core.view(Instant::now()))
 }
 
 #[tauri::command]
-pub async fn log_in<R: Runtime>(
-    app: AppHandle<R>,
+pub async fn log_in(
     state: State<'_, AppState>,
     id_number: Option<String>,
     password: String,
 ) -> Answer {
-    let mut core = state.touch(&app).await;
+    let mut core = state.touch().await;
     core.log_in(id_number.as_deref(), &password).await;
     Ok(core.view(Instant::now()))
 }
 
 #[tauri::command]
-pub async fn switch_user<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> Answer {
-    let mut core = state.touch(&app).await;
+pub async fn switch_user(state: State<'_, AppState>) -> Answer {
+    let mut core = state.touch().await;
     core.switch_user();
     Ok(core.view(Instant::now()))
 }
 
 #[tauri::command]
-pub async fn cancel<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> Answer {
-    let mut core = state.touch(&app).await;
+pub async fn cancel(state: State<'_, AppState>) -> Answer {
+    let mut core = state.touch().await;
     core.cancel();
     Ok(core.view(Instant::now()))
 }
 
 #[tauri::command]
-pub async fn refresh_inbox<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> Answer {
-    let mut core = state.touch(&app).await;
+pub async fn refresh_inbox(state: State<'_, AppState>) -> Answer {
+    let mut core = state.touch().await;
     core.refresh_inbox().await;
     Ok(core.view(Instant::now()))
 }

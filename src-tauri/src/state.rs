@@ -32,7 +32,7 @@ impl AppState {
     }
 
     /// Lock the core for an intent, noting the customer is still there.
-    pub async fn touch<R: Runtime>(&self, _app: &AppHandle<R>) -> MutexGuard<'_, AppCore> {
+    pub async fn touch(&self) -> MutexGuard<'_, AppCore> {
         if let Ok(mut t) = self.last_intent.lock() {
             *t = Instant::now();
         }

@@ -102,7 +102,6 @@ impl AppCore {
         View {
             screen: self.screen,
             lang: self.lang,
-            busy: false,
             id_types: IdType::ALL
                 .iter()
                 .map(|t| IdTypeOption {

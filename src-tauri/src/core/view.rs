@@ -90,8 +90,6 @@ pub struct IdTypeOption {
 pub struct View {
     pub screen: Screen,
     pub lang: Lang,
-    /// A call to the server is under way: buttons are disabled.
-    pub busy: bool,
     pub id_types: Vec<IdTypeOption>,
     pub id_type: IdType,
     pub id_number: String,
