@@ -70,6 +70,14 @@ fn server_cmd(db_url: &str) -> Command {
         .env("RESET_DB_MAX_CONNECTIONS", "16")
         .env("RESET_POLICY__CODES_PER_PHONE_PER_DAY", "1000000")
         .env("RESET_SMS__POLL_MS", "20")
+        .env(
+            "RESET_EVIDENCE__DIR",
+            reset_server::testing::test_evidence_dir(db_url),
+        )
+        .env(
+            "RESET_EVIDENCE__MASTER_KEYS",
+            reset_server::testing::TEST_MASTER_KEYS,
+        )
         .stdout(Stdio::null())
         .stderr(Stdio::inherit());
     for k in [

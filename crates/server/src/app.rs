@@ -15,6 +15,7 @@ use crate::api;
 use crate::clock::{Clock, SharedRng};
 use crate::config::Settings;
 use crate::error::AppResult;
+use crate::evidence::Evidence;
 use crate::hashing::Hasher;
 use crate::limits::CallKind;
 use crate::metrics::{Metrics, RequestLabels};
@@ -31,6 +32,8 @@ pub struct AppState {
     pub hasher: Hasher,
     pub metrics: Metrics,
     pub outbox: Outbox,
+    /// Path B's pictures: checks, vault, store.
+    pub evidence: Evidence,
 }
 
 impl AppState {
@@ -44,6 +47,8 @@ impl AppState {
 
 pub fn app(state: AppState) -> Router {
     let max_body = state.settings.max_body_bytes;
+    // Uploads of pictures get their own, larger cap; every other call keeps `max_body`.
+    let max_upload = state.evidence.settings.max_request_bytes;
     Router::new()
         .route("/v1/login", post(api::login::login))
         .route("/v1/resets", post(api::resets::start))
@@ -51,6 +56,26 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/resets/{id}/sms", post(api::resets::send_code))
         .route("/v1/resets/{id}/sms/verify", post(api::resets::verify_code))
         .route("/v1/resets/{id}/password", post(api::resets::set_password))
+        .route(
+            "/v1/resets/{id}/phone-unavailable",
+            post(api::path_b::phone_unavailable),
+        )
+        .route(
+            "/v1/resets/{id}/face",
+            post(api::path_b::face).layer(DefaultBodyLimit::max(max_upload)),
+        )
+        .route(
+            "/v1/resets/{id}/documents",
+            post(api::path_b::documents).layer(DefaultBodyLimit::max(max_upload)),
+        )
+        .route(
+            "/v1/resets/{id}/contact/sms",
+            post(api::path_b::contact_send_code),
+        )
+        .route(
+            "/v1/resets/{id}/contact/verify",
+            post(api::path_b::contact_verify_code),
+        )
         .route("/v1/dev/sms", get(api::ops::dev_sms))
         .route("/healthz", get(api::ops::healthz))
         .route("/readyz", get(api::ops::readyz))

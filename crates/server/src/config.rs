@@ -8,6 +8,7 @@ use figment::Figment;
 use reset_flow::Policy;
 use serde::{Deserialize, Serialize};
 
+use crate::evidence::EvidenceSettings;
 use crate::hashing::HashingSettings;
 use crate::limits::IpLimits;
 use crate::sms::SmsSettings;
@@ -29,6 +30,8 @@ pub struct Settings {
     pub hashing: HashingSettings,
     pub limits: IpLimits,
     pub sms: SmsSettings,
+    /// Path B's pictures: caps, the vault's master keys, the folder, retention.
+    pub evidence: EvidenceSettings,
 }
 
 impl Default for Settings {
@@ -45,6 +48,7 @@ impl Default for Settings {
             hashing: HashingSettings::default(),
             limits: IpLimits::default(),
             sms: SmsSettings::default(),
+            evidence: EvidenceSettings::default(),
         }
     }
 }

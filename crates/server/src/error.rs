@@ -25,6 +25,12 @@ impl AppError {
         self
     }
 
+    /// Which part or picture a refusal is about (`id_back`, `frame:2`), for the screen.
+    pub fn with_reason(mut self, reason: &str) -> AppError {
+        self.0.reason = Some(reason.to_owned());
+        self
+    }
+
     pub fn with_broken_rules(mut self, rules: Vec<PasswordRule>) -> AppError {
         self.0.broken_rules = Some(rules);
         self

@@ -22,6 +22,8 @@ pub struct IpLimits {
     pub verify_code: u32,
     pub set_password: u32,
     pub status: u32,
+    /// Path B's picture uploads (face frames, ID pictures): the costliest calls.
+    pub upload: u32,
 }
 
 impl Default for IpLimits {
@@ -34,6 +36,7 @@ impl Default for IpLimits {
             verify_code: 30,
             set_password: 10,
             status: 60,
+            upload: 10,
         }
     }
 }
@@ -47,6 +50,7 @@ pub enum CallKind {
     VerifyCode,
     SetPassword,
     Status,
+    Upload,
 }
 
 impl CallKind {
@@ -58,6 +62,7 @@ impl CallKind {
             CallKind::VerifyCode => "verify_code",
             CallKind::SetPassword => "set_password",
             CallKind::Status => "status",
+            CallKind::Upload => "upload",
         }
     }
 }
@@ -71,6 +76,7 @@ impl IpLimits {
             CallKind::VerifyCode => self.verify_code,
             CallKind::SetPassword => self.set_password,
             CallKind::Status => self.status,
+            CallKind::Upload => self.upload,
         }
     }
 

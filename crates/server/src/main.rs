@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 use reset_server::clock::{os_rng, Clock, SystemClock};
+use reset_server::evidence::{load_vault, rotate, Vault};
 use reset_server::hashing::Hasher;
 use reset_server::server::{build_state, serve_until, BoxError};
 use reset_server::store::Db;
@@ -52,12 +53,28 @@ enum Command {
         #[command(subcommand)]
         command: StaffCommand,
     },
+    /// The evidence vault's master keys.
+    Vault {
+        #[command(subcommand)]
+        command: VaultCommand,
+    },
 }
 
 #[derive(Subcommand)]
 enum CustomerCommand {
     /// Import `id_type,id_number,name,reserved_phone,password` rows (with a header).
     Import { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum VaultCommand {
+    /// Print a new `id:hex` master-key line, to append to the key file.
+    NewKey {
+        #[arg(long)]
+        id: String,
+    },
+    /// Re-wrap every case's data key with the current (last) master key.
+    Rotate,
 }
 
 #[derive(Subcommand)]
@@ -103,6 +120,26 @@ async fn run(cli: Cli) -> Result<(), BoxError> {
             let state = build_state(settings, clock, rng).await?;
             serve_until(state, listener, shutdown_signal()).await?;
         }
+        Command::Vault {
+            command: VaultCommand::NewKey { id },
+        } => println!("{}", Vault::new_key_line(&id, &rng)?),
+        Command::Vault {
+            command: VaultCommand::Rotate,
+        } => {
+            let db = Db::connect(&settings.database_url, 2).await?;
+            db.migrate().await?;
+            let folder = settings.evidence.folder(&settings.database_url);
+            let vault = load_vault(&settings.evidence, &folder, false, &rng)?;
+            let done = rotate::rotate(&db, &vault, &rng).await?;
+            println!(
+                "re-wrapped {} case keys with master key {:?}",
+                done.rewrapped,
+                vault.current_id()
+            );
+            for (key_id, n) in rotate::remaining(&db, &vault).await? {
+                println!("still wrapped by {key_id:?}: {n} (that key is not configured)");
+            }
+        }
         command => {
             let db = Db::connect(&settings.database_url, 2).await?;
             db.migrate().await?;
@@ -125,7 +162,7 @@ async fn run(cli: Cli) -> Result<(), BoxError> {
                             role,
                         },
                 } => admin::add_staff(&db, &hasher, now, &username, &password, &role).await?,
-                Command::Serve { .. } => unreachable!("handled above"),
+                Command::Serve { .. } | Command::Vault { .. } => unreachable!("handled above"),
             }
         }
     }

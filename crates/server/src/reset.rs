@@ -9,7 +9,7 @@ use reset_flow::wire::{
 };
 use reset_flow::{
     bank_day, check_password, CustomerName, ErrorCode, Event, Flow, IdNumber, IdType, MobileNumber,
-    PasswordContext, SmsCode, Step,
+    PasswordContext, ResetPath, SmsCode, Step,
 };
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -23,15 +23,15 @@ use crate::limits::take_phone_quota;
 use crate::login::{clear_failures, id_key, revoke_sessions};
 use crate::sms::{code_text, outbox, password_changed_text};
 use crate::store::flows::{self, FlowRecord};
-use crate::store::{customers, ms};
+use crate::store::{cases, customers, ms};
 
 /// Attempts at a compare-and-set before giving up on a hot row.
-const RACE_RETRIES: usize = 8;
+pub(crate) const RACE_RETRIES: usize = 8;
 /// A flow id: 128 random bits as 32 lowercase hex digits.
 const FLOW_ID_LEN: usize = 32;
 
 /// The stored form of a code: bound to its flow, never the digits themselves.
-fn code_hash(flow_id: &str, code: &SmsCode) -> String {
+pub(crate) fn code_hash(flow_id: &str, code: &SmsCode) -> String {
     hex::encode(Sha256::digest(format!(
         "reset-code:{flow_id}:{}",
         code.as_str()
@@ -66,6 +66,18 @@ pub async fn start(state: &AppState, req: StartResetRequest) -> AppResult<StartR
     let mut tx = state.db.pool.begin().await?;
     flows::insert(&mut tx, &flow_id, &key, customer_id, &flow, now_ms).await?;
     flows::set_live_flow(&mut tx, &key, &flow_id).await?;
+    // What was typed, customer or not: path B's case records it for the reviewer.
+    cases::record_identity(
+        &mut tx,
+        &flow_id,
+        &cases::TypedIdentity {
+            id_type: req.id_type.as_str().to_owned(),
+            id_number: id_number.as_str().to_owned(),
+            name: name.as_str().to_owned(),
+        },
+        now_ms,
+    )
+    .await?;
     if let Some(mut old) = older {
         if let Ok(withdrawn) = old.flow.advance(Event::Withdrawn, now, policy) {
             old.flow = withdrawn;
@@ -268,6 +280,10 @@ pub async fn set_password(
     id: &str,
     req: PasswordRequest,
 ) -> AppResult<PasswordResponse> {
+    // Path B keeps the new password pending until staff decide.
+    if open(state, id).await?.flow.path == ResetPath::PhoneUnavailable {
+        return crate::path_b::set_password(state, id, req).await;
+    }
     for _ in 0..RACE_RETRIES {
         let rec = open(state, id).await?;
         let now = state.clock.now();
@@ -345,25 +361,26 @@ pub async fn status(state: &AppState, id: &str) -> AppResult<FlowStatus> {
         flow = flow.expired();
     }
     let resend_after_s = match (flow.step, rec.last_code_at) {
-        (Step::ReservedPhone, Some(last)) => {
+        (Step::ReservedPhone | Step::ContactPhone, Some(last)) => {
             let ready = last + (policy.resend_after_s as i64) * 1000;
             Some(((ready - ms(now)).max(0) as u64).div_ceil(1000))
         }
         _ => None,
     };
+    let (due_by, reason) = crate::path_b::review_news(state, id, flow.step).await?;
     Ok(FlowStatus {
         step: flow.step,
         path: flow.path,
         expires_at: flow.expires_at(policy),
         resend_after_s,
-        due_by: None,
-        reason: None,
+        due_by,
+        reason,
     })
 }
 
 /// Loads a flow by its id: `flow_not_found` for anything malformed or unknown (no database
 /// work for ids that cannot exist), `flow_replaced` once a newer flow took over.
-async fn open(state: &AppState, id: &str) -> AppResult<FlowRecord> {
+pub(crate) async fn open(state: &AppState, id: &str) -> AppResult<FlowRecord> {
     if id.len() != FLOW_ID_LEN || !id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
         return Err(ErrorCode::FlowNotFound.into());
     }
@@ -377,7 +394,7 @@ async fn open(state: &AppState, id: &str) -> AppResult<FlowRecord> {
 }
 
 /// The step machine's answer to `event`; an idle flow is saved as expired on the way out.
-async fn step(
+pub(crate) async fn step(
     state: &AppState,
     rec: &FlowRecord,
     event: Event,
@@ -412,6 +429,6 @@ async fn step(
 }
 
 /// The first characters of a flow id, enough to follow one flow through the logs.
-fn short(id: &str) -> &str {
+pub(crate) fn short(id: &str) -> &str {
     &id[..8.min(id.len())]
 }

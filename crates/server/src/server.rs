@@ -12,6 +12,7 @@ use tokio::task::JoinHandle;
 use crate::app::{app, AppState};
 use crate::clock::{random_bytes, Clock, SharedRng};
 use crate::config::Settings;
+use crate::evidence::Evidence;
 use crate::hashing::Hasher;
 use crate::metrics::Metrics;
 use crate::sms::Outbox;
@@ -51,7 +52,14 @@ pub fn state_on(
         metrics.clone(),
         owner,
     )?;
+    let evidence = Evidence::open(
+        &settings.evidence,
+        &settings.database_url,
+        settings.dev,
+        &rng,
+    )?;
     Ok(AppState {
+        evidence,
         db,
         clock,
         rng,
@@ -68,14 +76,16 @@ pub struct Running {
     stop: watch::Sender<bool>,
     server: JoinHandle<()>,
     worker: JoinHandle<()>,
+    purge: JoinHandle<()>,
 }
 
 impl Running {
-    /// Stops accepting, finishes in-flight requests, stops the SMS worker.
+    /// Stops accepting, finishes in-flight requests, stops the SMS worker and the purge.
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
         let _ = self.server.await;
         let _ = self.worker.await;
+        let _ = self.purge.await;
     }
 }
 
@@ -88,6 +98,7 @@ pub fn spawn(state: AppState, listener: TcpListener) -> std::io::Result<Running>
     } else {
         tokio::spawn(async {})
     };
+    let purge = tokio::spawn(crate::evidence::purge::run(state.clone(), rx.clone()));
     let mut rx_server = rx;
     let router = app(state);
     let server = tokio::spawn(async move {
@@ -108,6 +119,7 @@ pub fn spawn(state: AppState, listener: TcpListener) -> std::io::Result<Running>
         stop,
         server,
         worker,
+        purge,
     })
 }
 

@@ -2,6 +2,11 @@
 //! a fresh database (a temp SQLite file, or a new PostgreSQL schema from `TEST_DATABASE_URL`),
 //! with a manual clock, cheap argon2 parameters and the dev SMS inbox. Later crates reuse it.
 
+mod path_b;
+pub mod pictures;
+
+pub use path_b::{PathBCase, CONTACT_PHONE, PATH_B_PASSWORD};
+
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -36,6 +41,7 @@ pub struct FreshDb {
 
 impl Drop for FreshDb {
     fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(test_evidence_dir(&self.url));
         if let Some(dir) = &self.dir {
             let _ = std::fs::remove_dir_all(dir);
         }
@@ -126,7 +132,25 @@ pub fn test_settings(database_url: &str) -> Settings {
     s.limits.set_password = 10_000;
     s.limits.status = 10_000;
     s.sms.poll_ms = 50;
+    s.evidence.dir = Some(test_evidence_dir(database_url));
+    s.evidence.master_keys = TEST_MASTER_KEYS.into();
+    s.limits.upload = 10_000;
     s
+}
+
+/// The master key of test servers (never a real one).
+pub const TEST_MASTER_KEYS: &str =
+    "test:74657374206d6173746572206b65792c206e6f7420666f72207265616c2121";
+
+/// Where a test server on `database_url` keeps its pictures: beside a SQLite file, or a temp
+/// folder named after the PostgreSQL URL, so servers sharing a database share it too.
+pub fn test_evidence_dir(database_url: &str) -> PathBuf {
+    if database_url.starts_with("sqlite:") {
+        return crate::evidence::EvidenceSettings::default().folder(database_url);
+    }
+    use sha2::Digest;
+    let tag = hex::encode(sha2::Sha256::digest(database_url.as_bytes()));
+    std::env::temp_dir().join(format!("reset-evidence-{}", &tag[..16]))
 }
 
 /// A server running in this process on a loopback port.

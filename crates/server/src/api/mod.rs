@@ -3,6 +3,7 @@
 
 pub mod login;
 pub mod ops;
+pub mod path_b;
 pub mod resets;
 
 use std::net::{IpAddr, SocketAddr};

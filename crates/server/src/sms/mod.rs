@@ -62,6 +62,18 @@ pub fn code_text(signature: &str, code: &str, ttl_s: u64) -> String {
     format!("{signature}您正在重置登录密码，验证码{code}，{minutes}分钟内有效。请勿告诉他人。")
 }
 
+/// Sent to the contact phone when staff approve a path-B case.
+pub fn review_approved_text(signature: &str) -> String {
+    format!(
+        "{signature}您的登录密码重置申请已审核通过，新密码已生效。如非本人操作，请立即致电95379。"
+    )
+}
+
+/// Sent to the contact phone when staff reject a path-B case, with their reason.
+pub fn review_rejected_text(signature: &str, reason: &str) -> String {
+    format!("{signature}您的登录密码重置申请未通过审核，原因：{reason}。您可重新申请，或致电95379咨询。")
+}
+
 /// Sent to the reserved phone once the new password is in force.
 pub fn password_changed_text(signature: &str) -> String {
     format!("{signature}您的手机银行登录密码已重置成功。如非本人操作，请立即致电95379。")

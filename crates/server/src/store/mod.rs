@@ -1,6 +1,7 @@
 //! Storage: one sqlx `Any` pool over SQLite or PostgreSQL, the schema migrations, and the
 //! queries each service needs. Timestamps are INTEGER unix milliseconds on both backends.
 
+pub mod cases;
 pub mod customers;
 mod db;
 pub mod flows;

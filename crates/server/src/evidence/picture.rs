@@ -1,0 +1,191 @@
+//! Customer pictures made safe to keep: a JPEG recognised by its content (not its name or
+//! Content-Type), its marker structure walked to the end of the image, its size read from the
+//! header and refused before decoding when too large, then decoded and re-encoded so metadata
+//! (EXIF, GPS) and anything hidden after the image are gone.
+
+use std::io::Cursor;
+use std::sync::Arc;
+
+use image::{ImageFormat, ImageReader, Limits, RgbImage};
+use reset_capture::{encode_jpeg, JpegSpec};
+use reset_flow::ErrorCode;
+use tokio::sync::Semaphore;
+
+/// What a picture may be, and how it is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PictureRules {
+    /// Width × height as the header states it.
+    pub max_pixels: u64,
+    /// The stored picture's long edge.
+    pub max_edge: u32,
+    /// JPEG quality of the stored picture; high enough that the card's print stays readable.
+    pub quality: u8,
+}
+
+/// A picture after cleaning: the decoded pixels (for the face check) and the stored JPEG.
+pub struct CleanPicture {
+    pub pixels: RgbImage,
+    pub jpeg: Vec<u8>,
+    /// Of the stored JPEG.
+    pub width: u32,
+    pub height: u32,
+}
+
+/// Checks one uploaded picture and re-encodes it. Each refusal is the code the customer sees.
+pub fn clean(bytes: &[u8], rules: &PictureRules) -> Result<CleanPicture, ErrorCode> {
+    if bytes.is_empty() {
+        return Err(ErrorCode::EvidenceEmpty);
+    }
+    if !bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        return Err(ErrorCode::EvidenceNotJpeg);
+    }
+    let image_end = walk_markers(bytes)?;
+    let bytes = &bytes[..image_end];
+    let (w, h) = ImageReader::with_format(Cursor::new(bytes), ImageFormat::Jpeg)
+        .into_dimensions()
+        .map_err(|_| ErrorCode::EvidenceCorrupt)?;
+    if w == 0 || h == 0 {
+        return Err(ErrorCode::EvidenceCorrupt);
+    }
+    if u64::from(w) * u64::from(h) > rules.max_pixels {
+        return Err(ErrorCode::EvidenceTooManyPixels);
+    }
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), ImageFormat::Jpeg);
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(w);
+    limits.max_image_height = Some(h);
+    // Room for the decoded picture in its widest colour form and the decoder's own buffers.
+    limits.max_alloc = Some(rules.max_pixels.saturating_mul(8));
+    reader.limits(limits);
+    let decoded = reader.decode().map_err(|_| ErrorCode::EvidenceCorrupt)?;
+    let pixels = decoded.to_rgb8();
+    let spec = JpegSpec {
+        max_edge: rules.max_edge,
+        quality: rules.quality,
+        min_quality: rules.quality,
+        max_bytes: usize::MAX,
+    };
+    let jpeg = encode_jpeg(&pixels, &spec).map_err(|_| ErrorCode::EvidenceCorrupt)?;
+    let (width, height) = scaled_size(w, h, rules.max_edge);
+    Ok(CleanPicture {
+        pixels,
+        jpeg,
+        width,
+        height,
+    })
+}
+
+/// The size `encode_jpeg` gives a `w`×`h` picture with long edge `max_edge`.
+fn scaled_size(w: u32, h: u32, max_edge: u32) -> (u32, u32) {
+    let long = w.max(h);
+    if long <= max_edge {
+        return (w, h);
+    }
+    let s = max_edge as f32 / long as f32;
+    (
+        ((w as f32 * s).round() as u32).max(1),
+        ((h as f32 * s).round() as u32).max(1),
+    )
+}
+
+/// Walks the JPEG's segments from SOI through the entropy-coded scans to EOI; the offset just
+/// after EOI. A file cut short (no EOI), a segment running past the end, or a picture with no
+/// frame header or no scan is `evidence_corrupt`. Decoders are lenient with cut files and fill
+/// the missing part grey, so this is what notices a truncated upload.
+pub fn walk_markers(b: &[u8]) -> Result<usize, ErrorCode> {
+    let corrupt = ErrorCode::EvidenceCorrupt;
+    let mut i = 2; // after SOI
+    let (mut frame, mut scan) = (false, false);
+    loop {
+        // Fill bytes (0xFF) may precede a marker.
+        if b.get(i) != Some(&0xFF) {
+            return Err(corrupt);
+        }
+        while b.get(i) == Some(&0xFF) {
+            i += 1;
+        }
+        let marker = *b.get(i).ok_or(corrupt)?;
+        i += 1;
+        match marker {
+            0xD9 => {
+                return if frame && scan { Ok(i) } else { Err(corrupt) };
+            }
+            0x01 | 0xD0..=0xD7 => continue, // no length
+            0xD8 | 0x00 => return Err(corrupt),
+            _ => {}
+        }
+        let len = usize::from(u16::from_be_bytes([
+            *b.get(i).ok_or(corrupt)?,
+            *b.get(i + 1).ok_or(corrupt)?,
+        ]));
+        if len < 2 || i + len > b.len() {
+            return Err(corrupt);
+        }
+        // SOF0–SOF15 except DHT (C4), JPG (C8) and DAC (CC).
+        if matches!(marker, 0xC0..=0xCF) && !matches!(marker, 0xC4 | 0xC8 | 0xCC) {
+            frame = true;
+        }
+        i += len;
+        if marker == 0xDA {
+            scan = true;
+            // Entropy-coded data: runs until a marker other than a stuffed zero or a restart.
+            loop {
+                let at = i + memchr_ff(&b[i..]).ok_or(corrupt)?;
+                match b.get(at + 1) {
+                    None => return Err(corrupt),
+                    Some(0x00) | Some(0xD0..=0xD7) => i = at + 2,
+                    Some(0xFF) => i = at + 1,
+                    Some(_) => {
+                        i = at;
+                        break;
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn memchr_ff(b: &[u8]) -> Option<usize> {
+    b.iter().position(|&x| x == 0xFF)
+}
+
+/// Runs picture work (decoding, re-encoding, face finding) on blocking threads, at most
+/// `max_concurrent` at once, so a burst of uploads queues instead of taking every core and a
+/// few hundred megabytes each.
+#[derive(Clone)]
+pub struct PictureWorkers {
+    permits: Arc<Semaphore>,
+}
+
+impl PictureWorkers {
+    /// `max_concurrent` 0 means one per CPU.
+    pub fn new(max_concurrent: usize) -> PictureWorkers {
+        let n = if max_concurrent == 0 {
+            std::thread::available_parallelism().map_or(2, usize::from)
+        } else {
+            max_concurrent
+        };
+        PictureWorkers {
+            permits: Arc::new(Semaphore::new(n.max(1))),
+        }
+    }
+
+    pub async fn run<T: Send + 'static>(
+        &self,
+        job: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, ErrorCode> {
+        let permit = self
+            .permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| ErrorCode::Internal)?;
+        tokio::task::spawn_blocking(move || {
+            let out = job();
+            drop(permit);
+            out
+        })
+        .await
+        .map_err(|_| ErrorCode::Internal)
+    }
+}

@@ -1,0 +1,202 @@
+//! Path B of the reset (reserved phone unusable) as a service over the store: 手机号不可用?
+//! opens a review case, then the face check, the ID pictures, a contact phone proven by an SMS
+//! code, and a new password kept only as a pending hash until staff decide. Every step change
+//! goes through the flow crate's step machine and a compare-and-set, as on path A.
+
+pub mod contact;
+pub mod uploads;
+
+use reset_flow::wire::{PasswordRequest, PasswordResponse, StepResponse};
+use reset_flow::{
+    bank_day, check_password, review_due_by, ErrorCode, Event, IdNumber, IdType, PasswordContext,
+    Step,
+};
+use serde_json::json;
+use time::OffsetDateTime;
+
+use crate::app::AppState;
+use crate::audit;
+use crate::clock::random_bytes;
+use crate::error::{AppError, AppResult};
+use crate::reset::{open, short, step, RACE_RETRIES};
+use crate::store::cases::{self, CaseRecord, NewCase};
+use crate::store::{customers, flows, from_ms, ms};
+
+/// A case id: 128 random bits as 32 lowercase hex digits, unrelated to the flow id (which is the
+/// customer's secret and never shown to staff).
+pub const CASE_ID_LEN: usize = 32;
+
+/// The case being collected for a path-B flow; `wrong_step` when there is none.
+pub(crate) async fn collecting_case(state: &AppState, flow_id: &str) -> AppResult<CaseRecord> {
+    cases::by_flow(&state.db, flow_id)
+        .await?
+        .filter(|c| c.state == "collecting")
+        .ok_or_else(|| ErrorCode::WrongStep.into())
+}
+
+/// `POST /v1/resets/{id}/phone-unavailable`: path B starts and its case is opened, unless the
+/// ID already has a case waiting for review (`case_pending`).
+pub async fn phone_unavailable(state: &AppState, id: &str) -> AppResult<StepResponse> {
+    for _ in 0..RACE_RETRIES {
+        let rec = open(state, id).await?;
+        let now = state.clock.now();
+        let now_ms = ms(now);
+        let next = step(state, &rec, Event::PhoneUnavailable, now).await?;
+        let id_key = cases::flow_id_key(&state.db, id)
+            .await?
+            .ok_or(ErrorCode::FlowNotFound)?;
+        if cases::has_pending(&state.db, &id_key).await? {
+            return Err(ErrorCode::CasePending.into());
+        }
+        // Flows opened before path B existed have no typed identity: they start again.
+        let who = cases::identity(&state.db, id)
+            .await?
+            .ok_or(ErrorCode::FlowNotFound)?;
+        let case_id = hex::encode(random_bytes(&state.rng, CASE_ID_LEN / 2));
+        let (_, wrapped) = state
+            .evidence
+            .vault
+            .new_data_key(&case_id, &state.rng)
+            .map_err(|_| ErrorCode::Internal)?;
+        let mut updated = rec.clone();
+        updated.flow = next;
+        // A reserved-phone code must not count as the contact phone's.
+        updated.code_hash = None;
+        updated.code_expires_at = None;
+        updated.code_wrong = 0;
+        let mut tx = state.db.pool.begin().await?;
+        if !flows::save(&mut tx, &updated, now_ms).await? {
+            tx.rollback().await?;
+            continue;
+        }
+        cases::insert(
+            &mut tx,
+            &NewCase {
+                id: &case_id,
+                flow_id: id,
+                id_key: &id_key,
+                customer_id: rec.customer_id,
+                who: &who,
+                key_id: &wrapped.key_id,
+                wrapped_key: &wrapped.wrapped,
+            },
+            now_ms,
+        )
+        .await?;
+        audit::record(
+            &mut tx,
+            now_ms,
+            Some(id),
+            rec.customer_id,
+            "phone_unavailable",
+            json!({ "case": case_id }),
+        )
+        .await?;
+        tx.commit().await?;
+        tracing::info!(flow = %short(id), "path B started");
+        return Ok(StepResponse {
+            step: updated.flow.step,
+        });
+    }
+    Err(ErrorCode::TooMany.into())
+}
+
+/// `POST /v1/resets/{id}/password` on path B: the rules as on path A, then only the argon2id
+/// hash is kept in the case, which goes to review. The login password does not change here.
+pub async fn set_password(
+    state: &AppState,
+    id: &str,
+    req: PasswordRequest,
+) -> AppResult<PasswordResponse> {
+    for _ in 0..RACE_RETRIES {
+        let rec = open(state, id).await?;
+        let now = state.clock.now();
+        let now_ms = ms(now);
+        let next = step(state, &rec, Event::PasswordSet, now).await?;
+        let case = collecting_case(state, id).await?;
+        let id_type: IdType = case.id_type.parse()?;
+        let id_number = IdNumber::parse(id_type, &case.id_number, bank_day(now))?;
+        let reserved = match rec.customer_id {
+            Some(cid) => customers::by_id(&state.db, cid)
+                .await?
+                .map(|c| c.reserved_phone.clone()),
+            None => None,
+        };
+        let mut phones: Vec<&str> = case.contact_phone.iter().map(String::as_str).collect();
+        phones.extend(reserved.as_deref());
+        let ctx = PasswordContext {
+            id_number: Some(id_number.as_str()),
+            birth_date: id_number.birth_date(),
+            phones,
+        };
+        let broken = check_password(req.password.expose(), None, &ctx);
+        if !broken.is_empty() {
+            return Err(AppError::from(ErrorCode::WeakPassword).with_broken_rules(broken));
+        }
+        let hash = state
+            .hasher
+            .hash(req.password.expose().to_owned())
+            .await
+            .map_err(|_| ErrorCode::Internal)?;
+        let due = review_due_by(now);
+        let mut updated = rec.clone();
+        updated.flow = next;
+        let mut tx = state.db.pool.begin().await?;
+        if !flows::save(&mut tx, &updated, now_ms).await? {
+            tx.rollback().await?;
+            continue;
+        }
+        match cases::submit(&mut tx, &case.id, &hash, ms(due), now_ms).await {
+            Ok(true) => {}
+            Ok(false) => {
+                tx.rollback().await?;
+                return Err(ErrorCode::WrongStep.into());
+            }
+            Err(e) if is_unique_violation(&e) => {
+                tx.rollback().await?;
+                return Err(ErrorCode::CasePending.into());
+            }
+            Err(e) => return Err(e.into()),
+        }
+        audit::record(
+            &mut tx,
+            now_ms,
+            Some(id),
+            rec.customer_id,
+            "case_submitted",
+            json!({ "case": case.id, "due_at": ms(due) }),
+        )
+        .await?;
+        tx.commit().await?;
+        tracing::info!(flow = %short(id), case = %short(&case.id), "path B case submitted for review");
+        return Ok(PasswordResponse {
+            step: updated.flow.step,
+            due_by: Some(due),
+        });
+    }
+    Err(ErrorCode::TooMany.into())
+}
+
+/// For `GET /v1/resets/{id}` on path B: when a case under review is due, and why a rejected
+/// one was rejected.
+pub async fn review_news(
+    state: &AppState,
+    flow_id: &str,
+    step: Step,
+) -> AppResult<(Option<OffsetDateTime>, Option<String>)> {
+    if !matches!(step, Step::UnderReview | Step::Rejected) {
+        return Ok((None, None));
+    }
+    let Some(case) = cases::by_flow(&state.db, flow_id).await? else {
+        return Ok((None, None));
+    };
+    Ok(match step {
+        Step::UnderReview => (case.due_at.map(from_ms), None),
+        _ => (None, case.reason),
+    })
+}
+
+pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .is_some_and(|d| d.is_unique_violation())
+}

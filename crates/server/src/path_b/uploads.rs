@@ -1,0 +1,235 @@
+//! The picture steps of path B: the face check's frames with their challenge record, and the
+//! three ID pictures. Each picture is checked and re-encoded on the picture workers, sealed with
+//! the case's data key and put in the evidence store; the rows and the step change are then
+//! saved together, and the stored objects removed again if that fails.
+
+use reset_flow::wire::{ChallengeRecord, StepResponse};
+use reset_flow::{ErrorCode, Event};
+use serde_json::json;
+
+use super::collecting_case;
+use crate::app::AppState;
+use crate::audit;
+use crate::clock::random_bytes;
+use crate::error::{AppError, AppResult};
+use crate::evidence::challenge::{check_record, one_face, MAX_FRAMES};
+use crate::evidence::picture::{clean, CleanPicture};
+use crate::evidence::WrappedKey;
+use crate::reset::{open, short, step, RACE_RETRIES};
+use crate::review::EvidenceKind;
+use crate::store::cases::{self, CaseRecord, EvidenceRow};
+use crate::store::{flows, ms};
+
+/// Refuses an upload to a flow not at the step `event` belongs to, before its body is read.
+pub async fn precheck(state: &AppState, id: &str, event: Event) -> AppResult<()> {
+    let rec = open(state, id).await?;
+    step(state, &rec, event, state.clock.now()).await?;
+    Ok(())
+}
+
+/// An upload's part: its form name and bytes.
+pub struct Part {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A refusal naming the part it is about, for the screen.
+fn part_error(code: ErrorCode, part: &str) -> AppError {
+    AppError::from(code).with_reason(part)
+}
+
+/// `POST /v1/resets/{id}/face`: 1–8 `frame` parts and a `challenge` part.
+pub async fn face(state: &AppState, id: &str, parts: Vec<Part>) -> AppResult<StepResponse> {
+    let mut frames = Vec::new();
+    let mut challenge = None;
+    for part in parts {
+        match part.name.as_str() {
+            "frame" => frames.push(part.bytes),
+            "challenge" if challenge.is_none() => challenge = Some(part.bytes),
+            _ => return Err(ErrorCode::MalformedBody.into()),
+        }
+    }
+    let challenge = challenge.ok_or_else(|| part_error(ErrorCode::EvidenceMissing, "challenge"))?;
+    if frames.is_empty() {
+        return Err(part_error(ErrorCode::EvidenceMissing, "frame"));
+    }
+    if frames.len() > MAX_FRAMES {
+        return Err(part_error(ErrorCode::MalformedBody, "frame"));
+    }
+    let record: ChallengeRecord =
+        serde_json::from_slice(&challenge).map_err(|_| ErrorCode::MalformedBody)?;
+    precheck(state, id, Event::FacePassed).await?;
+    check_record(&record, frames.len(), &state.evidence.settings)?;
+    let rules = state.evidence.settings.picture_rules();
+    let cleaned = state
+        .evidence
+        .workers
+        .run(move || {
+            frames
+                .iter()
+                .enumerate()
+                .map(|(i, bytes)| {
+                    let label = format!("frame:{i}");
+                    let pic = clean(bytes, &rules).map_err(|c| part_error(c, &label))?;
+                    one_face(&pic.pixels).map_err(|c| part_error(c, &label))?;
+                    Ok(pic)
+                })
+                .collect::<AppResult<Vec<CleanPicture>>>()
+        })
+        .await??;
+    let pictures = cleaned
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| (EvidenceKind::Face, i as u32, p))
+        .collect();
+    finish_step(state, id, Event::FacePassed, pictures, "face_passed").await
+}
+
+/// `POST /v1/resets/{id}/documents`: `id_front`, `id_back` and `handheld`.
+pub async fn documents(state: &AppState, id: &str, parts: Vec<Part>) -> AppResult<StepResponse> {
+    let wanted = [
+        EvidenceKind::IdFront,
+        EvidenceKind::IdBack,
+        EvidenceKind::Handheld,
+    ];
+    let mut found: [Option<Vec<u8>>; 3] = [None, None, None];
+    for part in parts {
+        let slot = wanted
+            .iter()
+            .position(|k| k.as_str() == part.name)
+            .ok_or(ErrorCode::MalformedBody)?;
+        if found[slot].replace(part.bytes).is_some() {
+            return Err(part_error(ErrorCode::MalformedBody, wanted[slot].as_str()));
+        }
+    }
+    if let Some(missing) = wanted.iter().zip(&found).find(|(_, f)| f.is_none()) {
+        return Err(part_error(ErrorCode::EvidenceMissing, missing.0.as_str()));
+    }
+    precheck(state, id, Event::DocumentsAccepted).await?;
+    let rules = state.evidence.settings.picture_rules();
+    let cleaned = state
+        .evidence
+        .workers
+        .run(move || {
+            wanted
+                .iter()
+                .zip(found)
+                .map(|(kind, bytes)| {
+                    let bytes = bytes.unwrap_or_default();
+                    let pic = clean(&bytes, &rules).map_err(|c| part_error(c, kind.as_str()))?;
+                    Ok((*kind, 0u32, pic))
+                })
+                .collect::<AppResult<Vec<_>>>()
+        })
+        .await??;
+    finish_step(
+        state,
+        id,
+        Event::DocumentsAccepted,
+        cleaned,
+        "documents_accepted",
+    )
+    .await
+}
+
+/// Seals and stores `pictures`, then saves their rows with the step change.
+async fn finish_step(
+    state: &AppState,
+    id: &str,
+    event: Event,
+    pictures: Vec<(EvidenceKind, u32, CleanPicture)>,
+    audit_event: &str,
+) -> AppResult<StepResponse> {
+    let case = collecting_case(state, id).await?;
+    let rows = store_pictures(state, &case, pictures).await?;
+    let result = save_step(state, id, event, &case, &rows, audit_event).await;
+    if result.is_err() {
+        for row in &rows {
+            let _ = state.evidence.store.delete(&row.object_id).await;
+        }
+    }
+    result
+}
+
+async fn store_pictures(
+    state: &AppState,
+    case: &CaseRecord,
+    pictures: Vec<(EvidenceKind, u32, CleanPicture)>,
+) -> AppResult<Vec<EvidenceRow>> {
+    let wrapped = WrappedKey {
+        key_id: case.key_id.clone(),
+        wrapped: case.wrapped_key.clone().ok_or(ErrorCode::WrongStep)?,
+    };
+    let key = state
+        .evidence
+        .vault
+        .unwrap(&case.id, &wrapped)
+        .map_err(|e| {
+            tracing::error!(case = %short(&case.id), error = %e, "case data key does not open");
+            ErrorCode::Internal
+        })?;
+    let mut rows: Vec<EvidenceRow> = Vec::with_capacity(pictures.len());
+    for (kind, seq, pic) in pictures {
+        let object_id = hex::encode(random_bytes(&state.rng, 16));
+        let sealed = key
+            .seal(&case.id, &object_id, &pic.jpeg, &state.rng)
+            .map_err(|_| ErrorCode::Internal)?;
+        if let Err(e) = state.evidence.store.put(&object_id, sealed).await {
+            tracing::error!(error = %e, "evidence store refused a picture");
+            for row in &rows {
+                let _ = state.evidence.store.delete(&row.object_id).await;
+            }
+            return Err(ErrorCode::ServiceUnavailable.into());
+        }
+        rows.push(EvidenceRow {
+            kind: kind.as_str().to_owned(),
+            seq: i64::from(seq),
+            object_id,
+            bytes: pic.jpeg.len() as i64,
+            width: i64::from(pic.width),
+            height: i64::from(pic.height),
+        });
+    }
+    Ok(rows)
+}
+
+async fn save_step(
+    state: &AppState,
+    id: &str,
+    event: Event,
+    case: &CaseRecord,
+    rows: &[EvidenceRow],
+    audit_event: &str,
+) -> AppResult<StepResponse> {
+    for _ in 0..RACE_RETRIES {
+        let rec = open(state, id).await?;
+        let now = state.clock.now();
+        let now_ms = ms(now);
+        let next = step(state, &rec, event, now).await?;
+        let mut updated = rec.clone();
+        updated.flow = next;
+        let mut tx = state.db.pool.begin().await?;
+        if !flows::save(&mut tx, &updated, now_ms).await? {
+            tx.rollback().await?;
+            continue;
+        }
+        for row in rows {
+            cases::add_evidence(&mut tx, &case.id, row, now_ms).await?;
+        }
+        audit::record(
+            &mut tx,
+            now_ms,
+            Some(id),
+            rec.customer_id,
+            audit_event,
+            json!({ "case": case.id, "pictures": rows.len() }),
+        )
+        .await?;
+        tx.commit().await?;
+        tracing::info!(flow = %short(id), pictures = rows.len(), "{audit_event}");
+        return Ok(StepResponse {
+            step: updated.flow.step,
+        });
+    }
+    Err(ErrorCode::TooMany.into())
+}

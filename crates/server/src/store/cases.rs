@@ -1,0 +1,338 @@
+//! Review cases and their evidence as rows, and the identity typed at 个人信息 kept for the
+//! flow's life (a path-B case records what was typed, customer or not).
+
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use super::Db;
+
+/// The identity typed when a flow started (canonical forms).
+#[derive(Clone)]
+pub struct TypedIdentity {
+    pub id_type: String,
+    pub id_number: String,
+    pub name: String,
+}
+
+/// Personal data inside: nothing is printed.
+impl std::fmt::Debug for TypedIdentity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TypedIdentity(<redacted>)")
+    }
+}
+
+pub async fn record_identity(
+    conn: &mut AnyConnection,
+    flow_id: &str,
+    who: &TypedIdentity,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO flow_identity (flow_id, id_type, id_number, name, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(flow_id)
+    .bind(&who.id_type)
+    .bind(&who.id_number)
+    .bind(&who.name)
+    .bind(now_ms)
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
+pub async fn identity(db: &Db, flow_id: &str) -> Result<Option<TypedIdentity>, sqlx::Error> {
+    let row = sqlx::query("SELECT id_type, id_number, name FROM flow_identity WHERE flow_id = $1")
+        .bind(flow_id)
+        .fetch_optional(&db.pool)
+        .await?;
+    row.map(|r| {
+        Ok(TypedIdentity {
+            id_type: r.try_get("id_type")?,
+            id_number: r.try_get("id_number")?,
+            name: r.try_get("name")?,
+        })
+    })
+    .transpose()
+}
+
+/// The hashed ID key of a flow (as in `live_flows` and `login_failures`).
+pub async fn flow_id_key(db: &Db, flow_id: &str) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id_key FROM flows WHERE id = $1")
+        .bind(flow_id)
+        .fetch_optional(&db.pool)
+        .await
+        .map(Option::flatten)
+}
+
+/// A review case row.
+#[derive(Clone)]
+pub struct CaseRecord {
+    pub id: String,
+    pub flow_id: String,
+    pub id_key: String,
+    pub customer_id: Option<i64>,
+    /// `collecting`, `pending`, `approved`, `rejected` or `abandoned`.
+    pub state: String,
+    pub id_type: String,
+    pub id_number: String,
+    pub name: String,
+    pub contact_phone: Option<String>,
+    pub pending_password_hash: Option<String>,
+    pub key_id: String,
+    /// None once purged: the pictures can no longer be opened even if a copy survived.
+    pub wrapped_key: Option<String>,
+    pub created_at: i64,
+    pub submitted_at: Option<i64>,
+    pub due_at: Option<i64>,
+    pub decided_at: Option<i64>,
+    pub decided_by: Option<String>,
+    pub reason: Option<String>,
+    pub purged_at: Option<i64>,
+    pub ocr_id_number: Option<String>,
+    pub ocr_name: Option<String>,
+    pub ocr_number_matches: Option<i64>,
+    pub ocr_name_matches: Option<i64>,
+}
+
+/// Personal data and a password hash inside: only the id and state are printed.
+impl std::fmt::Debug for CaseRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CaseRecord({}, {})", self.id, self.state)
+    }
+}
+
+const COLUMNS: &str = "id, flow_id, id_key, customer_id, state, id_type, id_number, name, \
+    contact_phone, pending_password_hash, key_id, wrapped_key, created_at, submitted_at, due_at, \
+    decided_at, decided_by, reason, purged_at, ocr_id_number, ocr_name, ocr_number_matches, \
+    ocr_name_matches";
+
+fn from_row(r: &AnyRow) -> Result<CaseRecord, sqlx::Error> {
+    Ok(CaseRecord {
+        id: r.try_get("id")?,
+        flow_id: r.try_get("flow_id")?,
+        id_key: r.try_get("id_key")?,
+        customer_id: r.try_get("customer_id")?,
+        state: r.try_get("state")?,
+        id_type: r.try_get("id_type")?,
+        id_number: r.try_get("id_number")?,
+        name: r.try_get("name")?,
+        contact_phone: r.try_get("contact_phone")?,
+        pending_password_hash: r.try_get("pending_password_hash")?,
+        key_id: r.try_get("key_id")?,
+        wrapped_key: r.try_get("wrapped_key")?,
+        created_at: r.try_get("created_at")?,
+        submitted_at: r.try_get("submitted_at")?,
+        due_at: r.try_get("due_at")?,
+        decided_at: r.try_get("decided_at")?,
+        decided_by: r.try_get("decided_by")?,
+        reason: r.try_get("reason")?,
+        purged_at: r.try_get("purged_at")?,
+        ocr_id_number: r.try_get("ocr_id_number")?,
+        ocr_name: r.try_get("ocr_name")?,
+        ocr_number_matches: r.try_get("ocr_number_matches")?,
+        ocr_name_matches: r.try_get("ocr_name_matches")?,
+    })
+}
+
+/// A new case in `collecting`, opened when the customer taps 手机号不可用?.
+pub struct NewCase<'a> {
+    pub id: &'a str,
+    pub flow_id: &'a str,
+    pub id_key: &'a str,
+    pub customer_id: Option<i64>,
+    pub who: &'a TypedIdentity,
+    pub key_id: &'a str,
+    pub wrapped_key: &'a str,
+}
+
+pub async fn insert(
+    conn: &mut AnyConnection,
+    case: &NewCase<'_>,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO review_cases (id, flow_id, id_key, customer_id, state, id_type, id_number, name, \
+         key_id, wrapped_key, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, 'collecting', $5, $6, $7, $8, $9, $10, $10)",
+    )
+    .bind(case.id)
+    .bind(case.flow_id)
+    .bind(case.id_key)
+    .bind(case.customer_id)
+    .bind(&case.who.id_type)
+    .bind(&case.who.id_number)
+    .bind(&case.who.name)
+    .bind(case.key_id)
+    .bind(case.wrapped_key)
+    .bind(now_ms)
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
+pub async fn by_id(db: &Db, case_id: &str) -> Result<Option<CaseRecord>, sqlx::Error> {
+    sqlx::query(&format!("SELECT {COLUMNS} FROM review_cases WHERE id = $1"))
+        .bind(case_id)
+        .fetch_optional(&db.pool)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
+}
+
+pub async fn by_flow(db: &Db, flow_id: &str) -> Result<Option<CaseRecord>, sqlx::Error> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM review_cases WHERE flow_id = $1"
+    ))
+    .bind(flow_id)
+    .fetch_optional(&db.pool)
+    .await?
+    .as_ref()
+    .map(from_row)
+    .transpose()
+}
+
+/// Whether the ID (hashed key) has a case waiting for review.
+pub async fn has_pending(db: &Db, id_key: &str) -> Result<bool, sqlx::Error> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM review_cases WHERE id_key = $1 AND state = 'pending'",
+    )
+    .bind(id_key)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(n > 0)
+}
+
+/// One stored picture of a case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvidenceRow {
+    pub kind: String,
+    pub seq: i64,
+    pub object_id: String,
+    pub bytes: i64,
+    pub width: i64,
+    pub height: i64,
+}
+
+pub async fn add_evidence(
+    conn: &mut AnyConnection,
+    case_id: &str,
+    row: &EvidenceRow,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO evidence (case_id, kind, seq, object_id, bytes, width, height, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(case_id)
+    .bind(&row.kind)
+    .bind(row.seq)
+    .bind(&row.object_id)
+    .bind(row.bytes)
+    .bind(row.width)
+    .bind(row.height)
+    .bind(now_ms)
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
+/// A case's pictures in kind order (face, id_front, id_back, handheld), then sequence.
+pub async fn evidence_of(db: &Db, case_id: &str) -> Result<Vec<EvidenceRow>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT kind, seq, object_id, bytes, width, height FROM evidence WHERE case_id = $1 \
+         ORDER BY CASE kind WHEN 'face' THEN 0 WHEN 'id_front' THEN 1 WHEN 'id_back' THEN 2 ELSE 3 END, seq",
+    )
+    .bind(case_id)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(EvidenceRow {
+                kind: r.try_get("kind")?,
+                seq: r.try_get("seq")?,
+                object_id: r.try_get("object_id")?,
+                bytes: r.try_get("bytes")?,
+                width: r.try_get("width")?,
+                height: r.try_get("height")?,
+            })
+        })
+        .collect()
+}
+
+/// Records the contact phone a code was just sent to (the one a right code will prove).
+pub async fn set_contact_phone(
+    conn: &mut AnyConnection,
+    case_id: &str,
+    phone: &str,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE review_cases SET contact_phone = $1, updated_at = $2 WHERE id = $3")
+        .bind(phone)
+        .bind(now_ms)
+        .bind(case_id)
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// `collecting` → `pending` with the pending password hash and the due time. False when the
+/// case was not collecting. A second pending case of the same ID fails on the unique index.
+pub async fn submit(
+    conn: &mut AnyConnection,
+    case_id: &str,
+    password_hash: &str,
+    due_ms: i64,
+    now_ms: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE review_cases SET state = 'pending', pending_password_hash = $1, submitted_at = $2, \
+         due_at = $3, updated_at = $2 WHERE id = $4 AND state = 'collecting'",
+    )
+    .bind(password_hash)
+    .bind(now_ms)
+    .bind(due_ms)
+    .bind(case_id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// `pending` → `approved` | `rejected`, only if still pending: of racing deciders exactly one
+/// changes the row. `None` when the case was not pending; else the pending password hash, which
+/// the caller moves (approval) and then clears with [`clear_pending_hash`] in the same transaction.
+pub async fn decide(
+    conn: &mut AnyConnection,
+    case_id: &str,
+    new_state: &str,
+    staff_id: i64,
+    staff_username: &str,
+    reason: Option<&str>,
+    now_ms: i64,
+) -> Result<Option<Option<String>>, sqlx::Error> {
+    let row = sqlx::query(
+        "UPDATE review_cases SET state = $1, decided_at = $2, decided_by_staff_id = $3, decided_by = $4, \
+         reason = $5, updated_at = $2 WHERE id = $6 AND state = 'pending' RETURNING pending_password_hash",
+    )
+    .bind(new_state)
+    .bind(now_ms)
+    .bind(staff_id)
+    .bind(staff_username)
+    .bind(reason.map(str::to_owned))
+    .bind(case_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(|r| r.try_get::<Option<String>, _>("pending_password_hash"))
+        .transpose()
+}
+
+pub async fn clear_pending_hash(
+    conn: &mut AnyConnection,
+    case_id: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE review_cases SET pending_password_hash = NULL WHERE id = $1")
+        .bind(case_id)
+        .execute(conn)
+        .await
+        .map(|_| ())
+}

@@ -1,0 +1,140 @@
+//! Pictures generated for path-B tests: face frames (rustface's own test picture pasted into a
+//! plain room, as the capture crate's tests do), ID cards drawn flat, a challenge record that
+//! points at the frames, and JPEG bytes crafted to be wrong in one way each.
+
+use std::sync::OnceLock;
+
+use image::{Rgb, RgbImage};
+use reset_capture::synth::{face_frame, flat_card, portrait};
+use reset_flow::wire::{ChallengePrompt, ChallengeRecord, ChallengeStep};
+
+/// JPEG bytes of `img` at quality 90.
+pub fn jpeg(img: &RgbImage) -> Vec<u8> {
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
+        .encode_image(img)
+        .expect("encode test JPEG");
+    out
+}
+
+fn the_portrait() -> &'static RgbImage {
+    static P: OnceLock<RgbImage> = OnceLock::new();
+    P.get_or_init(|| portrait(300).expect("rustface's test picture ships in its package"))
+}
+
+/// Three 640×480 face frames: at rest, turned left, turned right (one face each).
+pub fn face_frames() -> &'static [Vec<u8>] {
+    static F: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
+    F.get_or_init(|| {
+        let p = the_portrait();
+        [(320, 240), (410, 240), (230, 240)]
+            .into_iter()
+            .map(|c| jpeg(&face_frame(p, 640, 480, c, 400)))
+            .collect()
+    })
+}
+
+/// The record the app's face check would send for [`face_frames`].
+pub fn challenge_record() -> ChallengeRecord {
+    ChallengeRecord {
+        prompts: vec![
+            ChallengeStep {
+                prompt: ChallengePrompt::TurnLeft,
+                shown_at_ms: 0,
+                passed_at_ms: 1_200,
+                frame: 1,
+            },
+            ChallengeStep {
+                prompt: ChallengePrompt::TurnRight,
+                shown_at_ms: 1_200,
+                passed_at_ms: 2_600,
+                frame: 2,
+            },
+        ],
+        total_ms: 2_600,
+    }
+}
+
+/// A 640×480 frame with no face.
+pub fn empty_room() -> Vec<u8> {
+    jpeg(&RgbImage::from_fn(640, 480, |x, y| {
+        Rgb([150 + (x % 40) as u8 / 4, 140 + (y % 30) as u8 / 3, 130])
+    }))
+}
+
+/// A 960×480 frame with two faces side by side.
+pub fn two_faces() -> Vec<u8> {
+    let p = the_portrait();
+    let mut frame = face_frame(p, 960, 480, (240, 240), 400);
+    let q = image::imageops::resize(p, 400, 400, image::imageops::FilterType::Triangle);
+    image::imageops::replace(&mut frame, &q, 520, 40);
+    jpeg(&frame)
+}
+
+/// ID card front (with the portrait), back, and a handheld photo: JPEG bytes.
+pub fn id_pictures() -> &'static [Vec<u8>; 3] {
+    static D: OnceLock<[Vec<u8>; 3]> = OnceLock::new();
+    D.get_or_init(|| {
+        let p = the_portrait();
+        [
+            jpeg(&flat_card(Some(p), 7)),
+            jpeg(&flat_card(None, 8)),
+            jpeg(&face_frame(p, 800, 600, (400, 300), 420)),
+        ]
+    })
+}
+
+/// A plain `w`×`h` JPEG.
+pub fn plain_jpeg(w: u32, h: u32) -> Vec<u8> {
+    jpeg(&RgbImage::from_fn(w, h, |x, y| {
+        Rgb([(x % 251) as u8, (y % 241) as u8, ((x + y) % 199) as u8])
+    }))
+}
+
+/// `jpeg` with an APP1 Exif segment carrying a GPS tag (and a marker string) after SOI.
+pub fn with_exif_gps(jpeg: &[u8]) -> Vec<u8> {
+    // A minimal little-endian TIFF: IFD0 with one entry, the GPS IFD pointer (0x8825), and a
+    // GPS IFD whose latitude-ref entry says "N"; then a marker string to look for.
+    let mut tiff: Vec<u8> = b"II*\x00\x08\x00\x00\x00".to_vec();
+    tiff.extend_from_slice(&1u16.to_le_bytes());
+    tiff.extend_from_slice(&0x8825u16.to_le_bytes());
+    tiff.extend_from_slice(&4u16.to_le_bytes()); // LONG
+    tiff.extend_from_slice(&1u32.to_le_bytes());
+    tiff.extend_from_slice(&26u32.to_le_bytes()); // GPS IFD offset
+    tiff.extend_from_slice(&0u32.to_le_bytes()); // no next IFD
+    tiff.extend_from_slice(&1u16.to_le_bytes());
+    tiff.extend_from_slice(&1u16.to_le_bytes()); // GPSLatitudeRef
+    tiff.extend_from_slice(&2u16.to_le_bytes()); // ASCII
+    tiff.extend_from_slice(&2u32.to_le_bytes());
+    tiff.extend_from_slice(b"N\x00\x00\x00");
+    tiff.extend_from_slice(&0u32.to_le_bytes());
+    tiff.extend_from_slice(EXIF_MARKER);
+    let mut app1 = b"Exif\x00\x00".to_vec();
+    app1.extend_from_slice(&tiff);
+    let len = (app1.len() + 2) as u16;
+    let mut out = jpeg[..2].to_vec();
+    out.extend_from_slice(&[0xFF, 0xE1]);
+    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(&app1);
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}
+
+/// Text inside the crafted Exif segment, to look for in what was stored.
+pub const EXIF_MARKER: &[u8] = b"GPS-31.2304N-121.4737E";
+
+/// A JPEG whose frame header (SOF0) claims `w`×`h`, with nothing decodable behind it.
+pub fn header_claiming(w: u16, h: u16) -> Vec<u8> {
+    let mut out = vec![0xFF, 0xD8];
+    // SOF0: length 17, precision 8, height, width, 3 components.
+    out.extend_from_slice(&[0xFF, 0xC0, 0x00, 0x11, 0x08]);
+    out.extend_from_slice(&h.to_be_bytes());
+    out.extend_from_slice(&w.to_be_bytes());
+    out.extend_from_slice(&[0x03, 0x01, 0x22, 0x00, 0x02, 0x11, 0x01, 0x03, 0x11, 0x01]);
+    // A scan header and a few bytes of data, then EOI: structurally whole.
+    out.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x0C, 0x03, 0x01, 0x00, 0x02, 0x11, 0x03, 0x11]);
+    out.extend_from_slice(&[0x00, 0x3F, 0x00]);
+    out.extend_from_slice(&[0x12, 0x34, 0x56, 0x78]);
+    out.extend_from_slice(&[0xFF, 0xD9]);
+    out
+}
