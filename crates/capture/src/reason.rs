@@ -61,6 +61,9 @@ reasons! {
     FaceTooLarge = "face_too_large", "请离远一些", "Move back a little.";
     ChallengeTimeout = "challenge_timeout", "动作超时，请重试", "Too slow; try again.";
     FaceLost = "face_lost", "人脸离开画面，请重试", "Your face left the picture; try again.";
+
+    // The camera itself
+    CameraEnded = "camera_ended", "摄像头画面中断，请重试", "The camera stopped sending pictures; try again.";
 }
 
 impl Reason {

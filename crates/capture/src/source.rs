@@ -54,6 +54,10 @@ pub trait FrameSource {
     /// (webview).
     fn next_frame(&mut self) -> Result<Option<Frame>, SourceError>;
 
+    /// What the app now asks the customer to show. A camera ignores it (the customer reacts);
+    /// the stand-in [`ScenesSource`](crate::scene::ScenesSource) switches pictures.
+    fn show_scene(&mut self, _scene: crate::scene::Scene) {}
+
     /// A short description for logs and the tester's screen.
     fn describe(&self) -> String;
 }
@@ -95,6 +99,11 @@ impl FileSource {
         let mut source = FileSource::files(files);
         source.label = format!("folder {}", dir.display());
         Ok(source)
+    }
+
+    /// The pictures still to come, in order.
+    pub fn paths(&self) -> Vec<PathBuf> {
+        self.files.iter().cloned().collect()
     }
 
     /// Milliseconds between the times given to consecutive frames (default 100, i.e. 10 fps).
@@ -205,18 +214,26 @@ impl FrameSource for WebviewSource {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SourceSetting {
     Dir(PathBuf),
+    /// A folder with a sub-folder per [`Scene`](crate::scene::Scene): the tester's stand-in.
+    Scenes(PathBuf),
     Webview,
     Camera(u32),
 }
 
 impl SourceSetting {
-    /// Parses `dir:PATH`, `webview`, `camera` or `camera:INDEX`.
+    /// Parses `dir:PATH`, `scenes:PATH`, `webview`, `camera` or `camera:INDEX`.
     pub fn parse(s: &str) -> Result<SourceSetting, SourceError> {
         if let Some(path) = s.strip_prefix("dir:") {
             if path.is_empty() {
                 return Err(SourceError::BadSetting(s.to_owned()));
             }
             return Ok(SourceSetting::Dir(PathBuf::from(path)));
+        }
+        if let Some(path) = s.strip_prefix("scenes:") {
+            if path.is_empty() {
+                return Err(SourceError::BadSetting(s.to_owned()));
+            }
+            return Ok(SourceSetting::Scenes(PathBuf::from(path)));
         }
         match s {
             "webview" => Ok(SourceSetting::Webview),
@@ -244,6 +261,7 @@ pub fn open_source(setting: &SourceSetting) -> Result<Box<dyn FrameSource>, Sour
     match setting {
         SourceSetting::Dir(path) if path.is_dir() => Ok(Box::new(FileSource::dir(path)?)),
         SourceSetting::Dir(path) => Ok(Box::new(FileSource::files(vec![path.clone()]))),
+        SourceSetting::Scenes(path) => Ok(Box::new(crate::scene::ScenesSource::open(path)?)),
         SourceSetting::Webview => Err(SourceError::BadSetting(
             "webview (made by the app, not opened by name)".into(),
         )),
@@ -286,6 +304,11 @@ mod tests {
             Err(SourceError::BadSetting(_))
         ));
         assert!(SourceSetting::parse("dir:").is_err());
+        assert_eq!(
+            SourceSetting::parse("scenes:/tmp/s").unwrap(),
+            SourceSetting::Scenes("/tmp/s".into())
+        );
+        assert!(SourceSetting::parse("scenes:").is_err());
     }
 
     #[test]

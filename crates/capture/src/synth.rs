@@ -211,3 +211,21 @@ pub fn face_frame(portrait: &RgbImage, w: u32, h: u32, centre: (i64, i64), size:
     );
     frame
 }
+
+/// A handheld photo: the portrait on the left of a 1280×720 frame and a card with that
+/// portrait held up on the right.
+pub fn handheld_frame(portrait: &RgbImage) -> RgbImage {
+    let scene = CardScene {
+        corners: [
+            (700.0, 200.0),
+            (1180.0, 205.0),
+            (1175.0, 505.0),
+            (695.0, 500.0),
+        ],
+        ..CardScene::standard()
+    };
+    let mut frame = card_frame(&flat_card(Some(portrait), 13), &scene);
+    let p = image::imageops::resize(portrait, 400, 400, image::imageops::FilterType::Triangle);
+    image::imageops::replace(&mut frame, &p, 160, 160);
+    frame
+}

@@ -18,7 +18,9 @@ const USAGE: &str = "usage:
                                      or RESET_QR_CORPUS): misses, then totals per pass
   capture probe [SETTING]            opens a frame source (dir:PATH, camera[:N]; default
                                      RESET_CAMERA, else camera:0) and reads one frame
-  capture synth DIR                  writes generated test pictures (cards, a face frame)";
+  capture synth DIR                  writes generated test pictures (cards, a face frame)
+  capture scenes DIR                 writes a generated scenes folder, the tester's stand-in
+                                     camera for the app (RESET_CAMERA=scenes:DIR)";
 
 fn main() -> ExitCode {
     // rqrr panics on some odd grids; the library catches that and reads on, so its message is
@@ -39,6 +41,7 @@ fn main() -> ExitCode {
         "face" => face(rest),
         "card" => card(rest),
         "synth" => synth(rest),
+        "scenes" => scenes(rest),
         "qr-corpus" => qr_corpus(rest),
         "probe" => probe(rest),
         "-h" | "--help" | "help" => {
@@ -433,5 +436,19 @@ fn probe(args: &[String]) -> Result<(), String> {
             Ok(())
         }
         Err(e) => Err(format!("{} ({}): {e}", e.code(), e.message_zh())),
+    }
+}
+
+fn scenes(args: &[String]) -> Result<(), String> {
+    let [dir] = args else {
+        return Err(format!("scenes needs one folder\n{USAGE}"));
+    };
+    match reset_capture::scene::write_generated_scenes(Path::new(dir)) {
+        Ok(Some(())) => {
+            println!("{dir}");
+            Ok(())
+        }
+        Ok(None) => Err("rustface's test picture is not where the build found it".into()),
+        Err(e) => Err(e.to_string()),
     }
 }
