@@ -165,5 +165,6 @@ fn corpus_read_rate() {
         cases.len(),
         rate * 100.0
     );
-    assert!(rate >= 0.81, "read rate {:.1}%", rate * 100.0);
+    // 131 of 137 when measured; ZXingReader reads 111, zbarimg 94.
+    assert!(rate >= 0.95, "read rate {:.1}%", rate * 100.0);
 }
