@@ -12,6 +12,7 @@ use crate::evidence::EvidenceSettings;
 use crate::hashing::HashingSettings;
 use crate::limits::IpLimits;
 use crate::sms::SmsSettings;
+use crate::staff::StaffSettings;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -32,6 +33,7 @@ pub struct Settings {
     pub sms: SmsSettings,
     /// Path B's pictures: caps, the vault's master keys, the folder, retention.
     pub evidence: EvidenceSettings,
+    pub staff: StaffSettings,
 }
 
 impl Default for Settings {
@@ -49,6 +51,7 @@ impl Default for Settings {
             limits: IpLimits::default(),
             sms: SmsSettings::default(),
             evidence: EvidenceSettings::default(),
+            staff: StaffSettings::default(),
         }
     }
 }

@@ -18,6 +18,7 @@ pub mod reset;
 pub mod review;
 pub mod server;
 pub mod sms;
+pub mod staff;
 pub mod store;
 #[cfg(feature = "test-support")]
 pub mod testing;

@@ -24,6 +24,7 @@ pub struct IpLimits {
     pub status: u32,
     /// Path B's picture uploads (face frames, ID pictures): the costliest calls.
     pub upload: u32,
+    pub staff_login: u32,
 }
 
 impl Default for IpLimits {
@@ -37,6 +38,7 @@ impl Default for IpLimits {
             set_password: 10,
             status: 60,
             upload: 10,
+            staff_login: 20,
         }
     }
 }
@@ -51,6 +53,7 @@ pub enum CallKind {
     SetPassword,
     Status,
     Upload,
+    StaffLogin,
 }
 
 impl CallKind {
@@ -63,6 +66,7 @@ impl CallKind {
             CallKind::SetPassword => "set_password",
             CallKind::Status => "status",
             CallKind::Upload => "upload",
+            CallKind::StaffLogin => "staff_login",
         }
     }
 }
@@ -77,6 +81,7 @@ impl IpLimits {
             CallKind::SetPassword => self.set_password,
             CallKind::Status => self.status,
             CallKind::Upload => self.upload,
+            CallKind::StaffLogin => self.staff_login,
         }
     }
 

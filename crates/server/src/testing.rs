@@ -131,6 +131,7 @@ pub fn test_settings(database_url: &str) -> Settings {
     s.limits.verify_code = 10_000;
     s.limits.set_password = 10_000;
     s.limits.status = 10_000;
+    s.limits.staff_login = 10_000;
     s.sms.poll_ms = 50;
     s.evidence.dir = Some(test_evidence_dir(database_url));
     s.evidence.master_keys = TEST_MASTER_KEYS.into();
@@ -140,7 +141,7 @@ pub fn test_settings(database_url: &str) -> Settings {
 
 /// The master key of test servers (never a real one).
 pub const TEST_MASTER_KEYS: &str =
-    "test:74657374206d6173746572206b65792c206e6f7420666f72207265616c2121";
+    "test:74657374206d6173746572206b65792c206e6f7420666f72207265616c212121";
 
 /// Where a test server on `database_url` keeps its pictures: beside a SQLite file, or a temp
 /// folder named after the PostgreSQL URL, so servers sharing a database share it too.

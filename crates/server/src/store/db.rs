@@ -14,6 +14,10 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
         3,
         include_str!("../../migrations/sqlite/0003_review_cases.sql"),
     ),
+    (
+        4,
+        include_str!("../../migrations/sqlite/0004_staff_sessions.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
@@ -24,6 +28,10 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         3,
         include_str!("../../migrations/postgres/0003_review_cases.sql"),
+    ),
+    (
+        4,
+        include_str!("../../migrations/postgres/0004_staff_sessions.sql"),
     ),
 ];
 

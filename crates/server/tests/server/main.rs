@@ -34,6 +34,8 @@ mod path_a;
 mod process;
 mod shared_db;
 mod sms;
+mod staff_console;
+mod staff_login;
 
 /// The demo customers of the design.
 pub const ZHANG: (&str, &str, &str) = ("11010519491231002X", "张三", "13800000001");

@@ -1,0 +1,66 @@
+//! The staff side: staff logins with lockout, cookie sessions, CSRF tokens, and the review
+//! console (server-rendered HTML in Chinese) where reviewers decide path-B cases.
+
+mod console;
+mod csrf;
+mod login;
+mod page;
+mod session;
+#[cfg(feature = "test-support")]
+pub mod test_client;
+mod trail;
+
+use axum::routing::{get, post};
+use axum::Router;
+use serde::{Deserialize, Serialize};
+
+use crate::app::AppState;
+
+pub use session::{StaffRole, StaffSession};
+
+/// The staff side's settings: lockout, session lifetimes, cookies, paging.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StaffSettings {
+    /// Wrong passwords in a row before a staff login is locked.
+    pub max_wrong: u32,
+    /// How long a locked staff login stays locked.
+    pub lock_s: u64,
+    /// A session unused this long is over.
+    pub idle_s: u64,
+    /// A session is over this long after login, however busy.
+    pub absolute_s: u64,
+    /// Mark cookies `Secure` (the console is served over TLS, directly or by a proxy).
+    pub secure_cookies: bool,
+    /// Cases per page of the queue.
+    pub page_size: u32,
+}
+
+impl Default for StaffSettings {
+    fn default() -> Self {
+        StaffSettings {
+            max_wrong: 5,
+            lock_s: 15 * 60,
+            idle_s: 15 * 60,
+            absolute_s: 8 * 3600,
+            secure_cookies: false,
+            page_size: 20,
+        }
+    }
+}
+
+/// The routes under `/staff`, each answer carrying the console's security headers.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/staff", get(console::queue))
+        .route("/staff/login", get(login::page).post(login::submit))
+        .route("/staff/logout", post(login::logout))
+        .route("/staff/cases/{case_id}", get(console::case))
+        .route(
+            "/staff/cases/{case_id}/evidence/{kind}/{seq}",
+            get(console::evidence),
+        )
+        .route("/staff/cases/{case_id}/decision", post(console::decide))
+        .route("/staff/assets/console.css", get(page::stylesheet))
+        .layer(axum::middleware::map_response(page::security_headers))
+}
