@@ -1,7 +1,9 @@
 //! Review cases of path B as the staff side sees them: the queue, a case with its evidence, the
 //! decrypted pictures, and the decision (approve or reject) that ends the customer's flow.
 
-use reset_flow::{bank_day, CustomerName, ErrorCode, Event, IdNumber, IdType, MobileNumber};
+use reset_flow::{
+    bank_day, CustomerName, ErrorCode, Event, IdNumber, IdType, MobileNumber, BEIJING,
+};
 use serde_json::json;
 use sqlx::Row;
 use time::OffsetDateTime;
@@ -190,12 +192,12 @@ fn summary(case: &CaseRecord, state: CaseState, now: OffsetDateTime) -> AppResul
     Ok(CaseSummary {
         case_id: case.id.clone(),
         state,
-        created_at: from_ms(case.submitted_at.unwrap_or(case.created_at)),
-        due_at: from_ms(case.due_at.unwrap_or(case.created_at)),
+        created_at: from_ms(case.submitted_at.unwrap_or(case.created_at)).to_offset(BEIJING),
+        due_at: from_ms(case.due_at.unwrap_or(case.created_at)).to_offset(BEIJING),
         id_type,
         masked_id_number: mask_id_number(id_type, &case.id_number, now),
         masked_name: CustomerName::parse(&case.name).map_or_else(|_| "*".into(), |n| n.masked()),
-        decided_at: case.decided_at.map(from_ms),
+        decided_at: case.decided_at.map(|d| from_ms(d).to_offset(BEIJING)),
     })
 }
 

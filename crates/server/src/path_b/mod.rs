@@ -9,7 +9,7 @@ pub mod uploads;
 use reset_flow::wire::{PasswordRequest, PasswordResponse, StepResponse};
 use reset_flow::{
     bank_day, check_password, review_due_by, ErrorCode, Event, IdNumber, IdType, PasswordContext,
-    Step,
+    Step, BEIJING,
 };
 use serde_json::json;
 use time::OffsetDateTime;
@@ -191,7 +191,7 @@ pub async fn review_news(
         return Ok((None, None));
     };
     Ok(match step {
-        Step::UnderReview => (case.due_at.map(from_ms), None),
+        Step::UnderReview => (case.due_at.map(|d| from_ms(d).to_offset(BEIJING)), None),
         _ => (None, case.reason),
     })
 }

@@ -49,12 +49,12 @@ pub async fn face(state: &AppState, id: &str, parts: Vec<Part>) -> AppResult<Ste
             _ => return Err(ErrorCode::MalformedBody.into()),
         }
     }
+    if frames.len() > MAX_FRAMES {
+        return Err(part_error(ErrorCode::MalformedBody, "frame"));
+    }
     let challenge = challenge.ok_or_else(|| part_error(ErrorCode::EvidenceMissing, "challenge"))?;
     if frames.is_empty() {
         return Err(part_error(ErrorCode::EvidenceMissing, "frame"));
-    }
-    if frames.len() > MAX_FRAMES {
-        return Err(part_error(ErrorCode::MalformedBody, "frame"));
     }
     let record: ChallengeRecord =
         serde_json::from_slice(&challenge).map_err(|_| ErrorCode::MalformedBody)?;

@@ -64,7 +64,11 @@ impl TestServer {
         let [front, back, handheld] = id_pictures().clone();
         self.post_parts(
             &format!("/v1/resets/{flow}/documents"),
-            vec![("id_front", front), ("id_back", back), ("handheld", handheld)],
+            vec![
+                ("id_front", front),
+                ("id_back", back),
+                ("handheld", handheld),
+            ],
         )
         .await
     }
@@ -82,7 +86,9 @@ impl TestServer {
 
     /// From the face step: the generated face frames pass.
     pub async fn pass_face(&self, flow: &str) {
-        let (s, b) = self.post_face(flow, face_frames(), &challenge_record()).await;
+        let (s, b) = self
+            .post_face(flow, face_frames(), &challenge_record())
+            .await;
         assert_eq!((s, b["step"].as_str()), (200, Some("documents")), "{b}");
     }
 

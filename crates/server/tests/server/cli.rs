@@ -197,6 +197,10 @@ async fn sigterm_stops_the_server_cleanly() {
         ])
         .env("RESET_HASHING__M_KIB", "256")
         .env("RESET_HASHING__T", "1")
+        .env(
+            "RESET_EVIDENCE__MASTER_KEYS",
+            reset_server::testing::TEST_MASTER_KEYS,
+        )
         .stdout(Stdio::null())
         .spawn()
         .unwrap();

@@ -31,11 +31,14 @@ mod cli;
 mod login;
 mod ops;
 mod path_a;
+mod path_b;
+mod path_b_refusals;
 mod process;
 mod shared_db;
 mod sms;
 mod staff_console;
 mod staff_login;
+mod vault;
 
 /// The demo customers of the design.
 pub const ZHANG: (&str, &str, &str) = ("11010519491231002X", "张三", "13800000001");

@@ -1,0 +1,142 @@
+//! Path B with every log line captured (TRACE, all crates): the typed ID and name, the contact
+//! phone and its code, the pending password and its hash, the master key, the case's wrapped
+//! data key and the pictures' bytes appear in neither the logs nor the audit rows, through
+//! uploads, refusals, review, decision and purge. Its own test binary, like `log_leak`.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use reset_server::review::{self, Decision, EvidenceKind, StaffActor};
+use reset_server::testing::pictures::{id_pictures, with_exif_gps};
+use reset_server::testing::{TestDb, TestServer, TEST_MASTER_KEYS};
+use serde_json::json;
+
+const ZHANG: (&str, &str) = ("11010519491231002X", "张三");
+const CONTACT: &str = "13712345678";
+const PENDING: &str = "Yueliang#2026";
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn path_b_secrets_never_reach_logs_or_audit() {
+    let captured = Captured::default();
+    let sink = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || sink.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let s = TestServer::start(TestDb::Sqlite).await.unwrap();
+    let (id, name) = ZHANG;
+    let flow = s.path_b_to_contact_phone(id, name).await;
+    // A refused picture too: refusals must not echo what was sent.
+    let [front, back, _] = id_pictures().clone();
+    s.post_parts(
+        &format!("/v1/resets/{flow}/documents"),
+        vec![("id_front", with_exif_gps(&front)), ("id_back", back)],
+    )
+    .await;
+    s.post(
+        &format!("/v1/resets/{flow}/contact/sms"),
+        json!({"phone": CONTACT}),
+    )
+    .await;
+    let code = s.last_code(CONTACT).await.unwrap();
+    s.post(
+        &format!("/v1/resets/{flow}/contact/verify"),
+        json!({"code": "000001"}),
+    )
+    .await;
+    let case = s
+        .contact_and_password_after_code(&flow, &code, PENDING)
+        .await;
+    let wrapped: String = sqlx::query_scalar("SELECT wrapped_key FROM review_cases WHERE id = $1")
+        .bind(&case)
+        .fetch_one(&s.state.db.pool)
+        .await
+        .unwrap();
+    let pending_hash: String =
+        sqlx::query_scalar("SELECT pending_password_hash FROM review_cases WHERE id = $1")
+            .bind(&case)
+            .fetch_one(&s.state.db.pool)
+            .await
+            .unwrap();
+    let actor = StaffActor {
+        staff_id: 1,
+        username: "reviewer1".into(),
+    };
+    review::case_detail(&s.state, &actor, &case).await.unwrap();
+    let picture = review::evidence_picture(&s.state, &actor, &case, EvidenceKind::Handheld, 0)
+        .await
+        .unwrap();
+    review::decide(&s.state, &actor, &case, Decision::Approve)
+        .await
+        .unwrap();
+    s.clock.advance(time::Duration::days(31));
+    reset_server::evidence::purge::purge_due(&s.state)
+        .await
+        .unwrap();
+    s.flush_sms().await;
+
+    let rows: Vec<(String, String)> = sqlx::query_as("SELECT event, detail FROM audit_events")
+        .fetch_all(&s.state.db.pool)
+        .await
+        .unwrap();
+    let audit: String = rows.iter().map(|(e, d)| format!("{e} {d}\n")).collect();
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.contains("contact phone verified"),
+        "the capture works:\n{logs}"
+    );
+    assert!(logs.contains("137****5678"), "masked phones only");
+    for event in [
+        "phone_unavailable",
+        "face_passed",
+        "documents_accepted",
+        "contact_code_requested",
+        "code_wrong",
+        "contact_phone_verified",
+        "case_submitted",
+        "case_viewed",
+        "evidence_viewed",
+        "case_approved",
+        "evidence_purged",
+    ] {
+        assert!(audit.contains(event), "{event} audited:\n{audit}");
+    }
+    let master_hex = TEST_MASTER_KEYS.split(':').nth(1).unwrap();
+    let picture_hex = hex::encode(&picture[100..132]);
+    let hash_tail = pending_hash.rsplit('$').next().unwrap().to_owned();
+    for secret in [
+        id,
+        name,
+        CONTACT,
+        code.as_str(),
+        PENDING,
+        &pending_hash,
+        &hash_tail,
+        master_hex,
+        &wrapped,
+        &picture_hex,
+        "Exif",
+        "JFIF",
+    ] {
+        assert!(!logs.contains(secret), "{secret} leaked into the logs");
+        assert!(
+            !audit.contains(secret),
+            "{secret} leaked into the audit rows"
+        );
+    }
+    let _ = flow;
+}
