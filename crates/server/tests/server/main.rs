@@ -32,6 +32,7 @@ mod login;
 mod ops;
 mod path_a;
 mod path_b;
+mod path_b_contact;
 mod path_b_refusals;
 mod process;
 mod shared_db;
