@@ -58,6 +58,10 @@ ensure_app_packages() {
 ensure_window_test_packages() {
   apt_install xvfb xauth webkit2gtk-driver fonts-noto-cjk
 }
+# The staff console's browser test: headless Chromium and its chromedriver.
+ensure_console_test_packages() {
+  apt_install chromium chromium-driver fonts-noto-cjk
+}
 
 # tauri-driver stands between the WebDriver tests and WebKitWebDriver.
 ensure_tauri_driver() {

@@ -126,6 +126,8 @@ impl Display {
 pub struct Server {
     _process: Process,
     pub url: String,
+    /// The server's SQLite database, for the CLI commands run beside it.
+    pub database_url: String,
     _dir: TempDir,
 }
 
@@ -154,8 +156,27 @@ impl Server {
         Server {
             _process: process,
             url,
+            database_url: db,
             _dir: dir,
         }
+    }
+
+    /// Adds a staff login for the review console with `reset-server staff add`.
+    pub fn add_staff(&self, username: &str, password: &str, role: &str) {
+        let status = Command::new(workspace_bin("reset-server"))
+            .args(["--database-url", &self.database_url, "staff", "add"])
+            .args([
+                "--username",
+                username,
+                "--password",
+                password,
+                "--role",
+                role,
+            ])
+            .stdout(Stdio::null())
+            .status()
+            .expect("reset-server staff add runs");
+        assert!(status.success(), "reset-server staff add failed");
     }
 
     /// The newest SMS code the development gateway delivered to `phone` (the outbox sends

@@ -1,4 +1,5 @@
-//! The few W3C WebDriver calls the window tests need, over plain HTTP to tauri-driver.
+//! The few W3C WebDriver calls the browser tests need, over plain HTTP to tauri-driver (the app
+//! window) or chromedriver (the staff console).
 
 use base64::Engine;
 use serde_json::{json, Value};
@@ -98,6 +99,30 @@ impl Session {
             Some(json!({"script": script, "args": []})),
         )
         .await
+    }
+
+    /// Opens `url` in the current window.
+    pub async fn goto(&self, url: &str) -> Result<(), String> {
+        self.cmd(reqwest::Method::POST, "/url", Some(json!({ "url": url })))
+            .await
+            .map(drop)
+    }
+
+    /// The address the window shows.
+    pub async fn current_url(&self) -> Result<String, String> {
+        let v = self.cmd(reqwest::Method::GET, "/url", None).await?;
+        Ok(v.as_str().unwrap_or_default().to_owned())
+    }
+
+    /// Resizes the window (the size of later screenshots).
+    pub async fn resize(&self, width: u32, height: u32) -> Result<(), String> {
+        self.cmd(
+            reqwest::Method::POST,
+            "/window/rect",
+            Some(json!({ "width": width, "height": height })),
+        )
+        .await
+        .map(drop)
     }
 
     /// A PNG of the window's contents.
