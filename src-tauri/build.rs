@@ -15,6 +15,11 @@ const COMMANDS: &[&str] = &[
     "switch_user",
     "cancel",
     "refresh_inbox",
+    "ui_painted",
+    "face_check",
+    "capture_document",
+    "cancel_camera",
+    "submit_documents",
 ];
 
 fn main() {

@@ -2,7 +2,7 @@
 // It holds no rules and no step state; only what is being typed lives in the page.
 import { h } from './dom.js';
 import { WORDS } from './words.js';
-import { build, title } from './screens.js';
+import { build, camera, tiles, title } from './screens.js';
 
 const tauri = window.__TAURI__;
 const $ = (id) => document.getElementById(id);
@@ -44,6 +44,11 @@ const act = {
   },
   setPassword: () => send('set_password', { password: value('password'), confirm: value('confirm') }),
   cancel: () => send('cancel'),
+  faceCheck: () => send('face_check'),
+  captureDocument: (kind) => send('capture_document', { kind }),
+  submitDocuments: () => send('submit_documents'),
+  // Not queued behind the camera intent it stops.
+  cancelCamera: () => tauri.core.invoke('cancel_camera').then(draw),
   back: () => send('cancel'),
   tips: (lines) => openSheet(words().tips, lines.map((l) => h('p', {}, l))),
   pickIdType: () => openSheet(words().pick, current.id_types.map((t) =>
@@ -103,6 +108,34 @@ function update(view, w) {
       h('li', { class: r.ok ? 'rule ok' : 'rule', 'data-rule': r.rule }, h('span', { 'aria-hidden': 'true' }, r.ok ? '✓' : '•'), ' ', r.text)));
   }
 
+  const tileBox = $('tiles');
+  if (tileBox) {
+    const key = JSON.stringify(view.documents.map((d) => [d.kind, d.thumbnail ? d.thumbnail.length : 0]));
+    if (tileBox.dataset.key !== key || tileBox.dataset.lang !== view.lang) {
+      tileBox.replaceChildren(...tiles(view, w, act));
+      tileBox.dataset.key = key;
+      tileBox.dataset.lang = view.lang;
+    }
+  }
+
+  const cam = $('camera');
+  cam.hidden = !view.camera;
+  if (view.camera) {
+    const img = $('camera-preview');
+    if (img && cam.dataset.task === JSON.stringify(view.camera.task) && view.camera.preview) {
+      // Only the changing parts, so the picture does not flicker.
+      img.src = view.camera.preview;
+      const fresh = camera(view, w, act);
+      $('camera-prompt').textContent = fresh[2].textContent;
+      $('camera-hint').textContent = fresh[3].textContent;
+    } else {
+      cam.replaceChildren(...camera(view, w, act));
+      cam.dataset.task = JSON.stringify(view.camera.task);
+    }
+  } else {
+    cam.dataset.task = '';
+  }
+
   const signed = $('signed-in');
   if (signed) signed.textContent = view.signed_in ? w.signedIn : '';
 
@@ -145,4 +178,8 @@ document.addEventListener('keydown', (e) => {
 });
 
 tauri.event.listen('view', (e) => draw(e.payload));
-tauri.core.invoke('get_view').then(draw);
+tauri.core.invoke('get_view').then((view) => {
+  draw(view);
+  // Two frames later the first screen is on the glass (the start-up benchmark listens for it).
+  requestAnimationFrame(() => requestAnimationFrame(() => tauri.core.invoke('ui_painted')));
+});

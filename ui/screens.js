@@ -78,14 +78,24 @@ const builders = {
     ];
   },
 
-  face(view, w) {
-    return [h('div', { class: 'camera-placeholder', role: 'img', 'aria-label': w.face }, h('div', { class: 'face-ring' })),
-      h('p', { class: 'prompt' }, w.facePending)];
+  face(view, w, act) {
+    return [
+      h('div', { class: 'face-intro' },
+        h('div', { class: 'face-frame', 'aria-hidden': 'true' }, h('div', { class: 'face-ring' }, h('span', { class: 'face-glyph' }, '☺'))),
+        h('p', { class: 'prompt' }, w.faceIntro)),
+      h('ul', { class: 'face-rules' }, ...w.faceRules.map((t) => h('li', {}, t))),
+      primary('start-face', w.faceStart, () => act.faceCheck()),
+      h('p', { class: 'fine' }, w.faceNote),
+    ];
   },
 
-  documents(view, w) {
-    return [h('div', { class: 'tiles' },
-      [w.idFront, w.idBack, w.handheld].map((label) => h('div', { class: 'tile' }, h('div', { class: 'tile-icon', 'aria-hidden': 'true' }, '+'), h('span', {}, label))))];
+  documents(view, w, act) {
+    return [
+      h('p', { class: 'section' }, w.documentsIntro),
+      h('div', { id: 'tiles', class: 'tiles' }),
+      primary('next', w.next, () => act.submitDocuments()),
+      h('div', { class: 'tips-box' }, h('h3', {}, w.tips), ...w.documentsTips.map((t) => h('p', {}, t))),
+    ];
   },
 
   new_password(view, w, act) {
@@ -103,7 +113,7 @@ const builders = {
     const o = view.outcome || { kind: 'expired' };
     const [icon, head, text, cls] = {
       done: ['✓', w.resultDone, w.resultDoneText, 'ok'],
-      under_review: ['⏱', w.resultReview, w.resultReviewText(o.due_by), 'wait'],
+      under_review: ['', w.resultReview, w.resultReviewText(o.due_by), 'wait'],
       rejected: ['!', w.resultRejected, w.resultRejectedText, 'bad'],
       expired: ['!', w.resultExpired, w.resultExpiredText, 'bad'],
     }[o.kind];
@@ -117,6 +127,35 @@ const builders = {
     ];
   },
 };
+
+// The 上传资料 tiles: redrawn when a picture is taken, so the thumbnail shows at once.
+export function tiles(view, w, act) {
+  return view.documents.map((d) => h('button', {
+    id: `tile-${d.kind}`, class: d.thumbnail ? 'tile taken' : 'tile', type: 'button',
+    'aria-label': d.thumbnail ? `${d.label} · ${w.retake}` : d.label,
+    onclick: () => act.captureDocument(d.kind),
+  },
+  d.thumbnail ? h('img', { class: 'tile-picture', src: d.thumbnail, alt: '' }) : h('div', { class: 'tile-icon', 'aria-hidden': 'true' }, h('span', { class: 'cam-icon' })),
+  h('span', { class: 'tile-label' }, d.label),
+  d.thumbnail ? h('span', { class: 'tile-retake' }, w.retake) : null));
+}
+
+// The camera overlay: the live picture, the one thing to do now, and 取消.
+export function camera(view, w, act) {
+  const c = view.camera;
+  const face = c.task.kind === 'face';
+  return [
+    h('div', { class: 'camera-bar' }, h('h2', { id: 'camera-title' }, c.title)),
+    h('div', { class: face ? 'camera-view face' : 'camera-view card' },
+      c.preview ? h('img', { id: 'camera-preview', src: c.preview, alt: w.cameraPreview }) : h('div', { class: 'camera-wait' }, w.cameraStarting),
+      h('div', { class: 'camera-guide', 'aria-hidden': 'true' })),
+    h('p', { id: 'camera-prompt', class: 'camera-prompt', 'aria-live': 'assertive' },
+      c.prompt || (face ? w.faceHold : w.cardHold)),
+    h('p', { id: 'camera-hint', class: 'camera-hint', 'aria-live': 'polite' },
+      c.hint || (c.step ? `${c.step[0]}/${c.step[1]}` + (c.remaining_s ? ` · ${w.secondsLeft(c.remaining_s)}` : '') : '')),
+    h('button', { id: 'camera-cancel', class: 'camera-cancel', type: 'button', onclick: () => act.cancelCamera() }, w.cancel),
+  ];
+}
 
 export function build(view, w, act) {
   return (builders[view.screen] || builders.login)(view, w, act);

@@ -1,8 +1,11 @@
 //! The customer app: Tauri commands over the app core, which holds the step state in Rust and
 //! talks to the reset server.
 
+mod camera_commands;
 mod commands;
 pub mod core;
+#[cfg(all(desktop, feature = "embedded-server"))]
+mod embedded;
 mod settings;
 mod state;
 
@@ -51,6 +54,11 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>, options: AppOptions) -> tau
             commands::switch_user,
             commands::cancel,
             commands::refresh_inbox,
+            commands::ui_painted,
+            camera_commands::face_check,
+            camera_commands::capture_document,
+            camera_commands::cancel_camera,
+            camera_commands::submit_documents,
         ])
 }
 
@@ -67,7 +75,21 @@ pub fn init<R: Runtime>(
     if options.kiosk {
         kiosk_window(app)?;
     }
-    let settings = options.settings(&data_dir)?;
+    // No server named: a desktop tester build runs its own; other builds use the server named
+    // when they were built.
+    #[cfg(all(desktop, feature = "embedded-server"))]
+    let embedded_url = match options.api_url {
+        None => Some(embedded::start(&data_dir)?),
+        Some(_) => None,
+    };
+    #[cfg(not(all(desktop, feature = "embedded-server")))]
+    let embedded_url: Option<String> = {
+        if options.api_url.is_none() {
+            options.api_url = option_env!("RESET_DEFAULT_API_URL").map(str::to_owned);
+        }
+        None
+    };
+    let settings = options.settings(&data_dir, embedded_url.as_deref())?;
     let core = core::AppCore::new(settings).map_err(|e| e.message)?;
     app.manage(AppState::new(core, options.idle_timeout()));
     let handle = app.handle().clone();

@@ -1,8 +1,11 @@
 //! How the app was started: `--api-url` / `RESET_API_URL` for a real server, `--kiosk` /
-//! `RESET_KIOSK=1` for a branch kiosk.
+//! `RESET_KIOSK=1` for a branch kiosk, `--camera` / `RESET_CAMERA` for where frames come from
+//! (`camera[:N]`, or `scenes:FOLDER` / `dir:FOLDER` of pictures for testers).
 
 use std::path::Path;
 use std::time::Duration;
+
+use reset_capture::SourceSetting;
 
 use crate::core::Settings;
 
@@ -14,6 +17,7 @@ pub struct AppOptions {
     pub api_url: Option<String>,
     pub kiosk: bool,
     pub idle_timeout_s: Option<u64>,
+    pub camera: Option<String>,
 }
 
 impl AppOptions {
@@ -26,15 +30,20 @@ impl AppOptions {
             idle_timeout_s: std::env::var("RESET_KIOSK_IDLE_S")
                 .ok()
                 .and_then(|v| v.parse().ok()),
+            camera: std::env::var("RESET_CAMERA").ok().filter(|s| !s.is_empty()),
         };
         let mut args = args.peekable();
         while let Some(a) = args.next() {
             match a.as_str() {
                 "--api-url" => o.api_url = args.next(),
                 "--kiosk" => o.kiosk = true,
+                "--camera" => o.camera = args.next(),
                 _ => {
                     if let Some(url) = a.strip_prefix("--api-url=") {
                         o.api_url = Some(url.to_owned());
+                    }
+                    if let Some(camera) = a.strip_prefix("--camera=") {
+                        o.camera = Some(camera.to_owned());
                     }
                 }
             }
@@ -50,16 +59,31 @@ impl AppOptions {
         })
     }
 
-    pub fn settings(&self, data_dir: &Path) -> Result<Settings, String> {
-        let api_url = self
-            .api_url
-            .clone()
-            .unwrap_or_else(|| "http://127.0.0.1:8080".to_owned());
+    /// The core's settings; `embedded_url` is the app's own server when no server was named.
+    pub fn settings(
+        &self,
+        data_dir: &Path,
+        embedded_url: Option<&str>,
+    ) -> Result<Settings, String> {
+        let api_url = match (&self.api_url, embedded_url) {
+            (Some(url), _) => url.clone(),
+            (None, Some(url)) => url.to_owned(),
+            (None, None) => {
+                return Err("no server named: pass --api-url or set RESET_API_URL".into())
+            }
+        };
+        let camera = match &self.camera {
+            Some(s) => Some(SourceSetting::parse(s).map_err(|e| format!("--camera: {e}"))?),
+            // A kiosk or tester build with a camera uses the first one it finds.
+            None if cfg!(feature = "camera") => Some(SourceSetting::Camera(0)),
+            None => None,
+        };
         Ok(Settings {
             api_url,
             dev_inbox: self.api_url.is_none(),
             kiosk: self.kiosk,
             resume_file: Some(data_dir.join("open-flow")),
+            camera,
         })
     }
 }

@@ -39,7 +39,7 @@ impl AppState {
         self.core.lock().await
     }
 
-    /// While the 获取 countdown runs, publish a view every second.
+    /// While the 获取 countdown runs, publish a view every second (with the dev inbox read anew).
     pub fn tick_countdown<R: Runtime>(&self, app: &AppHandle<R>, view: &View) {
         if view.resend_in_s == 0 || self.ticking.swap(true, Ordering::SeqCst) {
             return;
@@ -49,7 +49,11 @@ impl AppState {
             let state = app.state::<AppState>();
             loop {
                 tokio::time::sleep(Duration::from_secs(1)).await;
-                let view = state.core.lock().await.view(Instant::now());
+                let mut core = state.core.lock().await;
+                // The dev SMS inbox fills when the outbox has delivered, a moment after 获取.
+                core.refresh_inbox().await;
+                let view = core.view(Instant::now());
+                drop(core);
                 let _ = app.emit(VIEW_EVENT, &view);
                 if view.resend_in_s == 0 {
                     break;

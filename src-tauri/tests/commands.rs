@@ -27,6 +27,7 @@ fn app_window(
         api_url: Some(api_url),
         kiosk: false,
         idle_timeout_s: None,
+        camera: None,
     };
     let app = reset_app::build(mock_builder(), options.clone())
         .build(tauri::generate_context!())

@@ -59,6 +59,11 @@ impl Process {
         Process { child, name }
     }
 
+    /// The child's stderr, when it was spawned with `Stdio::piped()`.
+    pub fn take_stderr(&mut self) -> Option<std::process::ChildStderr> {
+        self.child.stderr.take()
+    }
+
     pub fn id(&self) -> u32 {
         self.child.id()
     }

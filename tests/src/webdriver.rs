@@ -101,6 +101,16 @@ impl Session {
         .await
     }
 
+    /// Runs `script` as an asynchronous script: it ends by calling `arguments[0]` with its result.
+    pub async fn execute_async(&self, script: &str) -> Result<Value, String> {
+        self.cmd(
+            reqwest::Method::POST,
+            "/execute/async",
+            Some(json!({"script": script, "args": []})),
+        )
+        .await
+    }
+
     /// Opens `url` in the current window.
     pub async fn goto(&self, url: &str) -> Result<(), String> {
         self.cmd(reqwest::Method::POST, "/url", Some(json!({ "url": url })))

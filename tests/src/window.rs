@@ -64,9 +64,20 @@ impl AppWindow {
         let app = workspace_bin("reset-app");
         let caps =
             json!({ "browserName": "wry", "tauri:options": { "application": app, "args": args } });
-        let session = Session::new(&format!("http://127.0.0.1:{port}"), caps)
-            .await
-            .expect("a WebDriver session with the app");
+        // tauri-driver listens before WebKitWebDriver behind it is ready; on a busy machine the
+        // first request can fail, so ask again a few times.
+        let mut tries = 0;
+        let session = loop {
+            match Session::new(&format!("http://127.0.0.1:{port}"), caps.clone()).await {
+                Ok(s) => break s,
+                Err(e) if tries < 4 => {
+                    tries += 1;
+                    eprintln!("WebDriver session, try {tries}: {e}");
+                    tokio::time::sleep(Duration::from_millis(500 * tries)).await;
+                }
+                Err(e) => panic!("a WebDriver session with the app: {e}"),
+            }
+        };
         let window = AppWindow {
             session,
             _driver: driver,

@@ -83,3 +83,122 @@ async fn path_a_resets_the_password_and_logs_in() {
     app.screenshot("06-login-after-reset").await;
     app.close().await;
 }
+
+/// Path B as a customer does it, the camera being a folder of generated scenes: the reserved
+/// phone is not usable, so a face check with random prompts, the ID front, back and a photo
+/// holding it, a contact phone with its code, a new password, and the case waits for review.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn path_b_face_check_documents_and_contact_phone_reach_review() {
+    let server = reset_tests::Server::start_dev();
+    let scenes = reset_tests::TempDir::new("scenes");
+    reset_capture::scene::write_generated_scenes(&scenes.path)
+        .expect("scenes written")
+        .expect("rustface's test picture is in its package");
+    let camera = format!("scenes:{}", scenes.path.display());
+    let app = AppWindow::launch(&["--api-url", &server.url, "--camera", &camera]).await;
+    app.click("forgot").await;
+    app.wait_screen("identity").await;
+    app.fill("id-number", "650102198511204562").await;
+    app.fill("name", "王五").await;
+    app.click("next").await;
+    app.wait_screen("reserved_phone").await;
+    app.click("phone-unavailable").await;
+    app.wait_screen("face").await;
+    app.screenshot("07-face").await;
+
+    app.click("start-face").await;
+    // The stand-in customer is off-centre at first: the hint says where to go.
+    app.wait_text("#camera-hint", "中央").await;
+    app.wait_text("#camera-prompt", "请").await;
+    app.wait_until(
+        "a prompt of the challenge",
+        "/转头|靠近/.test(document.getElementById('camera-prompt').textContent)",
+    )
+    .await;
+    app.screenshot("08-face-check").await;
+    app.wait_screen("documents").await;
+    app.wait_until(
+        "the camera closed",
+        "document.getElementById('camera').hidden",
+    )
+    .await;
+    app.screenshot("09-documents").await;
+
+    // 下一步 before the pictures: told what is missing, nothing sent.
+    app.click("next").await;
+    app.wait_text("#banner", "资料").await;
+    for kind in ["id_front", "id_back", "handheld"] {
+        app.click(&format!("tile-{kind}")).await;
+        if kind == "id_front" {
+            app.wait_text("#camera-hint", "证件").await;
+            app.screenshot("10-capture-card").await;
+        }
+        app.wait_until(
+            "the picture taken",
+            &format!("document.getElementById('tile-{kind}').classList.contains('taken')"),
+        )
+        .await;
+    }
+    app.screenshot("11-documents-taken").await;
+    app.click("next").await;
+    app.wait_screen("contact_phone").await;
+
+    app.fill("phone", "13912345678").await;
+    app.click("get-code").await;
+    let code = server.latest_code("13912345678").await;
+    app.fill("code", &code).await;
+    app.screenshot("12-contact-phone").await;
+    app.click("next").await;
+    app.wait_screen("new_password").await;
+    app.fill("password", "Autumn#2026").await;
+    app.fill("confirm", "Autumn#2026").await;
+    app.click("ok").await;
+    app.wait_screen("result").await;
+    let title = app.wait_text("#result-title", "审核").await;
+    assert_eq!(title, "已提交，等待人工审核");
+    let text = app.text(".result").await;
+    assert!(
+        text.contains("95379") && text.contains("前完成审核"),
+        "{text}"
+    );
+    app.screenshot("13-result-review").await;
+
+    // Until a reviewer approves, the old password is still the one that works.
+    app.click("back-to-login").await;
+    app.wait_screen("login").await;
+    app.fill("password", "Autumn#2026").await;
+    app.click("login").await;
+    app.wait_text("#password-error", "错误").await;
+    app.close().await;
+}
+
+/// With no server named, the desktop app runs its own (demo customers, development SMS
+/// gateway) and shows the dev SMS inbox, where the tester reads the code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn embedded_server_and_dev_inbox_carry_path_a() {
+    let app = AppWindow::launch(&[]).await;
+    app.click("forgot").await;
+    app.wait_screen("identity").await;
+    app.fill("id-number", "11010519491231002X").await;
+    app.fill("name", "张三").await;
+    app.click("next").await;
+    app.wait_screen("reserved_phone").await;
+    app.fill("phone", "13800000001").await;
+    app.click("get-code").await;
+    let sms = app.wait_text("#inbox .sms-text", "验证码").await;
+    let code: String = sms
+        .split(|c: char| !c.is_ascii_digit())
+        .find(|w| w.len() == 6)
+        .unwrap_or_else(|| panic!("a 6-digit code in {sms:?}"))
+        .to_owned();
+    app.screenshot("14-dev-inbox").await;
+    app.fill("code", &code).await;
+    app.click("next").await;
+    app.wait_screen("new_password").await;
+    app.fill("password", "Winter#2026").await;
+    app.fill("confirm", "Winter#2026").await;
+    app.click("ok").await;
+    let title = app.wait_text("#result-title", "成功").await;
+    assert_eq!(title, "登录密码重置成功");
+    app.close().await;
+}

@@ -178,7 +178,7 @@ pub fn write_generated_scenes(root: &Path) -> std::io::Result<Option<()>> {
     );
     let card_then = |card: image::RgbImage| -> Vec<image::RgbImage> {
         let framed = synth::card_frame(&card, &scene);
-        [vec![desk.clone(); 6], vec![framed; 3]].concat()
+        [vec![desk.clone(); 6], vec![framed; 5]].concat()
     };
     write(
         Scene::IdFront,
@@ -188,7 +188,7 @@ pub fn write_generated_scenes(root: &Path) -> std::io::Result<Option<()>> {
     let handheld = synth::handheld_frame(&portrait);
     write(
         Scene::Handheld,
-        &[vec![desk; 6], vec![handheld; 3]].concat(),
+        &[vec![desk; 6], vec![handheld; 4]].concat(),
     )?;
     Ok(Some(()))
 }

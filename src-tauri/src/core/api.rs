@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use reqwest::multipart::{Form, Part};
+use reset_flow::wire::ChallengeRecord;
 use reset_flow::wire::{
     CodeRequest, CodeSentResponse, DevSmsList, ErrorBody, FlowStatus, LoginRequest, LoginResponse,
     PasswordRequest, PasswordResponse, PhoneRequest, StartResetRequest, StartResetResponse,
@@ -16,6 +18,14 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 /// Pauses before the second and third try of a request that may be repeated.
 const BACKOFF: [Duration; 2] = [Duration::from_millis(200), Duration::from_millis(800)];
+
+/// A JPEG part of an upload.
+fn jpeg_part(jpeg: Vec<u8>, file_name: &str) -> Part {
+    Part::bytes(jpeg)
+        .file_name(file_name.to_owned())
+        .mime_str("image/jpeg")
+        .expect("a valid mime type")
+}
 
 /// Which phone a code is for: the reserved phone (path A) or the contact phone (path B).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,6 +109,48 @@ impl ApiClient {
         req: &PasswordRequest,
     ) -> Result<PasswordResponse, ErrorBody> {
         self.post(&format!("/v1/resets/{flow}/password"), req).await
+    }
+
+    /// `POST /v1/resets/{id}/face`: the frames of a passed face check and its record.
+    pub async fn submit_face(
+        &self,
+        flow: &str,
+        record: &ChallengeRecord,
+        frames: Vec<Vec<u8>>,
+    ) -> Result<StepResponse, ErrorBody> {
+        let record =
+            serde_json::to_string(record).map_err(|_| ErrorBody::new(ErrorCode::Internal))?;
+        let url = format!("{}/v1/resets/{flow}/face", self.base);
+        let form = || {
+            let mut form = Form::new();
+            for (i, jpeg) in frames.iter().enumerate() {
+                form = form.part("frame", jpeg_part(jpeg.clone(), &format!("frame-{i}.jpg")));
+            }
+            form.part(
+                "challenge",
+                Part::text(record.clone())
+                    .mime_str("application/json")
+                    .expect("a valid mime type"),
+            )
+        };
+        self.send(|| self.http.post(&url).multipart(form()), false)
+            .await
+    }
+
+    /// `POST /v1/resets/{id}/documents`: `(part name, JPEG)` for id_front, id_back, handheld.
+    pub async fn submit_documents(
+        &self,
+        flow: &str,
+        parts: Vec<(&'static str, Vec<u8>)>,
+    ) -> Result<StepResponse, ErrorBody> {
+        let url = format!("{}/v1/resets/{flow}/documents", self.base);
+        let form = || {
+            parts.iter().fold(Form::new(), |form, (name, jpeg)| {
+                form.part(*name, jpeg_part(jpeg.clone(), &format!("{name}.jpg")))
+            })
+        };
+        self.send(|| self.http.post(&url).multipart(form()), false)
+            .await
     }
 
     pub async fn status(&self, flow: &str) -> Result<FlowStatus, ErrorBody> {

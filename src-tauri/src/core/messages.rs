@@ -5,6 +5,10 @@ use reset_flow::wire::ErrorBody;
 use reset_flow::{ErrorCode, IdType, PasswordRule, BEIJING};
 use time::OffsetDateTime;
 
+use reset_capture::Reason;
+use reset_flow::wire::ChallengePrompt;
+
+use super::camera::{CameraTask, DocumentKind};
 use super::view::{Field, Lang};
 
 pub fn error_text(code: ErrorCode, body: Option<&ErrorBody>, lang: Lang) -> String {
@@ -34,6 +38,48 @@ pub fn id_type_label(t: IdType, lang: Lang) -> &'static str {
     match lang {
         Lang::Zh => t.label_zh(),
         Lang::En => t.label_en(),
+    }
+}
+
+/// What the camera screen says is still wrong.
+pub fn reason_text(reason: Reason, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => reason.message_zh(),
+        Lang::En => reason.message_en(),
+    }
+    .to_owned()
+}
+
+/// The face check's prompts, one at a time.
+pub fn prompt_text(prompt: ChallengePrompt, lang: Lang) -> &'static str {
+    match (prompt, lang) {
+        (ChallengePrompt::TurnLeft, Lang::Zh) => "请缓慢向左转头",
+        (ChallengePrompt::TurnRight, Lang::Zh) => "请缓慢向右转头",
+        (ChallengePrompt::ComeCloser, Lang::Zh) => "请靠近屏幕",
+        (ChallengePrompt::TurnLeft, Lang::En) => "Slowly turn your head to the left",
+        (ChallengePrompt::TurnRight, Lang::En) => "Slowly turn your head to the right",
+        (ChallengePrompt::ComeCloser, Lang::En) => "Come closer to the screen",
+    }
+}
+
+/// The tiles of 上传资料, in the guide's words.
+pub fn document_label(kind: DocumentKind, lang: Lang) -> &'static str {
+    match (kind, lang) {
+        (DocumentKind::IdFront, Lang::Zh) => "身份证正面",
+        (DocumentKind::IdBack, Lang::Zh) => "身份证反面",
+        (DocumentKind::Handheld, Lang::Zh) => "手持身份证照",
+        (DocumentKind::IdFront, Lang::En) => "ID card front",
+        (DocumentKind::IdBack, Lang::En) => "ID card back",
+        (DocumentKind::Handheld, Lang::En) => "Photo holding the ID card",
+    }
+}
+
+/// The camera screen's heading.
+pub fn camera_title(task: CameraTask, lang: Lang) -> &'static str {
+    match (task, lang) {
+        (CameraTask::Face, Lang::Zh) => "人脸识别",
+        (CameraTask::Face, Lang::En) => "Face check",
+        (CameraTask::Document(k), _) => document_label(k, lang),
     }
 }
 

@@ -2,7 +2,9 @@
 //! sent to the server, and turned into the next [`View`]. No Tauri here: the commands adapt it.
 
 pub mod api;
+pub mod camera;
 mod messages;
+mod path_b;
 mod resume;
 pub mod view;
 
@@ -20,6 +22,8 @@ use reset_flow::{
 use time::OffsetDateTime;
 
 use api::{ApiClient, PhoneKind};
+use path_b::PathB;
+use reset_capture::SourceSetting;
 use view::{Field, IdTypeOption, InboxMessage, Lang, Notice, Outcome, RuleLine, Screen, View};
 
 /// Who the login screen greets: remembered after a successful reset or login on this device.
@@ -46,6 +50,8 @@ pub struct Settings {
     pub kiosk: bool,
     /// Where to keep the open flow's id so a restarted app resumes it.
     pub resume_file: Option<PathBuf>,
+    /// Where camera frames come from; `None`: this device has no camera to offer.
+    pub camera: Option<SourceSetting>,
 }
 
 pub struct AppCore {
@@ -67,6 +73,7 @@ pub struct AppCore {
     password_broken: Option<Vec<PasswordRule>>,
     outcome: Option<Outcome>,
     inbox: Vec<InboxMessage>,
+    path_b: PathB,
 }
 
 impl AppCore {
@@ -90,6 +97,7 @@ impl AppCore {
             password_broken: None,
             outcome: None,
             inbox: Vec::new(),
+            path_b: PathB::default(),
         })
     }
 
@@ -124,6 +132,8 @@ impl AppCore {
             kiosk: self.settings.kiosk,
             signed_in: self.signed_in,
             remembered_customer: self.customer.is_some(),
+            camera: self.camera_view(),
+            documents: self.document_tiles(),
         }
     }
 
@@ -558,6 +568,15 @@ impl AppCore {
         resume::save(self.settings.resume_file.as_deref(), None);
     }
 
+    /// A notice whose words are not the code's own (a camera reason, a source error).
+    fn notice_text(&mut self, code: ErrorCode, message: String) {
+        self.notices.push(Notice {
+            field: None,
+            code,
+            message,
+        });
+    }
+
     fn notice(&mut self, field: Option<Field>, code: ErrorCode, body: Option<&ErrorBody>) {
         self.notices.push(Notice {
             field,
@@ -588,6 +607,7 @@ impl AppCore {
         self.outcome = None;
         self.inbox.clear();
         self.signed_in = false;
+        self.path_b.wipe();
     }
 }
 

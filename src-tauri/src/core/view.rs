@@ -2,6 +2,8 @@
 //! keeps no state of its own beyond what the customer is typing.
 
 use reset_flow::{ErrorCode, IdType, PasswordRule};
+
+use super::camera::{CameraTask, DocumentKind};
 use serde::{Deserialize, Serialize};
 
 /// The screens of the guide, in the order a customer meets them.
@@ -112,4 +114,33 @@ pub struct View {
     pub signed_in: bool,
     /// The login screen greets a known customer instead of asking for the ID number.
     pub remembered_customer: bool,
+    /// Present while the camera runs (face check, or taking a document picture).
+    pub camera: Option<CameraView>,
+    /// The tiles of 上传资料, with a thumbnail once taken.
+    pub documents: Vec<DocumentTile>,
+}
+
+/// The camera screen: the live preview and what to do next.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CameraView {
+    pub task: CameraTask,
+    pub title: String,
+    /// The face check's prompt (请向左转头 …), with its place: (1, 2) is the first of two.
+    pub prompt: Option<String>,
+    pub step: Option<(usize, usize)>,
+    pub remaining_s: Option<u64>,
+    /// What the customer should change (move closer, hold still …).
+    pub hint: Option<String>,
+    /// The frame as a small `data:` URL.
+    pub preview: Option<String>,
+    /// Good frames in a row so far.
+    pub progress: u32,
+}
+
+/// One tile of 上传资料.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DocumentTile {
+    pub kind: DocumentKind,
+    pub label: String,
+    pub thumbnail: Option<String>,
 }

@@ -1,0 +1,338 @@
+//! The camera work of path B, run on a thread of its own (the face finder is not `Send`): the
+//! face check with its randomly drawn prompts, and the capture of the ID card's front and back
+//! and of the photo holding it. Frames come from the capture crate's frame source; what the
+//! screen needs is sent out as [`CameraUpdate`]s while it runs.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use reset_capture::card::DocumentLimits;
+use reset_capture::side::expect_side;
+use reset_capture::source::open_source;
+use reset_capture::{
+    card_side, check_handheld, encode_jpeg, AutoCapture, CardSide, DocumentAnalyser, FaceCheck,
+    FaceCheckConfig, FaceCheckState, FaceFinder, FaceFinderConfig, Frame, FrameSource, JpegSpec,
+    Reason, Scene, SourceError, SourceSetting,
+};
+use reset_flow::wire::{ChallengePrompt, ChallengeRecord};
+use serde::{Deserialize, Serialize};
+
+/// One frame at most this often: enough for the checks, and a real camera's newer frames are
+/// taken instead of a backlog.
+const FRAME_INTERVAL: Duration = Duration::from_millis(100);
+/// Good frames in a row, with the card held still, before a card is taken.
+const CARD_STABLE_FRAMES: u32 = 3;
+/// A document capture gives up after this much camera time with no good picture.
+const DOCUMENT_TIMEOUT_MS: u64 = 60_000;
+/// The live preview on the screen: small, so it crosses IPC ten times a second cheaply.
+const PREVIEW_WIDTH: u32 = 360;
+
+/// The three pictures of 上传资料, named as the API's multipart parts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentKind {
+    IdFront,
+    IdBack,
+    Handheld,
+}
+
+impl DocumentKind {
+    pub const ALL: [DocumentKind; 3] = [
+        DocumentKind::IdFront,
+        DocumentKind::IdBack,
+        DocumentKind::Handheld,
+    ];
+
+    /// The multipart part name of `POST /v1/resets/{id}/documents`.
+    pub const fn part(self) -> &'static str {
+        match self {
+            DocumentKind::IdFront => "id_front",
+            DocumentKind::IdBack => "id_back",
+            DocumentKind::Handheld => "handheld",
+        }
+    }
+
+    const fn scene(self) -> Scene {
+        match self {
+            DocumentKind::IdFront => Scene::IdFront,
+            DocumentKind::IdBack => Scene::IdBack,
+            DocumentKind::Handheld => Scene::Handheld,
+        }
+    }
+}
+
+/// What the camera is being used for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "document", rename_all = "snake_case")]
+pub enum CameraTask {
+    Face,
+    Document(DocumentKind),
+}
+
+/// A camera run the core has allowed: what for, from which source, and its stop switch.
+#[derive(Debug, Clone)]
+pub struct CameraJob {
+    pub task: CameraTask,
+    pub setting: Option<SourceSetting>,
+    pub cancel: Arc<AtomicBool>,
+}
+
+/// What the screen shows while the camera runs.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CameraUpdate {
+    /// The frame as a `data:image/jpeg` URL, small.
+    pub preview: Option<String>,
+    /// The face check's current prompt, and its place among the prompts.
+    pub prompt: Option<(ChallengePrompt, usize, usize)>,
+    pub remaining_ms: Option<u64>,
+    /// What the customer should change.
+    pub hint: Option<Reason>,
+    /// Good frames in a row so far (documents).
+    pub progress: u32,
+}
+
+/// What a finished camera run hands to the core.
+#[derive(Debug, Clone)]
+pub enum CameraResult {
+    Face {
+        record: ChallengeRecord,
+        frames: Vec<Vec<u8>>,
+    },
+    Document {
+        kind: DocumentKind,
+        jpeg: Vec<u8>,
+        thumbnail: String,
+    },
+}
+
+/// Why a camera run ended without a picture.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CameraFailure {
+    /// No camera, no permission, or a source setting that cannot be opened.
+    Source {
+        code: &'static str,
+        message: String,
+    },
+    /// The check failed (time out, face lost, …) or the frames ran out while this was wrong.
+    Check(Reason),
+    Cancelled,
+}
+
+impl From<SourceError> for CameraFailure {
+    fn from(e: SourceError) -> Self {
+        CameraFailure::Source {
+            code: e.code(),
+            message: e.message_zh().to_owned(),
+        }
+    }
+}
+
+/// Runs `job` to its end, blocking; `send` gets an update per frame.
+pub fn run(
+    job: &CameraJob,
+    send: &mut dyn FnMut(CameraUpdate),
+) -> Result<CameraResult, CameraFailure> {
+    let setting = job.setting.as_ref().ok_or(SourceError::NoCamera)?;
+    let mut source = open_source(setting)?;
+    let mut finder = FaceFinder::new(FaceFinderConfig::default());
+    match job.task {
+        CameraTask::Face => face_check(source.as_mut(), &mut finder, &job.cancel, send),
+        CameraTask::Document(kind) => {
+            document(kind, source.as_mut(), &mut finder, &job.cancel, send)
+        }
+    }
+}
+
+/// The next frame, no sooner than the frame interval after the last; `Check(hint)` when the
+/// source has run dry (files), so the screen says what was still wrong.
+fn paced_frame(
+    source: &mut dyn FrameSource,
+    cancel: &AtomicBool,
+    last: &mut Option<Instant>,
+    hint: Option<Reason>,
+) -> Result<Frame, CameraFailure> {
+    if let Some(at) = last {
+        if let Some(wait) = FRAME_INTERVAL.checked_sub(at.elapsed()) {
+            std::thread::sleep(wait);
+        }
+    }
+    *last = Some(Instant::now());
+    if cancel.load(Ordering::SeqCst) {
+        return Err(CameraFailure::Cancelled);
+    }
+    match source.next_frame()? {
+        Some(frame) => Ok(frame),
+        None => Err(CameraFailure::Check(hint.unwrap_or(Reason::CameraEnded))),
+    }
+}
+
+fn face_check(
+    source: &mut dyn FrameSource,
+    finder: &mut FaceFinder,
+    cancel: &AtomicBool,
+    send: &mut dyn FnMut(CameraUpdate),
+) -> Result<CameraResult, CameraFailure> {
+    let mut check = FaceCheck::new(FaceCheckConfig::default(), &mut rand::rng());
+    let mut last = None;
+    let mut hint = None;
+    loop {
+        let scene = match check.state() {
+            FaceCheckState::Prompt { prompt, .. } => Scene::of_prompt(*prompt),
+            _ => Scene::Face,
+        };
+        source.show_scene(scene);
+        let frame = paced_frame(source, cancel, &mut last, hint)?;
+        let faces = finder.detect(&frame.gray());
+        let mut update = CameraUpdate {
+            preview: preview(&frame),
+            ..CameraUpdate::default()
+        };
+        match check.feed(&frame, &faces).clone() {
+            FaceCheckState::Positioning { hint: h } => {
+                hint = h;
+                update.hint = h;
+            }
+            FaceCheckState::Prompt {
+                prompt,
+                index,
+                count,
+                remaining_ms,
+            } => {
+                hint = None;
+                update.prompt = Some((prompt, index, count));
+                update.remaining_ms = Some(remaining_ms);
+            }
+            FaceCheckState::Passed => {
+                send(update);
+                let evidence = check
+                    .evidence()
+                    .ok_or(CameraFailure::Check(Reason::FaceLost))?;
+                let spec = JpegSpec::default();
+                let frames = evidence
+                    .frames
+                    .iter()
+                    .map(|f| encode_jpeg(&f.image, &spec))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|_| CameraFailure::Check(Reason::CameraEnded))?;
+                return Ok(CameraResult::Face {
+                    record: evidence.record,
+                    frames,
+                });
+            }
+            FaceCheckState::Failed { reason } => return Err(CameraFailure::Check(reason)),
+        }
+        send(update);
+    }
+}
+
+fn document(
+    kind: DocumentKind,
+    source: &mut dyn FrameSource,
+    finder: &mut FaceFinder,
+    cancel: &AtomicBool,
+    send: &mut dyn FnMut(CameraUpdate),
+) -> Result<CameraResult, CameraFailure> {
+    source.show_scene(kind.scene());
+    let mut analyser = DocumentAnalyser::new(DocumentLimits::default());
+    let mut auto = AutoCapture::new(CARD_STABLE_FRAMES);
+    let mut handheld_streak = 0;
+    let mut last = None;
+    let mut hint = None;
+    let mut first_ms = None;
+    loop {
+        let frame = paced_frame(source, cancel, &mut last, hint)?;
+        let first = *first_ms.get_or_insert(frame.at_ms);
+        if frame.at_ms.saturating_sub(first) > DOCUMENT_TIMEOUT_MS {
+            return Err(CameraFailure::Check(hint.unwrap_or(Reason::CameraEnded)));
+        }
+        let mut update = CameraUpdate {
+            preview: preview(&frame),
+            ..CameraUpdate::default()
+        };
+        let picture = if kind == DocumentKind::Handheld {
+            // The handheld photo is the whole frame: the customer's face beside the card.
+            match check_handheld(&frame, finder) {
+                Ok(_) => {
+                    handheld_streak += 1;
+                    hint = None;
+                    (handheld_streak >= CARD_STABLE_FRAMES).then(|| frame.image.clone())
+                }
+                Err(reasons) => {
+                    handheld_streak = 0;
+                    hint = reasons.first().copied();
+                    None
+                }
+            }
+        } else {
+            let verdict = analyser.analyse(&frame);
+            hint = verdict.reasons.first().copied();
+            match auto.feed(&frame, &verdict) {
+                Some(card) => {
+                    let wanted = match kind {
+                        DocumentKind::IdFront => CardSide::Front,
+                        _ => CardSide::Back,
+                    };
+                    match expect_side(card_side(&card.straightened, finder), wanted) {
+                        Ok(()) => Some(card.straightened),
+                        Err(reason) => {
+                            hint = Some(reason);
+                            auto = AutoCapture::new(CARD_STABLE_FRAMES);
+                            None
+                        }
+                    }
+                }
+                None => None,
+            }
+        };
+        update.hint = hint;
+        update.progress = if kind == DocumentKind::Handheld {
+            handheld_streak
+        } else {
+            auto.streak()
+        };
+        if let Some(image) = picture {
+            send(update);
+            let jpeg = encode_jpeg(&image, &JpegSpec::default())
+                .map_err(|_| CameraFailure::Check(Reason::CameraEnded))?;
+            let thumbnail = thumbnail(&image);
+            return Ok(CameraResult::Document {
+                kind,
+                jpeg,
+                thumbnail,
+            });
+        }
+        send(update);
+    }
+}
+
+fn preview(frame: &Frame) -> Option<String> {
+    data_url(&frame.image, PREVIEW_WIDTH, 60)
+}
+
+fn thumbnail(image: &image::RgbImage) -> String {
+    data_url(image, 320, 75).unwrap_or_default()
+}
+
+/// A small JPEG of `image` as a `data:` URL (the app's CSP allows `img-src data:`).
+fn data_url(image: &image::RgbImage, width: u32, quality: u8) -> Option<String> {
+    if image.width() == 0 {
+        return None;
+    }
+    let height = (u64::from(image.height()) * u64::from(width) / u64::from(image.width())).max(1);
+    let small = image::imageops::resize(
+        image,
+        width,
+        height as u32,
+        image::imageops::FilterType::Triangle,
+    );
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, quality)
+        .encode_image(&small)
+        .ok()?;
+    Some(format!(
+        "data:image/jpeg;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(jpeg)
+    ))
+}

@@ -1,0 +1,190 @@
+//! Path B's intents: the face check and the three document pictures, held in memory only until
+//! they are uploaded (and wiped with the flow, e.g. by the kiosk's idle timeout).
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use reset_flow::{ErrorCode, Event};
+
+use super::camera::{
+    CameraFailure, CameraJob, CameraResult, CameraTask, CameraUpdate, DocumentKind,
+};
+use super::messages;
+use super::view::{CameraView, DocumentTile, Screen};
+use super::AppCore;
+
+/// A picture taken for 上传资料, waiting for 下一步.
+#[derive(Clone)]
+pub(crate) struct TakenPicture {
+    pub jpeg: Vec<u8>,
+    pub thumbnail: String,
+}
+
+/// The camera run in progress.
+pub(crate) struct CameraRun {
+    pub task: CameraTask,
+    pub cancel: Arc<AtomicBool>,
+    pub update: CameraUpdate,
+}
+
+#[derive(Default)]
+pub(crate) struct PathB {
+    pub camera: Option<CameraRun>,
+    pub documents: BTreeMap<DocumentKind, TakenPicture>,
+}
+
+impl PathB {
+    /// Stops any camera run and forgets every picture.
+    pub fn wipe(&mut self) {
+        if let Some(run) = self.camera.take() {
+            run.cancel.store(true, Ordering::SeqCst);
+        }
+        self.documents.clear();
+    }
+}
+
+impl AppCore {
+    /// 开始识别 on 人脸识别, or a tile of 上传资料: the camera run, if this step allows it.
+    pub fn begin_camera(&mut self, task: CameraTask) -> Option<CameraJob> {
+        self.notices.clear();
+        let (screen, event) = match task {
+            CameraTask::Face => (Screen::Face, Event::FacePassed),
+            CameraTask::Document(_) => (Screen::Documents, Event::DocumentsAccepted),
+        };
+        if self.screen != screen || self.path_b.camera.is_some() {
+            self.notice(None, ErrorCode::WrongStep, None);
+            return None;
+        }
+        if !self.local_step_allows(event) {
+            return None;
+        }
+        let cancel = Arc::new(AtomicBool::new(false));
+        self.path_b.camera = Some(CameraRun {
+            task,
+            cancel: cancel.clone(),
+            update: CameraUpdate::default(),
+        });
+        Some(CameraJob {
+            task,
+            setting: self.settings.camera.clone(),
+            cancel,
+        })
+    }
+
+    /// A frame's worth of news from the camera thread.
+    pub fn camera_update(&mut self, update: CameraUpdate) {
+        if let Some(run) = &mut self.path_b.camera {
+            run.update = update;
+        }
+    }
+
+    /// 取消 while the camera runs.
+    pub fn cancel_camera(&mut self) {
+        if let Some(run) = &self.path_b.camera {
+            run.cancel.store(true, Ordering::SeqCst);
+        }
+    }
+
+    /// The camera run ended: upload the face check, or keep the document picture.
+    pub async fn camera_finished(&mut self, result: Result<CameraResult, CameraFailure>) {
+        // A run the customer (or the idle timeout) already walked away from changes nothing.
+        if self.path_b.camera.take().is_none() {
+            return;
+        }
+        match result {
+            Ok(CameraResult::Face { record, frames }) => {
+                let Some(flow_id) = self.flow.as_ref().map(|f| f.id.clone()) else {
+                    return;
+                };
+                match self.api.submit_face(&flow_id, &record, frames).await {
+                    Ok(answer) => {
+                        self.advance_local(Event::FacePassed);
+                        self.show_step(answer.step);
+                    }
+                    Err(body) => self.refused(body),
+                }
+            }
+            Ok(CameraResult::Document {
+                kind,
+                jpeg,
+                thumbnail,
+            }) => {
+                self.path_b
+                    .documents
+                    .insert(kind, TakenPicture { jpeg, thumbnail });
+            }
+            Err(CameraFailure::Cancelled) => {}
+            Err(CameraFailure::Check(reason)) => {
+                let code = reason.error_code().unwrap_or(ErrorCode::ChallengeFailed);
+                self.notice_text(code, messages::reason_text(reason, self.lang));
+            }
+            Err(CameraFailure::Source { message, .. }) => {
+                self.notice_text(ErrorCode::ServiceUnavailable, message);
+            }
+        }
+    }
+
+    /// 下一步 on 上传资料: all three pictures to the server.
+    pub async fn submit_documents(&mut self) {
+        self.notices.clear();
+        if DocumentKind::ALL
+            .iter()
+            .any(|k| !self.path_b.documents.contains_key(k))
+        {
+            return self.notice(None, ErrorCode::EvidenceMissing, None);
+        }
+        if !self.local_step_allows(Event::DocumentsAccepted) {
+            return;
+        }
+        let Some(flow_id) = self.flow.as_ref().map(|f| f.id.clone()) else {
+            return;
+        };
+        let parts = DocumentKind::ALL
+            .iter()
+            .filter_map(|k| {
+                self.path_b
+                    .documents
+                    .get(k)
+                    .map(|p| (k.part(), p.jpeg.clone()))
+            })
+            .collect();
+        match self.api.submit_documents(&flow_id, parts).await {
+            Ok(answer) => {
+                self.advance_local(Event::DocumentsAccepted);
+                // Uploaded: the pictures leave the device's memory.
+                self.path_b.documents.clear();
+                self.show_step(answer.step);
+            }
+            Err(body) => self.refused(body),
+        }
+    }
+
+    pub(crate) fn camera_view(&self) -> Option<CameraView> {
+        let run = self.path_b.camera.as_ref()?;
+        let u = &run.update;
+        Some(CameraView {
+            task: run.task,
+            title: messages::camera_title(run.task, self.lang).into(),
+            prompt: u
+                .prompt
+                .map(|(p, _, _)| messages::prompt_text(p, self.lang).into()),
+            step: u.prompt.map(|(_, i, n)| (i + 1, n)),
+            remaining_s: u.remaining_ms.map(|ms| ms.div_ceil(1000)),
+            hint: u.hint.map(|r| messages::reason_text(r, self.lang)),
+            preview: u.preview.clone(),
+            progress: u.progress,
+        })
+    }
+
+    pub(crate) fn document_tiles(&self) -> Vec<DocumentTile> {
+        DocumentKind::ALL
+            .iter()
+            .map(|k| DocumentTile {
+                kind: *k,
+                label: messages::document_label(*k, self.lang).into(),
+                thumbnail: self.path_b.documents.get(k).map(|p| p.thumbnail.clone()),
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,49 @@
+//! The tester's default on desktop: with no server named, the app runs the reset server itself,
+//! in-process on loopback, with SQLite in the app data folder, the demo customers and the
+//! development SMS gateway (whose messages the app shows in its dev SMS inbox).
+
+use std::path::Path;
+use std::sync::Arc;
+
+use reset_server::clock::{os_rng, Clock, SystemClock};
+use reset_server::server::{build_state, spawn};
+use reset_server::Settings;
+
+/// Binds a loopback port now (so the app knows its server's address before the window paints)
+/// and starts the server on it in the background; requests made before it is ready wait in the
+/// listen queue. Returns the base URL.
+pub fn start(data_dir: &Path) -> Result<String, String> {
+    std::fs::create_dir_all(data_dir).map_err(|e| format!("app data folder: {e}"))?;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.set_nonblocking(true).map(|()| l))
+        .map_err(|e| format!("embedded server: {e}"))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| format!("embedded server: {e}"))?;
+    let settings = Settings {
+        listen: addr.to_string(),
+        database_url: format!(
+            "sqlite://{}?mode=rwc",
+            data_dir.join("embedded-server.db").display()
+        ),
+        dev: true,
+        ..Settings::default()
+    };
+    tauri::async_runtime::spawn(async move {
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let started = async {
+            let listener = tokio::net::TcpListener::from_std(listener)?;
+            let state = build_state(settings, clock, os_rng()).await?;
+            spawn(state, listener).map_err(reset_server::server::BoxError::from)
+        };
+        match started.await {
+            Ok(running) => {
+                // Dropping `running` would tell the server to stop: it lives as long as the app.
+                std::future::pending::<()>().await;
+                drop(running);
+            }
+            Err(e) => eprintln!("the embedded reset server did not start: {e}"),
+        }
+    });
+    Ok(format!("http://{addr}"))
+}

@@ -1,0 +1,125 @@
+//! The customer app's numbers, on a release build under Xvfb:
+//! the binary's size, a cold start to the painted login screen, and one intent to the next view
+//! over IPC with no server involved.
+//!
+//! cargo build --release -p reset-app && cargo bench -p reset-tests --bench app [-- --starts N]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use reset_tests::window::AppWindow;
+use reset_tests::{workspace_bin, Display, Process, TempDir};
+
+fn main() {
+    let starts: usize = std::env::args()
+        .skip_while(|a| a != "--starts")
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(10);
+    let app = workspace_bin("reset-app");
+    let size = std::fs::metadata(&app).expect("the app binary").len();
+    println!(
+        "binary          {:.1} MB ({} bytes), goal <= 15 MB",
+        size as f64 / 1e6,
+        size
+    );
+
+    let display = Display::start();
+    let mut times = Vec::new();
+    for _ in 0..starts {
+        times.push(cold_start(&display.name));
+    }
+    report("cold start", &mut times, "goal <= 1000 ms");
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(intents());
+}
+
+/// From spawning the app (fresh data folder, no server named: the embedded server starts too)
+/// to the UI saying its first screen is painted.
+fn cold_start(display: &str) -> f64 {
+    let data = TempDir::new("app-start");
+    let started = Instant::now();
+    let mut process = Process::spawn(
+        "reset-app",
+        Command::new(workspace_bin("reset-app"))
+            .env("DISPLAY", display)
+            .env("XDG_DATA_HOME", &data.path)
+            .env("RESET_STARTUP_TRACE", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped()),
+    );
+    let stderr = process.take_stderr().expect("the app's stderr");
+    let mut lines = BufReader::new(stderr).lines();
+    let painted = loop {
+        match lines.next() {
+            Some(Ok(line)) if line.contains("reset-app: painted") => break started.elapsed(),
+            Some(_) => continue,
+            None => panic!("the app ended before painting"),
+        }
+    };
+    drop(process);
+    painted.as_secs_f64() * 1e3
+}
+
+/// Intents that need no server, timed in the page around `invoke`: what a tap costs from the
+/// UI to the core and back with the next view.
+async fn intents() {
+    let app = AppWindow::launch(&["--api-url", "http://127.0.0.1:9"]).await;
+    let script = r#"
+        const done = arguments[0];
+        const invoke = window.__TAURI__.core.invoke;
+        (async () => {
+            const out = { choose: [], type: [] };
+            const kinds = ['passport', 'id_card'];
+            for (let i = 0; i < 40; i++) await invoke('choose_id_type', { idType: kinds[i % 2] });
+            for (let i = 0; i < 400; i++) {
+                let t = performance.now();
+                await invoke('choose_id_type', { idType: kinds[i % 2] });
+                out.choose.push(performance.now() - t);
+                t = performance.now();
+                await invoke('password_input', { password: 'Spring#20' + (i % 90 + 10), confirm: '' });
+                out.type.push(performance.now() - t);
+            }
+            done(out);
+        })();
+    "#;
+    app.click("forgot").await;
+    app.wait_screen("identity").await;
+    let out = app
+        .session
+        .execute_async(script)
+        .await
+        .expect("the timing script");
+    for (name, key) in [
+        ("intent choose_id_type", "choose"),
+        ("intent password_input", "type"),
+    ] {
+        let mut v: Vec<f64> = out[key]
+            .as_array()
+            .expect("timings")
+            .iter()
+            .filter_map(|x| x.as_f64())
+            .collect();
+        report(name, &mut v, "goal <= 5 ms");
+    }
+    app.close().await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+}
+
+fn report(what: &str, v: &mut [f64], goal: &str) {
+    v.sort_by(f64::total_cmp);
+    let q = |p: f64| v[((v.len() - 1) as f64 * p).round() as usize];
+    println!(
+        "{what:<22} median {:.2} ms  p90 {:.2} ms  max {:.2} ms  (n = {}), {goal}",
+        q(0.5),
+        q(0.9),
+        q(1.0),
+        v.len()
+    );
+}
