@@ -13,3 +13,7 @@ CREATE TABLE staff_login_failures (
     locked_until BIGINT,
     updated_at BIGINT NOT NULL
 )
+--;
+CREATE INDEX review_cases_pending_order ON review_cases (state, due_at, submitted_at, id)
+--;
+CREATE INDEX review_cases_decided_order ON review_cases (state, decided_at)

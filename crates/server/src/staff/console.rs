@@ -147,10 +147,8 @@ pub async fn case(
     Path(case_id): Path<String>,
 ) -> Result<Markup, PageError> {
     let case_id = checked_case_id(&case_id)?;
+    open_to(&state, &staff, case_id).await?;
     let d = review::case_detail(&state, &staff.actor(), case_id).await?;
-    if d.state != CaseState::Pending {
-        staff.require_supervisor()?;
-    }
     let overdue = d.state == CaseState::Pending && d.due_at < state.clock.now();
     let trail = match staff.role {
         StaffRole::Supervisor => Some(trail::of_case(&state, case_id).await?),
@@ -191,6 +189,7 @@ pub async fn evidence(
 ) -> Result<Response, PageError> {
     let case_id = checked_case_id(&case_id)?;
     let kind: EvidenceKind = kind.parse().map_err(|_| ErrorCode::NotFound)?;
+    open_to(&state, &staff, case_id).await?;
     let jpeg = review::evidence_picture(&state, &staff.actor(), case_id, kind, seq).await?;
     Ok(([(header::CONTENT_TYPE, "image/jpeg")], jpeg).into_response())
 }
@@ -226,6 +225,24 @@ pub async fn decide(
     };
     review::decide(&state, &staff.actor(), case_id, decision).await?;
     Ok(Redirect::to(&format!("/staff?done={}&case={case_id}", form.decision)).into_response())
+}
+
+/// Reviewers open pending cases only; decided ones are for supervisors. Checked before the
+/// case is read, so a refused look leaves no view in the audit trail.
+async fn open_to(state: &AppState, staff: &StaffSession, case_id: &str) -> Result<(), PageError> {
+    if staff.role == StaffRole::Supervisor {
+        return Ok(());
+    }
+    let case_state: Option<String> =
+        sqlx::query_scalar("SELECT state FROM review_cases WHERE id = $1")
+            .bind(case_id)
+            .fetch_optional(&state.db.pool)
+            .await?;
+    match case_state.as_deref().map(str::parse::<CaseState>) {
+        Some(Ok(CaseState::Approved | CaseState::Rejected)) => Err(ErrorCode::Forbidden.into()),
+        // Pending, unknown, or not yet submitted: the review module answers for those.
+        _ => Ok(()),
+    }
 }
 
 /// The reason text the customer is sent: one from the list, with the reviewer's note after it

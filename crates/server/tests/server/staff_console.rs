@@ -255,6 +255,12 @@ async fn reviewers_work_the_queue_and_supervisors_also_see_decided_cases(s: Test
         "no audit trail for reviewers"
     );
     assert_eq!(reviewer.decide(&case, "approve", "", "").await.status, 303);
+    let views_before: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_events WHERE event IN ('case_viewed', 'evidence_viewed')",
+    )
+    .fetch_one(&s.state.db.pool)
+    .await
+    .unwrap();
 
     for path in [
         "/staff?state=approved",
@@ -265,6 +271,17 @@ async fn reviewers_work_the_queue_and_supervisors_also_see_decided_cases(s: Test
         assert_eq!(page.status, 403, "{path}");
         assert!(page.body.contains("forbidden"));
     }
+    let (status, _, _) = reviewer
+        .get_bytes(&format!("/staff/cases/{case}/evidence/id_front/0"))
+        .await;
+    assert_eq!(status, 403, "nor its pictures");
+    let views: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_events WHERE event IN ('case_viewed', 'evidence_viewed')",
+    )
+    .fetch_one(&s.state.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(views, views_before, "refused looks are no views");
     assert!(
         !reviewer.get("/staff").await.body.contains("已通过案件"),
         "no menu entry"
@@ -344,7 +361,7 @@ async fn unknown_cases_are_not_found(s: TestServer) {
     assert_eq!(page.status, 404);
 }
 
-/// The queue's page query walks the (state, due_at) index instead of sorting every case.
+/// The queue's page query reads the (state, due_at, …) index in order instead of sorting cases.
 #[tokio::test]
 async fn the_queue_query_uses_the_state_and_due_time_index() {
     let s = TestServer::start(reset_server::testing::TestDb::Sqlite)
@@ -366,6 +383,10 @@ async fn the_queue_query_uses_the_state_and_due_time_index() {
     .map(|r| sqlx::Row::get::<String, _>(r, 3))
     .collect();
     let plan = plan.join(" | ");
-    assert!(plan.contains("USING INDEX review_cases_queue"), "{plan}");
+    assert!(
+        plan.contains("USING COVERING INDEX review_cases_pending_order"),
+        "{plan}"
+    );
     assert!(!plan.contains("SCAN review_cases"), "{plan}");
+    assert!(!plan.contains("TEMP B-TREE"), "no sort of its own: {plan}");
 }
