@@ -98,7 +98,7 @@ error_codes! {
 
     // Staff console
     StaffBadCredentials = "staff_bad_credentials", 401, "用户名或密码错误", "Wrong username or password.";
-    StaffLocked = "staff_locked", 423, "账号已锁定，请联系管理员", "The staff account is locked.";
+    StaffLocked = "staff_locked", 423, "账号已暂时锁定，请稍后再试或联系管理员", "The staff account is locked for a while; try again later or ask an administrator.";
     StaffSessionRequired = "staff_session_required", 401, "请先登录", "Log in first.";
     CsrfInvalid = "csrf_invalid", 403, "页面已过期，请刷新后重试", "The page has expired; reload it and try again.";
     Forbidden = "forbidden", 403, "无权进行此操作", "You may not do that.";
@@ -107,6 +107,7 @@ error_codes! {
     ReasonRequired = "reason_required", 422, "请选择拒绝原因", "Choose a reason for the rejection.";
 
     // Environment
+    CardUnreadable = "card_unreadable", 422, "未能识别证件信息，请手动输入", "The card could not be read; please type the details.";
     Offline = "offline", 503, "网络连接不可用，请检查网络后重试", "No network connection; check it and try again.";
     ServiceUnavailable = "service_unavailable", 503, "服务暂不可用，请稍后再试", "The service is unavailable; try again later.";
     Internal = "internal", 500, "系统繁忙，请稍后再试", "Something went wrong; try again later.";

@@ -25,8 +25,9 @@ pub const REJECT_REASONS: &[&str] = &[
     "其他",
 ];
 
-/// A free-text note longer than this is refused: it goes into an SMS.
-const NOTE_MAX_CHARS: usize = 200;
+/// A longer free-text note is refused: with the longest listed reason it stays within the
+/// review module's 120 characters, as it goes into an SMS.
+const NOTE_MAX_CHARS: usize = 100;
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -368,7 +369,7 @@ fn decision_forms(d: &CaseDetail, staff: &StaffSession) -> Markup {
                         @for r in REJECT_REASONS { option value=(r) { (r) } }
                     }
                     label for="note" { "补充说明（将随短信发送给客户，选择“其他”时必填）" }
-                    textarea #note name="note" rows="2" maxlength="200" {}
+                    textarea #note name="note" rows="2" maxlength="100" {}
                     button.btn.btn-reject #reject type="submit" { "拒绝" }
                 }
             }
@@ -409,7 +410,13 @@ mod tests {
             reject_reason("随便写的", ""),
             Err(ErrorCode::ReasonRequired)
         );
-        let long = "长".repeat(201);
+        let longest = REJECT_REASONS
+            .iter()
+            .map(|r| r.chars().count())
+            .max()
+            .unwrap();
+        assert!(longest + 1 + NOTE_MAX_CHARS <= review::REASON_MAX_CHARS);
+        let long = "长".repeat(NOTE_MAX_CHARS + 1);
         assert_eq!(reject_reason("其他", &long), Err(ErrorCode::MalformedBody));
     }
 
