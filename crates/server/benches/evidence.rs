@@ -3,8 +3,9 @@
 //! without metadata at the stored quality, and sealed with AES-256-GCM under a case's data key.
 //! Reports the median and the 90th percentile over many runs, and each stage's median.
 //!
-//! `cargo bench -p reset-server --bench evidence --profile dev [-- --runs N]` (dependencies such as
-//! the JPEG codec and AES run optimised in the dev profile, as in the workspace's settings).
+//! `cargo bench -p reset-server --bench evidence [-- --runs N]`. Not with `--profile dev`: the
+//! codec's and AES's generic code is instantiated in our crates, which that profile leaves
+//! unoptimised (about 8 times slower).
 
 use std::time::{Duration, Instant};
 
