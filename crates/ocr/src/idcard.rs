@@ -79,6 +79,18 @@ impl IdCardReading {
     }
 }
 
+/// `FILE \t NUMBER \t yes|no \t NAME`: the line `reset-ocr idcard` and `capture idcard` print per
+/// file (empty fields when nothing was read). It holds personal data: for the tester's screen,
+/// never for a log.
+pub fn report_line(file: &str, r: &IdCardReading) -> String {
+    format!(
+        "{file}\t{}\t{}\t{}",
+        r.number.as_deref().unwrap_or(""),
+        if r.check_digit_holds { "yes" } else { "no" },
+        r.name.as_deref().unwrap_or("")
+    )
+}
+
 /// Reads the fields from rows of text, in any order of rows.
 pub fn read_rows(rows: &[Row]) -> IdCardReading {
     let joined: Vec<String> = rows.iter().map(|r| tidy(&r.concat())).collect();

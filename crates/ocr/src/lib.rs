@@ -198,22 +198,39 @@ impl Ocr {
     /// skipped. Rows are found in the picture, not at fixed places, so a tilted or shifted
     /// card reads the same, and a card laid out otherwise is still read whole, only slower.
     pub fn read_id_card(&self, img: &RgbImage) -> Result<IdCardReading, OcrError> {
-        let first = self.read_id_card_at(img, self.detection_side)?;
+        self.read_card_fields(img, Wanted::All)
+    }
+
+    /// Reads only the number and the name, what 证件号码 and 姓名 are filled with: the top
+    /// search stops at the name row, so the rows of sex and birth date (which the number
+    /// encodes anyway) are not recognised. About a third faster than [`Ocr::read_id_card`];
+    /// `sex` and `birth_date` come back only when they happened to be read.
+    pub fn read_number_and_name(&self, img: &RgbImage) -> Result<IdCardReading, OcrError> {
+        self.read_card_fields(img, Wanted::NumberAndName)
+    }
+
+    fn read_card_fields(&self, img: &RgbImage, wanted: Wanted) -> Result<IdCardReading, OcrError> {
+        let first = self.read_id_card_at(img, self.detection_side, wanted)?;
         let closer_side = detect::DET_CLOSER_SIDE.max(self.detection_side * 5 / 4);
         if first.has_number() && first.name.is_some() {
             return Ok(first);
         }
         // Small or blurred print: look again with the detector closer, keep what each found.
-        let second = self.read_id_card_at(img, closer_side)?;
+        let second = self.read_id_card_at(img, closer_side, wanted)?;
         Ok(first.or_from(second))
     }
 
-    fn read_id_card_at(&self, img: &RgbImage, side: u32) -> Result<IdCardReading, OcrError> {
+    fn read_id_card_at(
+        &self,
+        img: &RgbImage,
+        side: u32,
+        wanted: Wanted,
+    ) -> Result<IdCardReading, OcrError> {
         let quads = card_lines(self.detect_at(img, side)?);
         let rows = rows_of(&quads);
         let (from_bottom, from_top) = std::thread::scope(|scope| {
             let bottom = scope.spawn(|| self.search_number(img, &quads, &rows));
-            let top = self.search_top_fields(img, &quads, &rows);
+            let top = self.search_top_fields(img, &quads, &rows, wanted);
             (bottom.join(), top)
         });
         let from_bottom =
@@ -247,6 +264,7 @@ impl Ocr {
         img: &RgbImage,
         quads: &[Quad],
         rows: &[Vec<usize>],
+        wanted: Wanted,
     ) -> Result<HashMap<usize, String>, OcrError> {
         let mut texts = HashMap::new();
         for row in rows {
@@ -258,12 +276,24 @@ impl Ocr {
                     break;
                 }
             }
-            if idcard::read_rows(&read_rows(rows, &texts)).has_top_fields() {
+            let so_far = idcard::read_rows(&read_rows(rows, &texts));
+            let done = match wanted {
+                Wanted::All => so_far.has_top_fields(),
+                Wanted::NumberAndName => so_far.name.is_some(),
+            };
+            if done {
                 break;
             }
         }
         Ok(texts)
     }
+}
+
+/// Which fields a reading looks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wanted {
+    All,
+    NumberAndName,
 }
 
 /// The rows' texts read so far, left to right.

@@ -75,10 +75,10 @@ fn idcard_command(args: &[String]) -> Result<ExitCode, String> {
     let mut failed = false;
     for file in files {
         match read_file(&ocr, Path::new(file)) {
-            Ok(r) => println!("{}", idcard_line(file, &r)),
+            Ok(r) => println!("{}", idcard::report_line(file, &r)),
             Err(e) => {
                 eprintln!("reset-ocr: {file}: {e}");
-                println!("{}", idcard_line(file, &IdCardReading::default()));
+                println!("{}", idcard::report_line(file, &IdCardReading::default()));
                 failed = true;
             }
         }
@@ -90,20 +90,10 @@ fn idcard_command(args: &[String]) -> Result<ExitCode, String> {
     })
 }
 
-/// `FILE \t NUMBER \t yes|no \t NAME`, the format `capture idcard` prints too.
-fn idcard_line(file: &str, r: &IdCardReading) -> String {
-    format!(
-        "{file}\t{}\t{}\t{}",
-        r.number.as_deref().unwrap_or(""),
-        if r.check_digit_holds { "yes" } else { "no" },
-        r.name.as_deref().unwrap_or("")
-    )
-}
-
 fn read_file(ocr: &Ocr, path: &Path) -> Result<IdCardReading, String> {
     let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
     let img = decode_picture(&bytes).map_err(|e| e.to_string())?;
-    ocr.read_id_card(&img).map_err(|e| e.to_string())
+    ocr.read_number_and_name(&img).map_err(|e| e.to_string())
 }
 
 fn cards_command(args: &[String]) -> Result<ExitCode, String> {

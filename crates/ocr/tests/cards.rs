@@ -168,3 +168,19 @@ fn one_engine_serves_two_threads_at_once() {
         }
     });
 }
+
+#[test]
+fn number_and_name_alone_read_right() {
+    // Seed 4 carries a name with the middle dot.
+    for seed in [2, 4] {
+        let s = specimen::specimen(seed, font());
+        let img = decode_picture(&s.jpeg).expect("a generated JPEG decodes");
+        let r = ocr().read_number_and_name(&img).expect("reading runs");
+        assert_eq!(
+            r.accepted_number(),
+            Some(s.face.number.as_str()),
+            "seed {seed}"
+        );
+        assert_eq!(r.name.as_deref(), Some(s.face.name.as_str()), "seed {seed}");
+    }
+}
