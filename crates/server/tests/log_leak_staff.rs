@@ -1,0 +1,89 @@
+//! The staff side with every log line captured (TRACE, all crates): staff passwords, typed
+//! usernames, session cookies, CSRF tokens, the case's ID number, name and rejection note appear
+//! in no log line, and the passwords and tokens in no audit row. Its own test binary, so the
+//! thread-local subscriber sees no other test's callsites race it.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use reset_server::staff::test_client::StaffClient;
+use reset_server::testing::{TestDb, TestServer};
+
+const ZHANG: (&str, &str) = ("11010519491231002X", "张三");
+const PASSWORD: &str = "Shenhe#2026a";
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn staff_secrets_never_reach_logs() {
+    let captured = Captured::default();
+    let sink = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || sink.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let s = TestServer::start(TestDb::Sqlite).await.unwrap();
+    let now = s.state.clock.now();
+    reset_server::admin::add_staff(
+        &s.state.db,
+        &s.state.hasher,
+        now,
+        "wangfang",
+        PASSWORD,
+        "reviewer",
+    )
+    .await
+    .unwrap();
+    let case = s.submit_path_b_case(ZHANG.0, ZHANG.1).await;
+
+    let mut c = StaffClient::new(&s.base);
+    c.login("Typo#Name99", "Wrong#Pass77").await;
+    let page = c.login("wangfang", PASSWORD).await;
+    assert_eq!(page.status, 303);
+    let session = c.cookies["staff_session"].clone();
+    let csrf = c.csrf().await;
+    let page = c.get(&format!("/staff/cases/{case}")).await;
+    assert_eq!(page.status, 200);
+    let note = "Huzhao-Mohu-4471";
+    let page = c.decide(&case, "reject", "其他", note).await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    c.post_form("/staff/logout", &[("csrf", &csrf)]).await;
+
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.contains("staff login"),
+        "the logs were captured: {logs}"
+    );
+    for secret in [
+        PASSWORD,
+        "Wrong#Pass77",
+        "Typo#Name99",
+        &session,
+        &csrf,
+        ZHANG.0,
+        ZHANG.1,
+        note,
+    ] {
+        assert!(!logs.contains(secret), "{secret} reached the logs");
+    }
+    let audit: Vec<String> = sqlx::query_scalar("SELECT detail FROM audit_events")
+        .fetch_all(&s.state.db.pool)
+        .await
+        .unwrap();
+    let audit = audit.join("\n");
+    for secret in [PASSWORD, "Wrong#Pass77", "Typo#Name99", &session, &csrf] {
+        assert!(!audit.contains(secret), "{secret} reached the audit trail");
+    }
+}
