@@ -318,8 +318,11 @@ pub async fn set_password(
             continue;
         }
         customers::set_password_hash(&mut tx, customer.id, &hash).await?;
-        clear_failures(&mut tx, &id_key(id_type, id_number.as_str())).await?;
+        let key = id_key(id_type, id_number.as_str());
+        clear_failures(&mut tx, &key).await?;
         revoke_sessions(&mut tx, customer.id).await?;
+        // A path-B case still waiting would later put back an older password: it ends here.
+        crate::path_b::withdraw_pending(state, &mut tx, &key, now).await?;
         let text = password_changed_text(&state.settings.sms.signature);
         outbox::enqueue(
             &mut tx,

@@ -5,7 +5,6 @@ use reset_flow::{
     bank_day, CustomerName, ErrorCode, Event, IdNumber, IdType, MobileNumber, BEIJING,
 };
 use serde_json::json;
-use sqlx::Row;
 use time::OffsetDateTime;
 
 use crate::app::AppState;
@@ -229,28 +228,23 @@ pub async fn queue(
         CaseState::Pending => "due_at, submitted_at, id",
         CaseState::Approved | CaseState::Rejected => "decided_at DESC, id",
     };
-    let rows = sqlx::query(&format!(
-        "SELECT id FROM review_cases WHERE state = $1 ORDER BY {order} LIMIT $2 OFFSET $3"
-    ))
-    .bind(filter.as_str())
-    .bind(i64::from(limit))
-    .bind(i64::from(offset))
-    .fetch_all(&state.db.pool)
+    let page = cases::page(
+        &state.db,
+        filter.as_str(),
+        order,
+        i64::from(limit),
+        i64::from(offset),
+    )
     .await?;
     let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM review_cases WHERE state = $1")
         .bind(filter.as_str())
         .fetch_one(&state.db.pool)
         .await?;
     let now = state.clock.now();
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        let id: String = r.try_get("id")?;
-        if let Some(case) = cases::by_id(&state.db, &id).await? {
-            if let Some(st) = visible(&case) {
-                out.push(summary(&case, st, now)?);
-            }
-        }
-    }
+    let out = page
+        .iter()
+        .map(|case| summary(case, filter, now))
+        .collect::<AppResult<Vec<_>>>()?;
     Ok((out, total.max(0) as u64))
 }
 

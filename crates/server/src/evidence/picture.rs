@@ -189,3 +189,65 @@ impl PictureWorkers {
         .map_err(|_| ErrorCode::Internal)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn jpeg(w: u32, h: u32) -> Vec<u8> {
+        let img = RgbImage::from_fn(w, h, |x, y| {
+            image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+        });
+        let mut out = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
+            .encode_image(&img)
+            .unwrap();
+        out
+    }
+
+    fn rules() -> PictureRules {
+        PictureRules {
+            max_pixels: 1_000_000,
+            max_edge: 200,
+            quality: 85,
+        }
+    }
+
+    #[test]
+    fn each_fault_has_its_code() {
+        let good = jpeg(320, 240);
+        assert_eq!(walk_markers(&good), Ok(good.len()));
+        let refuse = |b: &[u8]| clean(b, &rules()).err();
+        assert_eq!(refuse(&[]), Some(ErrorCode::EvidenceEmpty));
+        assert_eq!(
+            refuse(b"\x89PNG\r\n\x1a\n"),
+            Some(ErrorCode::EvidenceNotJpeg)
+        );
+        assert_eq!(refuse(b"GIF89a"), Some(ErrorCode::EvidenceNotJpeg));
+        for cut in [3, 20, good.len() / 2, good.len() - 1] {
+            assert_eq!(
+                refuse(&good[..cut]),
+                Some(ErrorCode::EvidenceCorrupt),
+                "cut at {cut}"
+            );
+        }
+        // Over the pixel cap: refused from the header, before any decoding.
+        assert_eq!(
+            refuse(&jpeg(1200, 1000)),
+            Some(ErrorCode::EvidenceTooManyPixels)
+        );
+    }
+
+    #[test]
+    fn trailing_bytes_are_dropped_and_the_picture_is_scaled() {
+        let mut b = jpeg(640, 480);
+        b.extend_from_slice(b"\xFF\xD8 a second picture or a secret");
+        let pic = clean(&b, &rules()).unwrap();
+        assert_eq!((pic.width, pic.height), (200, 150));
+        assert_eq!((pic.pixels.width(), pic.pixels.height()), (640, 480));
+        assert!(pic.jpeg.ends_with(&[0xFF, 0xD9]));
+        assert!(!pic.jpeg.windows(6).any(|w| w == b"secret"));
+        let back = image::load_from_memory(&pic.jpeg).unwrap();
+        assert_eq!((back.width(), back.height()), (200, 150));
+    }
+}

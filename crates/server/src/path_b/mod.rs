@@ -19,6 +19,7 @@ use crate::audit;
 use crate::clock::random_bytes;
 use crate::error::{AppError, AppResult};
 use crate::reset::{open, short, step, RACE_RETRIES};
+use crate::sms::{outbox, review_rejected_text};
 use crate::store::cases::{self, CaseRecord, NewCase};
 use crate::store::{customers, flows, from_ms, ms};
 
@@ -175,6 +176,47 @@ pub async fn set_password(
         });
     }
     Err(ErrorCode::TooMany.into())
+}
+
+/// The reason a pending case gets when the customer resets the password on path A meanwhile.
+pub const WITHDRAWN_REASON: &str = "您已通过预留手机号重置登录密码，本申请自动撤销";
+
+/// Inside path A's final transaction: rejects the ID's pending case (if any) with
+/// [`WITHDRAWN_REASON`], moves its flow to `rejected` and tells its contact phone.
+pub(crate) async fn withdraw_pending(
+    state: &AppState,
+    tx: &mut sqlx::AnyConnection,
+    id_key: &str,
+    now: OffsetDateTime,
+) -> AppResult<()> {
+    let now_ms = ms(now);
+    let Some(case) = cases::withdraw_pending(tx, id_key, WITHDRAWN_REASON, now_ms).await? else {
+        return Ok(());
+    };
+    if let Some(rec) = flows::load(&state.db, &case.flow_id).await? {
+        if let Ok(next) = rec
+            .flow
+            .advance(Event::ReviewRejected, now, &state.settings.policy)
+        {
+            let mut updated = rec.clone();
+            updated.flow = next;
+            flows::save(tx, &updated, now_ms).await?;
+        }
+    }
+    if let Some(phone) = &case.contact_phone {
+        let text = review_rejected_text(&state.settings.sms.signature, WITHDRAWN_REASON);
+        outbox::enqueue(tx, phone, &text, "case_withdrawn", now_ms).await?;
+    }
+    audit::record(
+        tx,
+        now_ms,
+        Some(&case.flow_id),
+        case.customer_id,
+        "case_withdrawn",
+        json!({ "case": case.id }),
+    )
+    .await?;
+    Ok(())
 }
 
 /// For `GET /v1/resets/{id}` on path B: when a case under review is due, and why a rejected

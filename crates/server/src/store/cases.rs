@@ -180,6 +180,27 @@ pub async fn by_id(db: &Db, case_id: &str) -> Result<Option<CaseRecord>, sqlx::E
         .transpose()
 }
 
+/// A page of cases in `state`, ordered by `order` (a fixed ORDER BY list from the caller).
+pub async fn page(
+    db: &Db,
+    state: &str,
+    order: &'static str,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<CaseRecord>, sqlx::Error> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM review_cases WHERE state = $1 ORDER BY {order} LIMIT $2 OFFSET $3"
+    ))
+    .bind(state)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(&db.pool)
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
+}
+
 pub async fn by_flow(db: &Db, flow_id: &str) -> Result<Option<CaseRecord>, sqlx::Error> {
     sqlx::query(&format!(
         "SELECT {COLUMNS} FROM review_cases WHERE flow_id = $1"
@@ -324,6 +345,28 @@ pub async fn decide(
     .await?;
     row.map(|r| r.try_get::<Option<String>, _>("pending_password_hash"))
         .transpose()
+}
+
+/// The pending case of an ID, rejected by the system with `reason`; `None` when there was none.
+pub async fn withdraw_pending(
+    conn: &mut AnyConnection,
+    id_key: &str,
+    reason: &str,
+    now_ms: i64,
+) -> Result<Option<CaseRecord>, sqlx::Error> {
+    sqlx::query(&format!(
+        "UPDATE review_cases SET state = 'rejected', decided_at = $1, decided_by = 'system', \
+         reason = $2, pending_password_hash = NULL, updated_at = $1 \
+         WHERE id_key = $3 AND state = 'pending' RETURNING {COLUMNS}"
+    ))
+    .bind(now_ms)
+    .bind(reason)
+    .bind(id_key)
+    .fetch_optional(conn)
+    .await?
+    .as_ref()
+    .map(from_row)
+    .transpose()
 }
 
 pub async fn clear_pending_hash(

@@ -364,3 +364,38 @@ async fn unknown_and_malformed_case_ids_are_not_found(s: TestServer) {
         0
     );
 }
+
+both!(a_reset_on_path_a_meanwhile_withdraws_the_pending_case);
+async fn a_reset_on_path_a_meanwhile_withdraws_the_pending_case(s: TestServer) {
+    let (id, name, reserved) = ("650102198511204562", "王五", "13800000003");
+    let case = s.submit_path_b_case(id, name).await;
+    s.reset_password(id, name, reserved, "Qiushui#88").await;
+    let (st, b) = s
+        .get(&format!("/v1/resets/{}", case_flow(&s, &case).await))
+        .await;
+    assert_eq!((st, b["step"].as_str()), (200, Some("rejected")));
+    assert_eq!(b["reason"], reset_server::path_b::WITHDRAWN_REASON);
+    assert_eq!(
+        review::decide(&s.state, &reviewer(), &case, Decision::Approve)
+            .await
+            .unwrap_err()
+            .code(),
+        reset_flow::ErrorCode::CaseAlreadyDecided
+    );
+    assert!(s
+        .sms_to(CONTACT_PHONE)
+        .await
+        .last()
+        .unwrap()
+        .contains(reset_server::path_b::WITHDRAWN_REASON));
+    assert_eq!(login(&s, id, PATH_B_PASSWORD).await.0, 401);
+    assert_eq!(login(&s, id, "Qiushui#88").await.0, 200);
+}
+
+async fn case_flow(s: &TestServer, case_id: &str) -> String {
+    sqlx::query_scalar("SELECT flow_id FROM review_cases WHERE id = $1")
+        .bind(case_id)
+        .fetch_one(&s.state.db.pool)
+        .await
+        .unwrap()
+}
