@@ -147,6 +147,21 @@ pub fn load_picture(path: &Path) -> Result<image::RgbImage, SourceError> {
     })
 }
 
+/// Reads a picture file straight into luma, for readers that need no colour (QR): a grey file
+/// is not widened to RGB and narrowed back.
+pub fn load_gray_picture(path: &Path) -> Result<image::GrayImage, SourceError> {
+    let unreadable = |message: String| SourceError::Unreadable {
+        path: path.to_owned(),
+        message,
+    };
+    let bytes = std::fs::read(path).map_err(|e| unreadable(e.to_string()))?;
+    match image::load_from_memory(&bytes).map_err(|e| unreadable(e.to_string()))? {
+        image::DynamicImage::ImageLuma8(gray) => Ok(gray),
+        image::DynamicImage::ImageRgb8(rgb) => Ok(crate::frame::to_gray(&rgb)),
+        other => Ok(crate::frame::to_gray(&other.into_rgb8())),
+    }
+}
+
 /// Decodes JPEG, PNG or WebP bytes into RGB.
 pub fn decode_picture(bytes: &[u8]) -> Result<image::RgbImage, SourceError> {
     image::load_from_memory(bytes)

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use reset_capture::card::{judge_document, straighten, DocumentLimits};
 use reset_capture::qr::read_qr_with;
-use reset_capture::source::load_picture;
+use reset_capture::source::{load_gray_picture, load_picture};
 use reset_capture::{encode_jpeg, frame, FaceFinder, FaceFinderConfig, JpegSpec};
 
 const USAGE: &str = "usage:
@@ -18,6 +18,10 @@ const USAGE: &str = "usage:
                                      or RESET_QR_CORPUS): misses, then totals per pass
   capture probe [SETTING]            opens a frame source (dir:PATH, camera[:N]; default
                                      RESET_CAMERA, else camera:0) and reads one frame
+  capture idcard [--models DIR] FILE...
+                                     ID card fronts per file: number <tab> yes|no (its check
+                                     digit holds) <tab> name; models from --models, else
+                                     RESET_MODEL_DIR, else where scripts/fetch-models puts them
   capture synth DIR                  writes generated test pictures (cards, a face frame)
   capture scenes DIR                 writes a generated scenes folder, the tester's stand-in
                                      camera for the app (RESET_CAMERA=scenes:DIR)";
@@ -37,6 +41,8 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     let result = match cmd.as_str() {
+        // Its own exit codes: 1 when a file could not be read, 2 when the models are missing.
+        "idcard" => return idcard(rest),
         "qr" => qr(rest),
         "face" => face(rest),
         "card" => card(rest),
@@ -112,9 +118,9 @@ fn qr(args: &[String]) -> Result<(), String> {
     let detail = flag(&flags, "--detail").is_some();
     for file in files {
         let mut line = file.display().to_string();
-        match load_picture(&file) {
-            Ok(rgb) => {
-                let read = read_qr_with(&frame::to_gray(&rgb), reset_capture::qr::DEFAULT_PASSES);
+        match load_gray_picture(&file) {
+            Ok(gray) => {
+                let read = read_qr_with(&gray, reset_capture::qr::DEFAULT_PASSES);
                 for code in &read.codes {
                     line.push('\t');
                     line.push_str(&escape(&code.text));
@@ -139,6 +145,51 @@ fn qr(args: &[String]) -> Result<(), String> {
         println!("{line}");
     }
     Ok(())
+}
+
+/// Reads each file's ID card front: one line per file, even an unreadable one (empty fields,
+/// the reason on stderr, exit code 1). Missing models stop it before any line (exit code 2).
+#[cfg(feature = "ocr")]
+fn idcard(args: &[String]) -> ExitCode {
+    use reset_ocr::idcard::{report_line, IdCardReading};
+    let read = || -> Result<bool, String> {
+        let (flags, files) = parse(args, &["--models"], &[])?;
+        let ocr = match flag(&flags, "--models").flatten() {
+            Some(dir) => reset_ocr::Ocr::load(Path::new(dir)),
+            None => reset_ocr::Ocr::load_default(),
+        }
+        .map_err(|e| e.to_string())?;
+        let mut failed = false;
+        for file in files {
+            let name = file.display().to_string();
+            let reading = load_picture(&file)
+                .map_err(|e| e.to_string())
+                .and_then(|rgb| ocr.read_number_and_name(&rgb).map_err(|e| e.to_string()));
+            match reading {
+                Ok(r) => println!("{}", report_line(&name, &r)),
+                Err(e) => {
+                    eprintln!("capture: {name}: {e}");
+                    println!("{}", report_line(&name, &IdCardReading::default()));
+                    failed = true;
+                }
+            }
+        }
+        Ok(failed)
+    };
+    match read() {
+        Ok(false) => ExitCode::SUCCESS,
+        Ok(true) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("capture: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+#[cfg(not(feature = "ocr"))]
+fn idcard(_args: &[String]) -> ExitCode {
+    eprintln!("capture: built without the ocr feature, so it cannot read ID cards");
+    ExitCode::from(2)
 }
 
 fn face(args: &[String]) -> Result<(), String> {
