@@ -46,7 +46,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 /// How the database runs the queue's page query.
 async fn plan(server: &TestServer) -> String {
-    let query = "SELECT id FROM review_cases WHERE state = 'pending' \
+    let query = "SELECT * FROM review_cases WHERE state = 'pending' \
                  ORDER BY due_at, submitted_at, id LIMIT 20 OFFSET 0";
     let explain = match server.state.db.backend {
         Backend::Sqlite => format!("EXPLAIN QUERY PLAN {query}"),

@@ -373,7 +373,8 @@ async fn the_queue_query_uses_the_state_and_due_time_index() {
         .await
         .unwrap();
     let plan: Vec<String> = sqlx::query(
-        "EXPLAIN QUERY PLAN SELECT id FROM review_cases WHERE state = 'pending' \
+        // As `review::queue` reads a page of pending cases: whole rows, most urgent first.
+        "EXPLAIN QUERY PLAN SELECT * FROM review_cases WHERE state = 'pending' \
          ORDER BY due_at, submitted_at, id LIMIT 20 OFFSET 0",
     )
     .fetch_all(&s.state.db.pool)
@@ -383,10 +384,7 @@ async fn the_queue_query_uses_the_state_and_due_time_index() {
     .map(|r| sqlx::Row::get::<String, _>(r, 3))
     .collect();
     let plan = plan.join(" | ");
-    assert!(
-        plan.contains("USING COVERING INDEX review_cases_pending_order"),
-        "{plan}"
-    );
+    assert!(plan.contains("INDEX review_cases_pending_order"), "{plan}");
     assert!(!plan.contains("SCAN review_cases"), "{plan}");
     assert!(!plan.contains("TEMP B-TREE"), "no sort of its own: {plan}");
 }
