@@ -17,6 +17,7 @@ const COMMANDS: &[&str] = &[
     "refresh_inbox",
     "ui_painted",
     "face_check",
+    "scan_id_card",
     "capture_document",
     "cancel_camera",
     "submit_documents",

@@ -45,6 +45,7 @@ const act = {
   setPassword: () => send('set_password', { password: value('password'), confirm: value('confirm') }),
   cancel: () => send('cancel'),
   faceCheck: () => send('face_check'),
+  scanIdCard: () => send('scan_id_card'),
   captureDocument: (kind) => send('capture_document', { kind }),
   submitDocuments: () => send('submit_documents'),
   // Not queued behind the camera intent it stops.
@@ -92,6 +93,12 @@ function update(view, w) {
     } else general.push(n.message);
   }
   showBanner(general.join(' '));
+
+  // The camera icon read the card: put what it read into the fields for the customer to check.
+  if (view.scanned && $('id-number') && $('name')) {
+    $('id-number').value = view.id_number;
+    $('name').value = view.name;
+  }
 
   const label = $('id-type-label');
   if (label) label.textContent = (view.id_types.find((t) => t.id_type === view.id_type) || {}).label || '';

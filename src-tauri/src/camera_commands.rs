@@ -28,6 +28,12 @@ pub async fn capture_document<R: Runtime>(
     Ok(run_camera(&app, &state, CameraTask::Document(kind)).await)
 }
 
+/// The camera icon beside 证件号码: read the ID card into the fields.
+#[tauri::command]
+pub async fn scan_id_card<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> Answer {
+    Ok(run_camera(&app, &state, CameraTask::IdScan).await)
+}
+
 /// 取消 on the camera screen. Not serialised behind the running camera intent.
 #[tauri::command]
 pub async fn cancel_camera(state: State<'_, AppState>) -> Answer {

@@ -56,6 +56,7 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>, options: AppOptions) -> tau
             commands::refresh_inbox,
             commands::ui_painted,
             camera_commands::face_check,
+            camera_commands::scan_id_card,
             camera_commands::capture_document,
             camera_commands::cancel_camera,
             camera_commands::submit_documents,

@@ -202,3 +202,53 @@ async fn embedded_server_and_dev_inbox_carry_path_a() {
     assert_eq!(title, "登录密码重置成功");
     app.close().await;
 }
+
+/// The camera icon beside 证件号码 reads the card (offline OCR on the device) and fills the
+/// number and the name for the customer to check; the reset then goes on as typed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn camera_icon_reads_the_id_card_into_the_fields() {
+    let server = reset_tests::Server::start_dev();
+    let scenes = reset_tests::TempDir::new("scan-scenes");
+    reset_capture::scene::write_generated_scenes(&scenes.path)
+        .expect("scenes written")
+        .expect("rustface's test picture is in its package");
+    // The front of 张三's card, printed as the real card is laid out, lying on the desk.
+    let font = reset_ocr::specimen::load_font().expect("a CJK font (fonts-noto-cjk)");
+    let face = reset_ocr::specimen::CardFace {
+        name: "张三".into(),
+        sex: reset_ocr::Sex::Female,
+        ethnicity: "汉".into(),
+        birth_date: time::macros::date!(1949 - 12 - 31),
+        address: "北京市朝阳区建国路88号".into(),
+        number: "11010519491231002X".into(),
+    };
+    let card = reset_ocr::specimen::render_card(&face, &font);
+    let framed =
+        reset_capture::synth::card_frame(&card, &reset_capture::synth::CardScene::standard());
+    let front = scenes.path.join("id_front");
+    std::fs::remove_dir_all(&front).unwrap();
+    std::fs::create_dir_all(&front).unwrap();
+    for i in 0..5 {
+        framed.save(front.join(format!("{i:02}.png"))).unwrap();
+    }
+
+    let camera = format!("scenes:{}", scenes.path.display());
+    let app = AppWindow::launch(&["--api-url", &server.url, "--camera", &camera]).await;
+    app.click("forgot").await;
+    app.wait_screen("identity").await;
+    app.click("scan-id").await;
+    app.wait_until(
+        "the number read into 证件号码",
+        "document.getElementById('id-number') && document.getElementById('id-number').value === '11010519491231002X'",
+    )
+    .await;
+    app.wait_until(
+        "the name read into 姓名",
+        "document.getElementById('name').value === '张三'",
+    )
+    .await;
+    app.screenshot("02-identity-scanned").await;
+    app.click("next").await;
+    app.wait_screen("reserved_phone").await;
+    app.close().await;
+}

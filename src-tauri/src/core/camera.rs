@@ -69,6 +69,8 @@ impl DocumentKind {
 pub enum CameraTask {
     Face,
     Document(DocumentKind),
+    /// The camera icon beside 证件号码: read the card's number and name.
+    IdScan,
 }
 
 /// A camera run the core has allowed: what for, from which source, and its stop switch.
@@ -105,6 +107,11 @@ pub enum CameraResult {
         jpeg: Vec<u8>,
         thumbnail: String,
     },
+    /// What the card says: the number only when its check digit holds.
+    IdCard {
+        number: Option<String>,
+        name: Option<String>,
+    },
 }
 
 /// Why a camera run ended without a picture.
@@ -117,6 +124,8 @@ pub enum CameraFailure {
     },
     /// The check failed (time out, face lost, …) or the frames ran out while this was wrong.
     Check(Reason),
+    /// The card was taken but nothing could be read from it (or the reader is missing).
+    Unread(String),
     Cancelled,
 }
 
@@ -140,7 +149,26 @@ pub fn run(
     match job.task {
         CameraTask::Face => face_check(source.as_mut(), &mut finder, &job.cancel, send),
         CameraTask::Document(kind) => {
-            document(kind, source.as_mut(), &mut finder, &job.cancel, send)
+            let picture = document(kind, true, source.as_mut(), &mut finder, &job.cancel, send)?;
+            let jpeg = encode_jpeg(&picture, &JpegSpec::default())
+                .map_err(|_| CameraFailure::Check(Reason::CameraEnded))?;
+            Ok(CameraResult::Document {
+                kind,
+                jpeg,
+                thumbnail: thumbnail(&picture),
+            })
+        }
+        CameraTask::IdScan => {
+            // The reading itself tells the front: a number with its check digit, a name.
+            let card = document(
+                DocumentKind::IdFront,
+                false,
+                source.as_mut(),
+                &mut finder,
+                &job.cancel,
+                send,
+            )?;
+            super::id_scan::read(&card)
         }
     }
 }
@@ -229,11 +257,12 @@ fn face_check(
 
 fn document(
     kind: DocumentKind,
+    check_side: bool,
     source: &mut dyn FrameSource,
     finder: &mut FaceFinder,
     cancel: &AtomicBool,
     send: &mut dyn FnMut(CameraUpdate),
-) -> Result<CameraResult, CameraFailure> {
+) -> Result<image::RgbImage, CameraFailure> {
     source.show_scene(kind.scene());
     let mut analyser = DocumentAnalyser::new(DocumentLimits::default());
     let mut auto = AutoCapture::new(CARD_STABLE_FRAMES);
@@ -269,6 +298,7 @@ fn document(
             let verdict = analyser.analyse(&frame);
             hint = verdict.reasons.first().copied();
             match auto.feed(&frame, &verdict) {
+                Some(card) if !check_side => Some(card.straightened),
                 Some(card) => {
                     let wanted = match kind {
                         DocumentKind::IdFront => CardSide::Front,
@@ -294,14 +324,7 @@ fn document(
         };
         if let Some(image) = picture {
             send(update);
-            let jpeg = encode_jpeg(&image, &JpegSpec::default())
-                .map_err(|_| CameraFailure::Check(Reason::CameraEnded))?;
-            let thumbnail = thumbnail(&image);
-            return Ok(CameraResult::Document {
-                kind,
-                jpeg,
-                thumbnail,
-            });
+            return Ok(image);
         }
         send(update);
     }

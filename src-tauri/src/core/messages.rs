@@ -80,6 +80,8 @@ pub fn camera_title(task: CameraTask, lang: Lang) -> &'static str {
         (CameraTask::Face, Lang::Zh) => "人脸识别",
         (CameraTask::Face, Lang::En) => "Face check",
         (CameraTask::Document(k), _) => document_label(k, lang),
+        (CameraTask::IdScan, Lang::Zh) => "扫描身份证",
+        (CameraTask::IdScan, Lang::En) => "Scan the ID card",
     }
 }
 
@@ -93,7 +95,8 @@ pub fn field_of(code: ErrorCode) -> Option<Field> {
         | E::IdNumberFormat
         | E::IdNumberRegion
         | E::IdNumberBirthDate
-        | E::IdNumberCheckDigit => Some(Field::IdNumber),
+        | E::IdNumberCheckDigit
+        | E::CardUnreadable => Some(Field::IdNumber),
         E::NameRequired
         | E::NameTooShort
         | E::NameTooLong

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod camera;
+mod id_scan;
 mod messages;
 mod path_b;
 mod resume;
@@ -134,6 +135,7 @@ impl AppCore {
             remembered_customer: self.customer.is_some(),
             camera: self.camera_view(),
             documents: self.document_tiles(),
+            scanned: self.path_b.scanned,
         }
     }
 
@@ -157,11 +159,13 @@ impl AppCore {
     pub fn choose_id_type(&mut self, id_type: IdType) {
         self.id_type = id_type;
         self.notices.clear();
+        self.path_b.scanned = false;
     }
 
     /// 下一步 on 个人信息.
     pub async fn submit_identity(&mut self, id_number: &str, name: &str) {
         self.notices.clear();
+        self.path_b.scanned = false;
         self.id_number = id_number.to_owned();
         self.name = name.to_owned();
         let id = IdNumber::parse(self.id_type, id_number, beijing_today());

@@ -1,17 +1,18 @@
-//! Path B's intents: the face check and the three document pictures, held in memory only until
-//! they are uploaded (and wiped with the flow, e.g. by the kiosk's idle timeout).
+//! The camera intents: path B's face check and three document pictures, held in memory only
+//! until they are uploaded (and wiped with the flow, e.g. by the kiosk's idle timeout), and the
+//! camera icon that reads the ID card on 个人信息.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use reset_flow::{ErrorCode, Event};
+use reset_flow::{ErrorCode, Event, IdType};
 
 use super::camera::{
     CameraFailure, CameraJob, CameraResult, CameraTask, CameraUpdate, DocumentKind,
 };
 use super::messages;
-use super::view::{CameraView, DocumentTile, Screen};
+use super::view::{CameraView, DocumentTile, Field, Screen};
 use super::AppCore;
 
 /// A picture taken for 上传资料, waiting for 下一步.
@@ -32,6 +33,8 @@ pub(crate) struct CameraRun {
 pub(crate) struct PathB {
     pub camera: Option<CameraRun>,
     pub documents: BTreeMap<DocumentKind, TakenPicture>,
+    /// The last camera run read the ID card: the UI fills its fields once.
+    pub scanned: bool,
 }
 
 impl PathB {
@@ -41,6 +44,7 @@ impl PathB {
             run.cancel.store(true, Ordering::SeqCst);
         }
         self.documents.clear();
+        self.scanned = false;
     }
 }
 
@@ -48,15 +52,22 @@ impl AppCore {
     /// 开始识别 on 人脸识别, or a tile of 上传资料: the camera run, if this step allows it.
     pub fn begin_camera(&mut self, task: CameraTask) -> Option<CameraJob> {
         self.notices.clear();
+        self.path_b.scanned = false;
         let (screen, event) = match task {
-            CameraTask::Face => (Screen::Face, Event::FacePassed),
-            CameraTask::Document(_) => (Screen::Documents, Event::DocumentsAccepted),
+            CameraTask::Face => (Screen::Face, Some(Event::FacePassed)),
+            CameraTask::Document(_) => (Screen::Documents, Some(Event::DocumentsAccepted)),
+            // Before any flow: only the customer's own card is read, nothing is sent.
+            CameraTask::IdScan => (Screen::Identity, None),
         };
         if self.screen != screen || self.path_b.camera.is_some() {
             self.notice(None, ErrorCode::WrongStep, None);
             return None;
         }
-        if !self.local_step_allows(event) {
+        if task == CameraTask::IdScan && self.id_type != IdType::IdCard {
+            self.notice(Some(Field::IdType), ErrorCode::IdTypeUnsupported, None);
+            return None;
+        }
+        if event.is_some_and(|e| !self.local_step_allows(e)) {
             return None;
         }
         let cancel = Arc::new(AtomicBool::new(false));
@@ -113,6 +124,18 @@ impl AppCore {
                 self.path_b
                     .documents
                     .insert(kind, TakenPicture { jpeg, thumbnail });
+            }
+            Ok(CameraResult::IdCard { number, name }) => {
+                if let Some(number) = number {
+                    self.id_number = number;
+                }
+                if let Some(name) = name {
+                    self.name = name;
+                }
+                self.path_b.scanned = true;
+            }
+            Err(CameraFailure::Unread(_)) => {
+                self.notice(Some(Field::IdNumber), ErrorCode::CardUnreadable, None);
             }
             Err(CameraFailure::Cancelled) => {}
             Err(CameraFailure::Check(reason)) => {

@@ -118,6 +118,9 @@ pub struct View {
     pub camera: Option<CameraView>,
     /// The tiles of 上传资料, with a thumbnail once taken.
     pub documents: Vec<DocumentTile>,
+    /// The camera icon just read the card: `id_number` and `name` hold what it read, for the
+    /// customer to check.
+    pub scanned: bool,
 }
 
 /// The camera screen: the live preview and what to do next.

@@ -1,0 +1,34 @@
+//! The camera icon beside 证件号码: the straightened front of the card read by the OCR crate,
+//! offline, on the device. A number is offered only when its GB 11643 check digit holds; the
+//! customer still sees and confirms both fields before 下一步.
+
+use std::sync::{Arc, OnceLock};
+
+use image::RgbImage;
+use reset_ocr::Ocr;
+
+use super::camera::{CameraFailure, CameraResult};
+
+/// Loaded once, on the first scan (a fraction of a second), and shared after.
+fn reader() -> Result<Arc<Ocr>, String> {
+    static READER: OnceLock<Result<Arc<Ocr>, String>> = OnceLock::new();
+    READER
+        .get_or_init(|| Ocr::load_default().map(Arc::new).map_err(|e| e.to_string()))
+        .clone()
+}
+
+/// Reads the card; `Unread` when the reader is missing or found neither field.
+pub fn read(card: &RgbImage) -> Result<CameraResult, CameraFailure> {
+    let ocr = reader().map_err(CameraFailure::Unread)?;
+    let reading = ocr
+        .read_id_card(card)
+        .map_err(|e| CameraFailure::Unread(e.to_string()))?;
+    let number = reading.accepted_number().map(str::to_owned);
+    if number.is_none() && reading.name.is_none() {
+        return Err(CameraFailure::Unread("nothing read".into()));
+    }
+    Ok(CameraResult::IdCard {
+        number,
+        name: reading.name,
+    })
+}
