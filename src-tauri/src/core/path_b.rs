@@ -103,6 +103,8 @@ impl AppCore {
         if self.path_b.camera.take().is_none() {
             return;
         }
+        // What was said while the camera ran is stale now; the outcome speaks.
+        self.notices.clear();
         match result {
             Ok(CameraResult::Face { record, frames }) => {
                 let Some(flow_id) = self.flow.as_ref().map(|f| f.id.clone()) else {
