@@ -240,37 +240,55 @@ pub async fn verify_code(state: &AppState, id: &str, req: CodeRequest) -> AppRes
                 step: updated.flow.step,
             });
         }
-        let Some(wrong) = flows::count_wrong_code(&state.db, id, &stored, max_wrong).await? else {
-            continue;
-        };
-        let mut conn = state.db.pool.acquire().await?;
+        match refuse_wrong_code(state, id, rec.customer_id, &stored, max_wrong, now_ms).await? {
+            Some(refusal) => return Err(refusal),
+            None => continue,
+        }
+    }
+    Err(ErrorCode::TooMany.into())
+}
+
+/// A wrong code for the flow's stored `code_hash`: counted, audited, and burnt at the limit.
+/// `None` when the stored code changed meanwhile (a resend), so the caller tries again.
+pub(crate) async fn refuse_wrong_code(
+    state: &AppState,
+    id: &str,
+    customer_id: Option<i64>,
+    code_hash: &str,
+    max_wrong: i64,
+    now_ms: i64,
+) -> AppResult<Option<AppError>> {
+    let Some(wrong) = flows::count_wrong_code(&state.db, id, code_hash, max_wrong).await? else {
+        return Ok(None);
+    };
+    let mut conn = state.db.pool.acquire().await?;
+    audit::record(
+        &mut conn,
+        now_ms,
+        Some(id),
+        customer_id,
+        "code_wrong",
+        json!({ "wrong": wrong }),
+    )
+    .await?;
+    if wrong >= max_wrong {
+        state.metrics.codes_burnt.inc();
         audit::record(
             &mut conn,
             now_ms,
             Some(id),
-            rec.customer_id,
-            "code_wrong",
-            json!({ "wrong": wrong }),
+            customer_id,
+            "code_burnt",
+            json!({}),
         )
         .await?;
-        if wrong >= max_wrong {
-            state.metrics.codes_burnt.inc();
-            audit::record(
-                &mut conn,
-                now_ms,
-                Some(id),
-                rec.customer_id,
-                "code_burnt",
-                json!({}),
-            )
-            .await?;
-            return Err(AppError::from(ErrorCode::CodeBurnt).with_attempts_left(0));
-        }
-        return Err(
-            AppError::from(ErrorCode::BadCode).with_attempts_left((max_wrong - wrong) as u32)
-        );
+        return Ok(Some(
+            AppError::from(ErrorCode::CodeBurnt).with_attempts_left(0),
+        ));
     }
-    Err(ErrorCode::TooMany.into())
+    Ok(Some(
+        AppError::from(ErrorCode::BadCode).with_attempts_left((max_wrong - wrong) as u32),
+    ))
 }
 
 /// `POST /v1/resets/{id}/password`: the new password takes effect, the lock is lifted, every

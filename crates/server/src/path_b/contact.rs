@@ -11,7 +11,7 @@ use crate::app::AppState;
 use crate::audit;
 use crate::error::{AppError, AppResult};
 use crate::limits::take_phone_quota;
-use crate::reset::{code_hash, open, short, step, RACE_RETRIES};
+use crate::reset::{code_hash, open, refuse_wrong_code, short, step, RACE_RETRIES};
 use crate::sms::{code_text, outbox};
 use crate::store::{cases, flows, ms};
 
@@ -134,35 +134,10 @@ pub async fn verify_code(state: &AppState, id: &str, req: CodeRequest) -> AppRes
                 step: updated.flow.step,
             });
         }
-        let Some(wrong) = flows::count_wrong_code(&state.db, id, &stored, max_wrong).await? else {
-            continue;
-        };
-        let mut conn = state.db.pool.acquire().await?;
-        audit::record(
-            &mut conn,
-            now_ms,
-            Some(id),
-            rec.customer_id,
-            "code_wrong",
-            json!({ "wrong": wrong }),
-        )
-        .await?;
-        if wrong >= max_wrong {
-            state.metrics.codes_burnt.inc();
-            audit::record(
-                &mut conn,
-                now_ms,
-                Some(id),
-                rec.customer_id,
-                "code_burnt",
-                json!({}),
-            )
-            .await?;
-            return Err(AppError::from(ErrorCode::CodeBurnt).with_attempts_left(0));
+        match refuse_wrong_code(state, id, rec.customer_id, &stored, max_wrong, now_ms).await? {
+            Some(refusal) => return Err(refusal),
+            None => continue,
         }
-        return Err(
-            AppError::from(ErrorCode::BadCode).with_attempts_left((max_wrong - wrong) as u32)
-        );
     }
     Err(ErrorCode::TooMany.into())
 }
