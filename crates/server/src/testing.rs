@@ -2,8 +2,11 @@
 //! a fresh database (a temp SQLite file, or a new PostgreSQL schema from `TEST_DATABASE_URL`),
 //! with a manual clock, cheap argon2 parameters and the dev SMS inbox. Later crates reuse it.
 
+mod log_capture;
 mod path_b;
 pub mod pictures;
+
+pub use log_capture::LogCapture;
 
 pub use path_b::{PathBCase, CONTACT_PHONE, PATH_B_PASSWORD};
 

@@ -2,38 +2,16 @@
 //! ID number and the stored hashes appear in neither the logs nor the audit rows. Its own test
 //! binary, so the thread-local subscriber sees no other test's callsites race it.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use reset_server::testing::{TestDb, TestServer};
 use serde_json::json;
 
 const ZHANG: (&str, &str, &str) = ("11010519491231002X", "张三", "13800000001");
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// A full flow with every log line captured: the code, the passwords, the ID number and the
 /// stored hashes appear in neither the logs nor the audit rows.
 #[tokio::test]
 async fn secrets_never_reach_logs_or_audit() {
-    let captured = Captured::default();
-    let sink = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || sink.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let captured = reset_server::testing::LogCapture::start();
     let s = TestServer::start(TestDb::Sqlite).await.unwrap();
     let (id, name, phone) = ZHANG;
     let flow = s.start_reset(id, name).await;
@@ -86,7 +64,7 @@ async fn secrets_never_reach_logs_or_audit() {
         .await
         .unwrap();
     let audit: String = rows.iter().map(|(e, d)| format!("{e} {d}\n")).collect();
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     assert!(
         logs.contains("reserved phone verified"),
         "the capture works:\n{logs}"

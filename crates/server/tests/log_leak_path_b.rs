@@ -3,9 +3,6 @@
 //! data key and the pictures' bytes appear in neither the logs nor the audit rows, through
 //! uploads, refusals, review, decision and purge. Its own test binary, like `log_leak`.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use reset_server::review::{self, Decision, EvidenceKind, StaffActor};
 use reset_server::testing::pictures::{id_pictures, with_exif_gps};
 use reset_server::testing::{TestDb, TestServer, TEST_MASTER_KEYS};
@@ -15,28 +12,9 @@ const ZHANG: (&str, &str) = ("11010519491231002X", "张三");
 const CONTACT: &str = "13712345678";
 const PENDING: &str = "Yueliang#2026";
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn path_b_secrets_never_reach_logs_or_audit() {
-    let captured = Captured::default();
-    let sink = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || sink.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let captured = reset_server::testing::LogCapture::start();
     let s = TestServer::start(TestDb::Sqlite).await.unwrap();
     let (id, name) = ZHANG;
     let flow = s.path_b_to_contact_phone(id, name).await;
@@ -94,7 +72,7 @@ async fn path_b_secrets_never_reach_logs_or_audit() {
         .await
         .unwrap();
     let audit: String = rows.iter().map(|(e, d)| format!("{e} {d}\n")).collect();
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     assert!(
         logs.contains("contact phone verified"),
         "the capture works:\n{logs}"

@@ -3,37 +3,15 @@
 //! in no log line, and the passwords and tokens in no audit row. Its own test binary, so the
 //! thread-local subscriber sees no other test's callsites race it.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use reset_server::staff::test_client::StaffClient;
 use reset_server::testing::{TestDb, TestServer};
 
 const ZHANG: (&str, &str) = ("11010519491231002X", "张三");
 const PASSWORD: &str = "Shenhe#2026a";
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn staff_secrets_never_reach_logs() {
-    let captured = Captured::default();
-    let sink = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || sink.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let captured = reset_server::testing::LogCapture::start();
     let s = TestServer::start(TestDb::Sqlite).await.unwrap();
     let now = s.state.clock.now();
     reset_server::admin::add_staff(
@@ -61,7 +39,7 @@ async fn staff_secrets_never_reach_logs() {
     assert_eq!(page.status, 303, "{}", page.body);
     c.post_form("/staff/logout", &[("csrf", &csrf)]).await;
 
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     assert!(
         logs.contains("staff login"),
         "the logs were captured: {logs}"
