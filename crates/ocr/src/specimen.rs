@@ -2,7 +2,9 @@
 //! (some with the middle dot), numbers with valid check digits, perspective, blur, uneven light
 //! and JPEG artefacts, all from a seed so every run draws the same cards.
 
-use ab_glyph::{Font, FontVec, PxScale, ScaleFont};
+/// The font cards are drawn with, for callers that keep one loaded.
+pub use ab_glyph::FontVec;
+use ab_glyph::{Font, PxScale, ScaleFont};
 use image::{Rgb, RgbImage, Rgba, RgbaImage};
 use imageproc::drawing::{draw_filled_ellipse_mut, draw_filled_rect_mut, draw_text_mut};
 use imageproc::geometric_transformations::{warp_into, Interpolation, Projection};

@@ -15,6 +15,7 @@ use crate::api;
 use crate::clock::{Clock, SharedRng};
 use crate::config::Settings;
 use crate::error::AppResult;
+use crate::evidence::id_reading::IdReader;
 use crate::evidence::Evidence;
 use crate::hashing::Hasher;
 use crate::limits::CallKind;
@@ -34,6 +35,8 @@ pub struct AppState {
     pub outbox: Outbox,
     /// Path B's pictures: checks, vault, store.
     pub evidence: Evidence,
+    /// Reads uploaded ID fronts in the background for the reviewer.
+    pub id_reader: IdReader,
 }
 
 impl AppState {

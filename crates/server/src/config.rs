@@ -8,6 +8,7 @@ use figment::Figment;
 use reset_flow::Policy;
 use serde::{Deserialize, Serialize};
 
+use crate::evidence::id_reading::OcrSettings;
 use crate::evidence::EvidenceSettings;
 use crate::hashing::HashingSettings;
 use crate::limits::IpLimits;
@@ -34,6 +35,8 @@ pub struct Settings {
     /// Path B's pictures: caps, the vault's master keys, the folder, retention.
     pub evidence: EvidenceSettings,
     pub staff: StaffSettings,
+    /// The server's reading of path B's ID fronts for the reviewer.
+    pub ocr: OcrSettings,
 }
 
 impl Default for Settings {
@@ -52,6 +55,7 @@ impl Default for Settings {
             sms: SmsSettings::default(),
             evidence: EvidenceSettings::default(),
             staff: StaffSettings::default(),
+            ocr: OcrSettings::default(),
         }
     }
 }

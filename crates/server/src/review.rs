@@ -121,7 +121,8 @@ pub struct EvidenceRef {
     pub seq: u32,
 }
 
-/// What the server's OCR read from the ID pictures, when it has run (a later change).
+/// What the server read from the ID front (`evidence::id_reading`), once it has: a field it
+/// could not read, or a match it cannot judge, is `None`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OcrFinding {
     pub id_number: Option<String>,
@@ -267,11 +268,7 @@ pub async fn case_detail(
             })
         })
         .collect();
-    let ocr = (case.ocr_id_number.is_some()
-        || case.ocr_name.is_some()
-        || case.ocr_number_matches.is_some()
-        || case.ocr_name_matches.is_some())
-    .then(|| OcrFinding {
+    let ocr = case.ocr_read_at.is_some().then(|| OcrFinding {
         id_number: case.ocr_id_number.clone(),
         name: case.ocr_name.clone(),
         number_matches: case.ocr_number_matches.map(|v| v != 0),

@@ -12,6 +12,7 @@ use tokio::task::JoinHandle;
 use crate::app::{app, AppState};
 use crate::clock::{random_bytes, Clock, SharedRng};
 use crate::config::Settings;
+use crate::evidence::id_reading::IdReader;
 use crate::evidence::Evidence;
 use crate::hashing::Hasher;
 use crate::metrics::Metrics;
@@ -58,8 +59,10 @@ pub fn state_on(
         settings.dev,
         &rng,
     )?;
+    let id_reader = IdReader::new(&settings.ocr);
     Ok(AppState {
         evidence,
+        id_reader,
         db,
         clock,
         rng,
@@ -77,15 +80,18 @@ pub struct Running {
     server: JoinHandle<()>,
     worker: JoinHandle<()>,
     purge: JoinHandle<()>,
+    id_reading: JoinHandle<()>,
 }
 
 impl Running {
-    /// Stops accepting, finishes in-flight requests, stops the SMS worker and the purge.
+    /// Stops accepting, finishes in-flight requests, stops the SMS worker, the purge and the
+    /// ID reading (a reading under way finishes first).
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
         let _ = self.server.await;
         let _ = self.worker.await;
         let _ = self.purge.await;
+        let _ = self.id_reading.await;
     }
 }
 
@@ -99,6 +105,7 @@ pub fn spawn(state: AppState, listener: TcpListener) -> std::io::Result<Running>
         tokio::spawn(async {})
     };
     let purge = tokio::spawn(crate::evidence::purge::run(state.clone(), rx.clone()));
+    let id_reading = tokio::spawn(crate::evidence::id_reading::run(state.clone(), rx.clone()));
     let mut rx_server = rx;
     let router = app(state);
     let server = tokio::spawn(async move {
@@ -120,6 +127,7 @@ pub fn spawn(state: AppState, listener: TcpListener) -> std::io::Result<Running>
         server,
         worker,
         purge,
+        id_reading,
     })
 }
 

@@ -139,6 +139,9 @@ pub fn test_settings(database_url: &str) -> Settings {
     s.evidence.dir = Some(test_evidence_dir(database_url));
     s.evidence.master_keys = TEST_MASTER_KEYS.into();
     s.limits.upload = 10_000;
+    // Reading ID fronts loads the OCR models and keeps two cores busy: only the tests of the
+    // reading turn it on.
+    s.ocr.enabled = false;
     s
 }
 

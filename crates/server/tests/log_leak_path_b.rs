@@ -1,10 +1,11 @@
 //! Path B with every log line captured (TRACE, all crates): the typed ID and name, the contact
 //! phone and its code, the pending password and its hash, the master key, the case's wrapped
 //! data key and the pictures' bytes appear in neither the logs nor the audit rows, through
-//! uploads, refusals, review, decision and purge. Its own test binary, like `log_leak`.
+//! uploads, refusals, the server's reading of the ID front, review, decision and purge. Its
+//! own test binary, like `log_leak`.
 
 use reset_server::review::{self, Decision, EvidenceKind, StaffActor};
-use reset_server::testing::pictures::{id_pictures, with_exif_gps};
+use reset_server::testing::pictures::{id_card_front, id_pictures, with_exif_gps};
 use reset_server::testing::{TestDb, TestServer, TEST_MASTER_KEYS};
 use serde_json::json;
 
@@ -15,9 +16,19 @@ const PENDING: &str = "Yueliang#2026";
 #[tokio::test]
 async fn path_b_secrets_never_reach_logs_or_audit() {
     let captured = reset_server::testing::LogCapture::start();
-    let s = TestServer::start(TestDb::Sqlite).await.unwrap();
+    // The server reads the ID front too: what it read must stay out of the logs as well.
+    let s = TestServer::start_with(TestDb::Sqlite, |s| s.ocr.enabled = true)
+        .await
+        .unwrap();
     let (id, name) = ZHANG;
-    let flow = s.path_b_to_contact_phone(id, name).await;
+    let flow = s.start_reset(id, name).await;
+    s.post(&format!("/v1/resets/{flow}/phone-unavailable"), json!({}))
+        .await;
+    s.pass_face(&flow).await;
+    let (status, _) = s
+        .post_documents_with_front(&flow, id_card_front(id, name, 7))
+        .await;
+    assert_eq!(status, 200);
     // A refused picture too: refusals must not echo what was sent.
     let [front, back, _] = id_pictures().clone();
     s.post_parts(
@@ -39,6 +50,8 @@ async fn path_b_secrets_never_reach_logs_or_audit() {
     let case = s
         .contact_and_password_after_code(&flow, &code, PENDING)
         .await;
+    let read = s.id_front_read(&case).await;
+    assert_eq!(read.ocr_id_number.as_deref(), Some(id), "the reading ran");
     let wrapped: String = sqlx::query_scalar("SELECT wrapped_key FROM review_cases WHERE id = $1")
         .bind(&case)
         .fetch_one(&s.state.db.pool)
@@ -90,6 +103,7 @@ async fn path_b_secrets_never_reach_logs_or_audit() {
         "evidence_viewed",
         "case_approved",
         "evidence_purged",
+        "id_front_read",
     ] {
         assert!(audit.contains(event), "{event} audited:\n{audit}");
     }

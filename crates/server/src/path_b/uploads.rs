@@ -122,14 +122,16 @@ pub async fn documents(state: &AppState, id: &str, parts: Vec<Part>) -> AppResul
                 .collect::<AppResult<Vec<_>>>()
         })
         .await??;
-    finish_step(
+    let done = finish_step(
         state,
         id,
         Event::DocumentsAccepted,
         cleaned,
         "documents_accepted",
     )
-    .await
+    .await?;
+    state.id_reader.wake();
+    Ok(done)
 }
 
 /// Seals and stores `pictures`, then saves their rows with the step change.

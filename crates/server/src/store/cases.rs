@@ -92,6 +92,8 @@ pub struct CaseRecord {
     pub ocr_name: Option<String>,
     pub ocr_number_matches: Option<i64>,
     pub ocr_name_matches: Option<i64>,
+    /// When the server read the ID front (whatever it found); None while waiting.
+    pub ocr_read_at: Option<i64>,
 }
 
 /// Personal data and a password hash inside: only the id and state are printed.
@@ -104,7 +106,7 @@ impl std::fmt::Debug for CaseRecord {
 const COLUMNS: &str = "id, flow_id, id_key, customer_id, state, id_type, id_number, name, \
     contact_phone, pending_password_hash, key_id, wrapped_key, created_at, submitted_at, due_at, \
     decided_at, decided_by, reason, purged_at, ocr_id_number, ocr_name, ocr_number_matches, \
-    ocr_name_matches";
+    ocr_name_matches, ocr_read_at";
 
 fn from_row(r: &AnyRow) -> Result<CaseRecord, sqlx::Error> {
     Ok(CaseRecord {
@@ -131,6 +133,7 @@ fn from_row(r: &AnyRow) -> Result<CaseRecord, sqlx::Error> {
         ocr_name: r.try_get("ocr_name")?,
         ocr_number_matches: r.try_get("ocr_number_matches")?,
         ocr_name_matches: r.try_get("ocr_name_matches")?,
+        ocr_read_at: r.try_get("ocr_read_at")?,
     })
 }
 

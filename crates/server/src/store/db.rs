@@ -18,6 +18,10 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
         4,
         include_str!("../../migrations/sqlite/0004_staff_sessions.sql"),
     ),
+    (
+        5,
+        include_str!("../../migrations/sqlite/0005_id_reading.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
@@ -32,6 +36,10 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         4,
         include_str!("../../migrations/postgres/0004_staff_sessions.sql"),
+    ),
+    (
+        5,
+        include_str!("../../migrations/postgres/0005_id_reading.sql"),
     ),
 ];
 

@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 use super::pictures::{challenge_record, face_frames, id_pictures};
 use super::TestServer;
 use crate::clock::{random_bytes, Clock};
+use crate::store::cases::{self, CaseRecord};
 use crate::store::ms;
 
 /// The contact phone test cases give (not a demo customer's reserved phone).
@@ -61,7 +62,13 @@ impl TestServer {
 
     /// `POST …/documents` with the generated ID pictures.
     pub async fn post_documents(&self, flow: &str) -> (u16, Value) {
-        let [front, back, handheld] = id_pictures().clone();
+        self.post_documents_with_front(flow, id_pictures()[0].clone())
+            .await
+    }
+
+    /// `POST …/documents` with `front` as the ID front and the generated back and handheld.
+    pub async fn post_documents_with_front(&self, flow: &str, front: Vec<u8>) -> (u16, Value) {
+        let [_, back, handheld] = id_pictures().clone();
         self.post_parts(
             &format!("/v1/resets/{flow}/documents"),
             vec![
@@ -90,6 +97,46 @@ impl TestServer {
             .post_face(flow, face_frames(), &challenge_record())
             .await;
         assert_eq!((s, b["step"].as_str()), (200, Some("documents")), "{b}");
+    }
+
+    /// Runs path B to `under_review` with `front` as the uploaded ID front; the case id.
+    pub async fn submit_path_b_case_with_front(
+        &self,
+        id_number: &str,
+        name: &str,
+        front: Vec<u8>,
+    ) -> String {
+        let flow = self.start_reset(id_number, name).await;
+        let (s, b) = self
+            .post(&format!("/v1/resets/{flow}/phone-unavailable"), json!({}))
+            .await;
+        assert_eq!((s, b["step"].as_str()), (200, Some("face")), "{b}");
+        self.pass_face(&flow).await;
+        let (s, b) = self.post_documents_with_front(&flow, front).await;
+        assert_eq!((s, b["step"].as_str()), (200, Some("contact_phone")), "{b}");
+        self.contact_and_password(&flow, CONTACT_PHONE, PATH_B_PASSWORD)
+            .await
+            .case_id
+    }
+
+    /// Waits (up to two minutes: the OCR is slow in debug builds) until the server has read
+    /// the case's ID front; the case row then.
+    pub async fn id_front_read(&self, case_id: &str) -> CaseRecord {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        loop {
+            let case = cases::by_id(&self.state.db, case_id)
+                .await
+                .expect("case query")
+                .expect("the case exists");
+            if case.ocr_read_at.is_some() {
+                return case;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the ID front of {case_id} was not read in time"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
     }
 
     /// From the face step: the generated face frames and ID pictures.
