@@ -2,7 +2,7 @@
 //! in-process on loopback, with SQLite in the app data folder, the demo customers and the
 //! development SMS gateway (whose messages the app shows in its dev SMS inbox).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use reset_server::clock::{os_rng, Clock, SystemClock};
@@ -11,8 +11,9 @@ use reset_server::Settings;
 
 /// Binds a loopback port now (so the app knows its server's address before the window paints)
 /// and starts the server on it in the background; requests made before it is ready wait in the
-/// listen queue. Returns the base URL.
-pub fn start(data_dir: &Path) -> Result<String, String> {
+/// listen queue. The server reads path B's ID fronts with the models in `model_dir` (the app's
+/// own, or the OCR crate's default when `None`). Returns the base URL.
+pub fn start(data_dir: &Path, model_dir: Option<PathBuf>) -> Result<String, String> {
     std::fs::create_dir_all(data_dir).map_err(|e| format!("app data folder: {e}"))?;
     let listener = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.set_nonblocking(true).map(|()| l))
@@ -20,7 +21,7 @@ pub fn start(data_dir: &Path) -> Result<String, String> {
     let addr = listener
         .local_addr()
         .map_err(|e| format!("embedded server: {e}"))?;
-    let settings = Settings {
+    let mut settings = Settings {
         listen: addr.to_string(),
         database_url: format!(
             "sqlite://{}?mode=rwc",
@@ -29,6 +30,7 @@ pub fn start(data_dir: &Path) -> Result<String, String> {
         dev: true,
         ..Settings::default()
     };
+    settings.ocr.model_dir = model_dir;
     tauri::async_runtime::spawn(async move {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let started = async {

@@ -70,6 +70,7 @@ pub fn init<R: Runtime>(
     options: AppOptions,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let data_dir = app.path().app_data_dir()?;
+    let model_dir = options.model_dir(app.path().resource_dir().ok().as_deref());
     // A build with tauri.kiosk.conf.json is a kiosk whatever its arguments say.
     let mut options = options;
     options.kiosk |= app.config().identifier.ends_with(".kiosk");
@@ -80,7 +81,7 @@ pub fn init<R: Runtime>(
     // when they were built.
     #[cfg(all(desktop, feature = "embedded-server"))]
     let embedded_url = match options.api_url {
-        None => Some(embedded::start(&data_dir)?),
+        None => Some(embedded::start(&data_dir, model_dir.clone())?),
         Some(_) => None,
     };
     #[cfg(not(all(desktop, feature = "embedded-server")))]
@@ -90,7 +91,7 @@ pub fn init<R: Runtime>(
         }
         None
     };
-    let settings = options.settings(&data_dir, embedded_url.as_deref())?;
+    let settings = options.settings(&data_dir, embedded_url.as_deref(), model_dir)?;
     let core = core::AppCore::new(settings).map_err(|e| e.message)?;
     app.manage(AppState::new(core, options.idle_timeout()));
     let handle = app.handle().clone();

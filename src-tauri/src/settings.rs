@@ -1,13 +1,17 @@
 //! How the app was started: `--api-url` / `RESET_API_URL` for a real server, `--kiosk` /
 //! `RESET_KIOSK=1` for a branch kiosk, `--camera` / `RESET_CAMERA` for where frames come from
-//! (`camera[:N]`, or `scenes:FOLDER` / `dir:FOLDER` of pictures for testers).
+//! (`camera[:N]`, or `scenes:FOLDER` / `dir:FOLDER` of pictures for testers), `--models` /
+//! `RESET_MODEL_DIR` for the OCR models when not the bundled ones.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use reset_capture::SourceSetting;
 
 use crate::core::Settings;
+
+/// The folder of the OCR models inside a packaged app's resources (tauri.bundle.conf.json).
+pub const BUNDLED_MODELS: &str = "models";
 
 /// Kiosk default: a customer who walks away loses the flow after this long.
 const KIOSK_IDLE: Duration = Duration::from_secs(120);
@@ -18,6 +22,7 @@ pub struct AppOptions {
     pub kiosk: bool,
     pub idle_timeout_s: Option<u64>,
     pub camera: Option<String>,
+    pub models: Option<String>,
 }
 
 impl AppOptions {
@@ -31,6 +36,9 @@ impl AppOptions {
                 .ok()
                 .and_then(|v| v.parse().ok()),
             camera: std::env::var("RESET_CAMERA").ok().filter(|s| !s.is_empty()),
+            models: std::env::var(reset_ocr::MODEL_DIR_ENV)
+                .ok()
+                .filter(|s| !s.is_empty()),
         };
         let mut args = args.peekable();
         while let Some(a) = args.next() {
@@ -38,12 +46,16 @@ impl AppOptions {
                 "--api-url" => o.api_url = args.next(),
                 "--kiosk" => o.kiosk = true,
                 "--camera" => o.camera = args.next(),
+                "--models" => o.models = args.next(),
                 _ => {
                     if let Some(url) = a.strip_prefix("--api-url=") {
                         o.api_url = Some(url.to_owned());
                     }
                     if let Some(camera) = a.strip_prefix("--camera=") {
                         o.camera = Some(camera.to_owned());
+                    }
+                    if let Some(models) = a.strip_prefix("--models=") {
+                        o.models = Some(models.to_owned());
                     }
                 }
             }
@@ -59,11 +71,25 @@ impl AppOptions {
         })
     }
 
-    /// The core's settings; `embedded_url` is the app's own server when no server was named.
+    /// The OCR models' folder: the one named (`--models`, `RESET_MODEL_DIR`), else the models
+    /// bundled in the app's `resources` (a packaged app), else `None` for the OCR crate's
+    /// default, the fetch script's cache folder (a tester's build).
+    pub fn model_dir(&self, resources: Option<&Path>) -> Option<PathBuf> {
+        if let Some(dir) = &self.models {
+            return Some(PathBuf::from(dir));
+        }
+        resources
+            .map(|r| r.join(BUNDLED_MODELS))
+            .filter(|d| d.join(reset_ocr::models::DET_FILE).is_file())
+    }
+
+    /// The core's settings; `embedded_url` is the app's own server when no server was named,
+    /// `model_dir` where the OCR models are ([`AppOptions::model_dir`]).
     pub fn settings(
         &self,
         data_dir: &Path,
         embedded_url: Option<&str>,
+        model_dir: Option<PathBuf>,
     ) -> Result<Settings, String> {
         let api_url = match (&self.api_url, embedded_url) {
             (Some(url), _) => url.clone(),
@@ -84,6 +110,7 @@ impl AppOptions {
             kiosk: self.kiosk,
             resume_file: Some(data_dir.join("open-flow")),
             camera,
+            model_dir,
         })
     }
 }
@@ -106,5 +133,26 @@ mod tests {
             AppOptions::from_env_and_args(["--api-url=http://x:2"].map(String::from).into_iter());
         assert_eq!(o.api_url.as_deref(), Some("http://x:2"));
         assert_eq!(o.idle_timeout(), None);
+    }
+
+    #[test]
+    fn named_models_come_first_then_the_bundled_ones_then_the_default() {
+        let resources = std::env::temp_dir().join(format!("reset-res-{}", std::process::id()));
+        let bundled = resources.join(BUNDLED_MODELS);
+        let none = AppOptions::default();
+        // Resources without the models (a tester's build): the OCR crate's default.
+        assert_eq!(none.model_dir(Some(&resources)), None);
+        std::fs::create_dir_all(&bundled).unwrap();
+        std::fs::write(bundled.join(reset_ocr::models::DET_FILE), b"model").unwrap();
+        assert_eq!(none.model_dir(Some(&resources)), Some(bundled.clone()));
+        assert_eq!(none.model_dir(None), None);
+        let named = AppOptions::from_env_and_args(
+            ["--models", "/opt/models"].map(String::from).into_iter(),
+        );
+        assert_eq!(
+            named.model_dir(Some(&resources)),
+            Some(PathBuf::from("/opt/models"))
+        );
+        std::fs::remove_dir_all(&resources).unwrap();
     }
 }

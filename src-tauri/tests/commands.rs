@@ -28,6 +28,7 @@ fn app_window(
         kiosk: false,
         idle_timeout_s: None,
         camera: None,
+        models: None,
     };
     let app = reset_app::build(mock_builder(), options.clone())
         .build(tauri::generate_context!())

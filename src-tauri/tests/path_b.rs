@@ -36,6 +36,7 @@ fn core_on(server: &TestServer, scenes: &Scenes) -> AppCore {
         kiosk: false,
         resume_file: None,
         camera: Some(SourceSetting::Scenes(scenes.0.clone())),
+        model_dir: None,
     })
     .unwrap()
 }

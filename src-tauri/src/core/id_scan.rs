@@ -2,6 +2,7 @@
 //! offline, on the device. A number is offered only when its GB 11643 check digit holds; the
 //! customer still sees and confirms both fields before 下一步.
 
+use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
 use image::RgbImage;
@@ -9,11 +10,25 @@ use reset_ocr::Ocr;
 
 use super::camera::{CameraFailure, CameraResult};
 
+/// The models' folder the app was given; the first one given counts (one app per process).
+static MODEL_DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
+
+/// Sets where the models are, before the first scan: `None` is the OCR crate's default.
+pub fn use_model_dir(dir: Option<PathBuf>) {
+    let _ = MODEL_DIR.set(dir);
+}
+
 /// Loaded once, on the first scan (a fraction of a second), and shared after.
 fn reader() -> Result<Arc<Ocr>, String> {
     static READER: OnceLock<Result<Arc<Ocr>, String>> = OnceLock::new();
     READER
-        .get_or_init(|| Ocr::load_default().map(Arc::new).map_err(|e| e.to_string()))
+        .get_or_init(|| {
+            let loaded = match MODEL_DIR.get().cloned().flatten() {
+                Some(dir) => Ocr::load(&dir),
+                None => Ocr::load_default(),
+            };
+            loaded.map(Arc::new).map_err(|e| e.to_string())
+        })
         .clone()
 }
 

@@ -53,6 +53,9 @@ pub struct Settings {
     pub resume_file: Option<PathBuf>,
     /// Where camera frames come from; `None`: this device has no camera to offer.
     pub camera: Option<SourceSetting>,
+    /// The OCR models' folder for the camera icon (an app bundle's resources); `None`: the OCR
+    /// crate's default (`RESET_MODEL_DIR`, else the fetch script's cache folder).
+    pub model_dir: Option<PathBuf>,
 }
 
 pub struct AppCore {
@@ -79,6 +82,7 @@ pub struct AppCore {
 
 impl AppCore {
     pub fn new(settings: Settings) -> Result<AppCore, ErrorBody> {
+        id_scan::use_model_dir(settings.model_dir.clone());
         Ok(AppCore {
             api: ApiClient::new(&settings.api_url)?,
             settings,
