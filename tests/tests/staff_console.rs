@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use reqwest::multipart::{Form, Part};
-use reset_server::testing::pictures::{challenge_record, face_frames, id_pictures};
+use reset_server::testing::pictures::{challenge_record, face_frames, id_card_front, id_pictures};
 use reset_tests::webdriver::Session;
 use reset_tests::{free_port, http_ok, repo_root, wait_for, Process, Server, TempDir};
 use serde_json::{json, Value};
@@ -66,9 +66,11 @@ async fn submit_case(server: &Server, (id_number, name, contact): (&str, &str, &
         serde_json::to_vec(&challenge_record()).unwrap(),
     ));
     post_parts(&http, format!("{f}/face"), parts).await;
-    let [front, back, handheld] = id_pictures().clone();
+    // A photographed card saying what was typed, so the server's reading of it has something
+    // to agree with.
+    let [_, back, handheld] = id_pictures().clone();
     let documents = vec![
-        ("id_front", front),
+        ("id_front", id_card_front(id_number, name, 11)),
         ("id_back", back),
         ("handheld", handheld),
     ];
@@ -259,6 +261,26 @@ async fn a_reviewer_approves_the_oldest_case_in_chromium() {
         "{text}"
     );
     assert!(text.contains("身份证正面") && text.contains("手持身份证照"));
+    // The server reads each ID front in the background; the page shows the verdict once it has.
+    let case_url = session.current_url().await.unwrap();
+    let verdict_of = "return ['ocr-number', 'ocr-name'].map(id => (document.getElementById(id) || {}).innerText || '');";
+    let mut verdicts = Value::Null;
+    let until = Instant::now() + Duration::from_secs(120);
+    while Instant::now() < until {
+        verdicts = session.execute(verdict_of).await.unwrap();
+        if verdicts[0].as_str().is_some_and(|v| !v.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        session.goto(&case_url).await.unwrap();
+    }
+    assert_eq!(verdicts, json!(["一致", "一致"]), "the ID front read as typed");
+    wait_until(
+        &session,
+        "every picture loaded again",
+        "document.images.length >= 4 && Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)",
+    )
+    .await;
     session.resize(1360, 1600).await.unwrap();
     screenshot(&session, "staff-case").await;
     session.resize(1360, 900).await.unwrap();
