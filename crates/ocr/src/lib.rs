@@ -12,6 +12,8 @@ pub mod recognize;
 pub mod specimen;
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use image::RgbImage;
 use tract_onnx::prelude::Tensor;
@@ -51,7 +53,7 @@ const SEAM_CONTEXT: usize = 32;
 
 impl Ocr {
     /// Loads the models from `dir`; see [`models::Models::load`] for the checks.
-    pub fn load(dir: &std::path::Path) -> Result<Ocr, ModelError> {
+    pub fn load(dir: &Path) -> Result<Ocr, ModelError> {
         Ok(Ocr {
             models: Models::load(dir)?,
             detection_side: detect::DET_LONG_SIDE,
@@ -70,6 +72,26 @@ impl Ocr {
     /// cache folder).
     pub fn load_default() -> Result<Ocr, ModelError> {
         Ocr::load(&default_model_dir()?)
+    }
+
+    /// The process's one engine for the models in `dir`, loaded on the first call. The models
+    /// take tens of megabytes once loaded, and a desktop app with its embedded server reads
+    /// cards in both: they share this. A failed load is not kept, so a later call tries again.
+    pub fn shared(dir: &Path) -> Result<Arc<Ocr>, ModelError> {
+        static LOADED: Mutex<Vec<(PathBuf, Arc<Ocr>)>> = Mutex::new(Vec::new());
+        // Held while loading, so two first calls at once load the models once.
+        let mut loaded = LOADED.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, ocr)) = loaded.iter().find(|(d, _)| d == dir) {
+            return Ok(ocr.clone());
+        }
+        let ocr = Arc::new(Ocr::load(dir)?);
+        loaded.push((dir.to_owned(), ocr.clone()));
+        Ok(ocr)
+    }
+
+    /// [`Ocr::shared`] for [`default_model_dir`].
+    pub fn shared_default() -> Result<Arc<Ocr>, ModelError> {
+        Ocr::shared(&default_model_dir()?)
     }
 
     /// Every text line in the picture, rows top to bottom and left to right within a row.

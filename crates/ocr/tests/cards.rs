@@ -184,3 +184,16 @@ fn number_and_name_alone_read_right() {
         assert_eq!(r.name.as_deref(), Some(s.face.name.as_str()), "seed {seed}");
     }
 }
+
+#[test]
+fn the_shared_engine_is_loaded_once_per_folder_and_a_failed_load_is_not_kept() {
+    let a = Ocr::shared_default().expect("the models");
+    let b = Ocr::shared_default().expect("the models");
+    assert!(std::sync::Arc::ptr_eq(&a, &b), "loaded twice");
+    let empty = std::env::temp_dir().join(format!("reset-ocr-empty-{}", std::process::id()));
+    std::fs::create_dir_all(&empty).unwrap();
+    assert!(Ocr::shared(&empty).is_err());
+    // Still an error, not a cached engine of another folder.
+    assert!(Ocr::shared(&empty).is_err());
+    std::fs::remove_dir_all(&empty).unwrap();
+}

@@ -18,18 +18,14 @@ pub fn use_model_dir(dir: Option<PathBuf>) {
     let _ = MODEL_DIR.set(dir);
 }
 
-/// Loaded once, on the first scan (a fraction of a second), and shared after.
+/// Loaded on the first scan (a fraction of a second) and shared after, with the embedded
+/// server too ([`Ocr::shared`]); missing models are looked for again at the next scan.
 fn reader() -> Result<Arc<Ocr>, String> {
-    static READER: OnceLock<Result<Arc<Ocr>, String>> = OnceLock::new();
-    READER
-        .get_or_init(|| {
-            let loaded = match MODEL_DIR.get().cloned().flatten() {
-                Some(dir) => Ocr::load(&dir),
-                None => Ocr::load_default(),
-            };
-            loaded.map(Arc::new).map_err(|e| e.to_string())
-        })
-        .clone()
+    match MODEL_DIR.get().cloned().flatten() {
+        Some(dir) => Ocr::shared(&dir),
+        None => Ocr::shared_default(),
+    }
+    .map_err(|e| e.to_string())
 }
 
 /// Reads the card; `Unread` when the reader is missing or found neither field.

@@ -1,3 +1,5 @@
 ALTER TABLE review_cases ADD COLUMN ocr_read_at BIGINT
 --;
-CREATE INDEX review_cases_unread ON review_cases (created_at) WHERE ocr_read_at IS NULL AND purged_at IS NULL
+ALTER TABLE review_cases ADD COLUMN ocr_claimed_at BIGINT
+--;
+CREATE INDEX review_cases_unread ON review_cases (created_at) WHERE ocr_read_at IS NULL AND purged_at IS NULL AND state IN ('collecting', 'pending')

@@ -5,23 +5,29 @@
 //!
 //! The waiting list is the table itself (`ocr_read_at IS NULL`), not memory, so a restart
 //! loses no case and cases uploaded while the models were missing are read once they are
-//! there. One worker reads one case at a time (a reading uses two cores for about half a
-//! second), woken by each upload and by a timer.
+//! there. One worker per server reads one case at a time (a reading uses two cores for about
+//! half a second), woken by each upload and by a timer; servers sharing a database claim a case
+//! before reading it, so each case is read once.
 
+use std::collections::HashSet;
+use std::io::ErrorKind;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use reset_flow::{CustomerName, IdType};
-use reset_ocr::{IdCardReading, Ocr};
+use reset_ocr::models::{DET_FILE, KEYS_FILE, REC_FILE};
+use reset_ocr::{default_model_dir, IdCardReading, ModelError, Ocr};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::Row;
-use tokio::sync::{watch, Notify, OnceCell};
+use tokio::sync::{watch, Notify};
 
 use crate::app::AppState;
 use crate::audit;
 use crate::evidence::WrappedKey;
+use crate::reset::short;
 use crate::review::EvidenceKind;
 use crate::store::cases::{self, CaseRecord};
 use crate::store::ms;
@@ -104,8 +110,8 @@ pub struct IdReader {
 struct Inner {
     settings: OcrSettings,
     wake: Notify,
-    /// Loaded on the first case, once; `None` when the models could not be loaded.
-    engine: OnceCell<Option<Arc<Ocr>>>,
+    /// Whether the models' absence was logged already (once, not every round).
+    told_missing: AtomicBool,
 }
 
 impl IdReader {
@@ -114,7 +120,7 @@ impl IdReader {
             inner: Arc::new(Inner {
                 settings: settings.clone(),
                 wake: Notify::new(),
-                engine: OnceCell::new(),
+                told_missing: AtomicBool::new(false),
             }),
         }
     }
@@ -128,84 +134,140 @@ impl IdReader {
         self.inner.wake.notify_one();
     }
 
-    /// The OCR engine, loaded on first use on a blocking thread. Missing or corrupt models
-    /// are logged once, and reading stays off until the server restarts.
+    fn model_dir(&self) -> Result<PathBuf, ModelError> {
+        match &self.inner.settings.model_dir {
+            Some(dir) => Ok(dir.clone()),
+            None => default_model_dir(),
+        }
+    }
+
+    /// At start: says in the log when the model files are not there, so an operator learns it
+    /// before the first case waits. Cheap: the files are only looked at.
+    fn check_models(&self) {
+        let missing = match self.model_dir() {
+            Ok(dir) => [DET_FILE, REC_FILE, KEYS_FILE]
+                .iter()
+                .find(|f| !dir.join(f).is_file())
+                .map(|f| format!("{} is missing in {}", f, dir.display())),
+            Err(e) => Some(e.to_string()),
+        };
+        if let Some(why) = missing {
+            self.inner.told_missing.store(true, Ordering::Relaxed);
+            tracing::warn!(%why, "ID fronts will not be read until the OCR models are there");
+        }
+    }
+
+    /// The process's OCR engine for the configured folder ([`Ocr::shared`], so the app's
+    /// camera icon and its embedded server load the models once), loaded on a blocking thread
+    /// on first use. Missing or corrupt models give `None`, logged once; each round tries again,
+    /// so models installed later are used without a restart.
     async fn engine(&self) -> Option<Arc<Ocr>> {
-        self.inner
-            .engine
-            .get_or_init(|| async {
-                let dir = self.inner.settings.model_dir.clone();
-                let loaded = tokio::task::spawn_blocking(move || match dir {
-                    Some(dir) => Ocr::load(&dir),
-                    None => Ocr::load_default(),
-                })
-                .await;
-                match loaded {
-                    Ok(Ok(ocr)) => Some(Arc::new(ocr)),
-                    Ok(Err(e)) => {
-                        tracing::warn!(error = %e, "ID fronts will not be read: the OCR models did not load");
-                        None
-                    }
-                    Err(e) => {
-                        tracing::error!(error = %e, "loading the OCR models failed");
-                        None
-                    }
+        let dir = self.model_dir();
+        let loaded = tokio::task::spawn_blocking(move || Ocr::shared(&dir?)).await;
+        match loaded {
+            Ok(Ok(ocr)) => {
+                self.inner.told_missing.store(false, Ordering::Relaxed);
+                Some(ocr)
+            }
+            Ok(Err(e)) => {
+                if !self.inner.told_missing.swap(true, Ordering::Relaxed) {
+                    tracing::warn!(error = %e, "ID fronts will not be read: the OCR models did not load");
                 }
-            })
-            .await
-            .clone()
+                None
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "loading the OCR models failed");
+                None
+            }
+        }
     }
 }
 
-/// Cases read per query; the worker goes on until none is left.
-const BATCH: i64 = 16;
+/// Cases looked at per query; the worker goes on until none is left.
+const BATCH: usize = 16;
+/// How long a server's claim on a case keeps other servers on the same database off it: a
+/// server that dies mid-reading leaves the case to the others after this.
+const CLAIM_MS: i64 = 10 * 60 * 1000;
 
-/// Reads every case waiting for it; answers how many were recorded. Stops early (reading
-/// nothing) when the models are not there.
-pub async fn read_waiting(state: &AppState) -> Result<usize, sqlx::Error> {
+/// Reads every case waiting for it; answers how many were recorded. Returns early when the
+/// models are not there or `stop` turns true (checked between cases). A case whose picture
+/// cannot be had just now is passed over until the next round, so it holds up no other.
+pub async fn read_waiting(
+    state: &AppState,
+    stop: &watch::Receiver<bool>,
+) -> Result<usize, sqlx::Error> {
     let mut recorded = 0;
+    let mut passed_over: HashSet<String> = HashSet::new();
     loop {
         let waiting: Vec<String> = sqlx::query(
             "SELECT c.id FROM review_cases c WHERE c.ocr_read_at IS NULL AND c.purged_at IS NULL \
              AND c.state IN ('collecting', 'pending') AND EXISTS (SELECT 1 FROM evidence e \
-             WHERE e.case_id = c.id AND e.kind = $1) ORDER BY c.created_at LIMIT $2",
+             WHERE e.case_id = c.id AND e.kind = $1) ORDER BY c.created_at, c.id LIMIT $2",
         )
         .bind(EvidenceKind::IdFront.as_str())
-        .bind(BATCH)
+        .bind((BATCH + passed_over.len()) as i64)
         .fetch_all(&state.db.pool)
         .await?
         .iter()
         .map(|r| r.try_get::<String, _>("id"))
         .collect::<Result<_, _>>()?;
+        let waiting: Vec<String> = waiting
+            .into_iter()
+            .filter(|id| !passed_over.contains(id))
+            .collect();
         if waiting.is_empty() {
             return Ok(recorded);
         }
         let Some(ocr) = state.id_reader.engine().await else {
             return Ok(recorded);
         };
-        let mut progressed = false;
         for case_id in waiting {
-            let Some(case) = cases::by_id(&state.db, &case_id).await? else {
-                continue;
-            };
-            let Some(found) = read_case(state, &case, &ocr).await else {
-                continue;
-            };
-            progressed = true;
-            if record(state, &case, &found).await? {
-                recorded += 1;
+            if *stop.borrow() {
+                return Ok(recorded);
             }
-        }
-        if !progressed {
-            // Every picture of this batch was unavailable: try again on the next round.
-            return Ok(recorded);
+            if !claim(state, &case_id).await? {
+                // Another server is reading it, or it changed since the query.
+                passed_over.insert(case_id);
+                continue;
+            }
+            let Some(case) = cases::by_id(&state.db, &case_id).await? else {
+                passed_over.insert(case_id);
+                continue;
+            };
+            // Not recorded (the picture could not be had, or the case changed): next round.
+            let recorded_now = match read_case(state, &case, &ocr).await {
+                Some(found) => record(state, &case, &found).await?,
+                None => false,
+            };
+            if recorded_now {
+                recorded += 1;
+            } else {
+                passed_over.insert(case_id);
+            }
         }
     }
 }
 
-/// Reads one case's ID front. `None` when its picture cannot be had just now (the store is
-/// down): the case stays waiting. A picture that opens but cannot be read gives an empty
-/// comparison, recorded like any other so the case is not read again and again.
+/// Claims a waiting case for this server for [`CLAIM_MS`]; false when another has it.
+async fn claim(state: &AppState, case_id: &str) -> Result<bool, sqlx::Error> {
+    let now_ms = ms(state.clock.now());
+    let claimed = sqlx::query(
+        "UPDATE review_cases SET ocr_claimed_at = $1 WHERE id = $2 AND ocr_read_at IS NULL \
+         AND (ocr_claimed_at IS NULL OR ocr_claimed_at <= $3)",
+    )
+    .bind(now_ms)
+    .bind(case_id)
+    .bind(now_ms - CLAIM_MS)
+    .execute(&state.db.pool)
+    .await?
+    .rows_affected();
+    Ok(claimed == 1)
+}
+
+/// Reads one case's ID front. `None` when its picture cannot be had just now (the store did
+/// not answer): the case waits for the next round. A picture that is gone for good, does not
+/// open, or opens but cannot be read gives an empty comparison, recorded like any other so the
+/// case is not read again and again.
 async fn read_case(state: &AppState, case: &CaseRecord, ocr: &Arc<Ocr>) -> Option<Comparison> {
     if case.id_type != IdType::IdCard.as_str() {
         // Only the 居民身份证's front is laid out for the reader; other documents get no hint.
@@ -217,26 +279,31 @@ async fn read_case(state: &AppState, case: &CaseRecord, ocr: &Arc<Ocr>) -> Optio
         Err(()) => return None,
     };
     let ocr = ocr.clone();
-    let reading = tokio::task::spawn_blocking(move || {
-        let rgb = reset_ocr::decode_picture(&jpeg)?;
-        ocr.read_number_and_name(&rgb)
-    })
-    .await;
+    // On the picture workers: with uploads, at most `max_concurrent` picture jobs at once.
+    let reading = state
+        .evidence
+        .workers
+        .run(move || {
+            let rgb = reset_ocr::decode_picture(&jpeg)?;
+            ocr.read_number_and_name(&rgb)
+        })
+        .await;
     match reading {
         Ok(Ok(reading)) => Some(compare(&reading, &case.id_number, &case.name)),
         Ok(Err(e)) => {
-            tracing::warn!(case = %case.id, error = %e, "the ID front could not be read");
+            tracing::warn!(case = %short(&case.id), error = %e, "the ID front could not be read");
             Some(Comparison::default())
         }
-        Err(e) => {
-            tracing::error!(case = %case.id, error = %e, "reading an ID front failed");
+        Err(code) => {
+            tracing::error!(case = %short(&case.id), ?code, "reading an ID front failed");
             Some(Comparison::default())
         }
     }
 }
 
-/// The decrypted JPEG of the case's ID front. `Ok(None)`: there is none, or it does not open
-/// (the key or the sealed bytes are wrong, which is logged); `Err`: the store did not answer.
+/// The decrypted JPEG of the case's ID front. `Ok(None)`: there is none, it is gone from the
+/// store, or it does not open (the key or the sealed bytes are wrong; logged); `Err`: the store
+/// did not answer, worth another try.
 async fn front_picture(state: &AppState, case: &CaseRecord) -> Result<Option<Vec<u8>>, ()> {
     let Some(wrapped) = case.wrapped_key.clone() else {
         return Ok(None);
@@ -252,8 +319,12 @@ async fn front_picture(state: &AppState, case: &CaseRecord) -> Result<Option<Vec
     };
     let sealed = match state.evidence.store.get(&row.object_id).await {
         Ok(s) => s,
+        Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::InvalidInput) => {
+            tracing::error!(case = %short(&case.id), error = %e, "the ID front is not in the evidence store");
+            return Ok(None);
+        }
         Err(e) => {
-            tracing::warn!(case = %case.id, error = %e, "evidence store could not give the ID front; will retry");
+            tracing::warn!(case = %short(&case.id), error = %e, "evidence store could not give the ID front; next round retries");
             return Err(());
         }
     };
@@ -273,7 +344,7 @@ async fn front_picture(state: &AppState, case: &CaseRecord) -> Result<Option<Vec
     match opened {
         Ok(jpeg) => Ok(Some(jpeg)),
         Err(e) => {
-            tracing::error!(case = %case.id, error = %e, "the ID front does not open");
+            tracing::error!(case = %short(&case.id), error = %e, "the ID front does not open");
             Ok(None)
         }
     }
@@ -323,19 +394,24 @@ async fn record(
     )
     .await?;
     tx.commit().await?;
-    tracing::info!(case = %case.id, ?found, "ID front read");
+    tracing::info!(case = %short(&case.id), ?found, "ID front read");
     Ok(true)
 }
 
-/// Reads waiting cases whenever woken or every `every_s`, until `stop` turns true.
+/// Reads waiting cases whenever woken or every `every_s`, until `stop` turns true; a reading
+/// under way finishes first, the rest of a backlog waits for the next start.
 pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
     if !state.id_reader.enabled() {
         return;
     }
+    state.id_reader.check_models();
     let every = Duration::from_secs(state.id_reader.inner.settings.every_s.max(1));
     loop {
-        if let Err(e) = read_waiting(&state).await {
+        if let Err(e) = read_waiting(&state, &stop).await {
             tracing::warn!(error = %e, "reading ID fronts failed; the next round retries");
+        }
+        if *stop.borrow() {
+            return;
         }
         tokio::select! {
             _ = state.id_reader.inner.wake.notified() => {}

@@ -1,7 +1,8 @@
 //! The purge: deletes the pictures of cases decided longer ago than the retention time, and of
 //! cases whose flow ended before review; forgets the typed identity of old flows. The case row
 //! stays, marked purged, with its data key destroyed, so a copy of a picture that survived
-//! somewhere can no longer be opened. Runs in the background on the injected clock.
+//! somewhere can no longer be opened, and without what the server read from the card (the
+//! match flags stay for the record). Runs in the background on the injected clock.
 
 use std::time::Duration;
 
@@ -59,7 +60,8 @@ pub async fn purge_due(state: &AppState) -> Result<Purged, sqlx::Error> {
         let mut tx = state.db.pool.begin().await?;
         let changed = sqlx::query(
             "UPDATE review_cases SET purged_at = $1, wrapped_key = NULL, pending_password_hash = NULL, \
-             updated_at = $1, state = CASE WHEN state = 'collecting' THEN 'abandoned' ELSE state END \
+             ocr_id_number = NULL, ocr_name = NULL, updated_at = $1, \
+             state = CASE WHEN state = 'collecting' THEN 'abandoned' ELSE state END \
              WHERE id = $2 AND purged_at IS NULL",
         )
         .bind(now_ms)

@@ -1,14 +1,27 @@
 //! The server's reading of the uploaded ID front: done in the background after the upload,
 //! compared with what was typed and shown to the reviewer; someone else's card, a picture with
 //! no card and missing models all leave the case to the reviewer, and a case uploaded while
-//! the reader was off is read by the next server that has it.
+//! the reader was off is read by the next server that has it. A case claimed by another server
+//! is left to it; the purge takes what was read along with the pictures.
 
 use reset_ocr::specimen::random_face;
+use reset_server::clock::Clock;
 use reset_server::evidence::id_reading::read_waiting;
+use reset_server::review::{self, Decision, StaffActor};
 use reset_server::testing::pictures::{id_card_front, plain_jpeg};
 use reset_server::testing::TestServer;
 
 use crate::staff_login::{add_staff, logged_in, REVIEWER};
+
+/// The reader on, its timer far off: a case is read because its upload woke the reader.
+fn reading_on(s: &mut reset_server::Settings) {
+    s.ocr.enabled = true;
+    s.ocr.every_s = 3600;
+}
+
+fn not_stopping() -> tokio::sync::watch::Receiver<bool> {
+    tokio::sync::watch::channel(false).1
+}
 
 /// The badge after the element with `id` on the case page.
 fn verdict(page: &str, id: &str) -> String {
@@ -30,9 +43,10 @@ async fn case_page(s: &TestServer, case: &str) -> String {
     page.body
 }
 
-both!(the_customers_own_card_is_read_and_shown_as_matching, |s| {
-    s.ocr.enabled = true
-});
+both!(
+    the_customers_own_card_is_read_and_shown_as_matching,
+    super::reading_on
+);
 async fn the_customers_own_card_is_read_and_shown_as_matching(s: TestServer) {
     add_staff(&s).await;
     // Seed 1004 draws a name with the middle dot.
@@ -67,7 +81,7 @@ async fn the_customers_own_card_is_read_and_shown_as_matching(s: TestServer) {
 
 both!(
     someone_elses_card_is_flagged_and_left_to_the_reviewer,
-    |s| s.ocr.enabled = true
+    super::reading_on
 );
 async fn someone_elses_card_is_flagged_and_left_to_the_reviewer(s: TestServer) {
     add_staff(&s).await;
@@ -92,10 +106,10 @@ async fn someone_elses_card_is_flagged_and_left_to_the_reviewer(s: TestServer) {
     assert!(page.contains("通过") && page.contains("拒绝"));
 }
 
-both!(a_front_without_a_card_is_recorded_as_unread, |s| s
-    .ocr
-    .enabled =
-    true);
+both!(
+    a_front_without_a_card_is_recorded_as_unread,
+    super::reading_on
+);
 async fn a_front_without_a_card_is_recorded_as_unread(s: TestServer) {
     add_staff(&s).await;
     let face = random_face(1003);
@@ -112,7 +126,7 @@ async fn a_front_without_a_card_is_recorded_as_unread(s: TestServer) {
     assert!(page.contains("未识别"));
     assert_eq!(verdict(&page, "ocr-number"), "无法判断");
     // Read once: another round does not read it again.
-    assert_eq!(read_waiting(&s.state).await.unwrap(), 0);
+    assert_eq!(read_waiting(&s.state, &not_stopping()).await.unwrap(), 0);
 }
 
 #[tokio::test]
@@ -133,7 +147,7 @@ async fn without_the_models_cases_wait_and_a_server_with_them_reads_them() {
         .submit_path_b_case_with_front(&face.number, &face.name, front)
         .await;
     // The server answers as ever; the case waits, unread, and the reviewer is told so.
-    assert_eq!(read_waiting(&s.state).await.unwrap(), 0);
+    assert_eq!(read_waiting(&s.state, &not_stopping()).await.unwrap(), 0);
     let row = reset_server::store::cases::by_id(&s.state.db, &case)
         .await
         .unwrap()
@@ -143,9 +157,71 @@ async fn without_the_models_cases_wait_and_a_server_with_them_reads_them() {
 
     // A second server on the same database, with the models, reads what was left.
     let url = s.state.settings.database_url.clone();
-    let other = TestServer::start_on(&url, s.clock.clone(), |st| st.ocr.enabled = true).await;
+    let other = TestServer::start_on(&url, s.clock.clone(), reading_on).await;
     let read = other.id_front_read(&case).await;
     assert_eq!(read.ocr_id_number.as_deref(), Some(face.number.as_str()));
     assert_eq!(read.ocr_name_matches, Some(1));
     std::fs::remove_dir_all(&empty).unwrap();
+}
+
+#[tokio::test]
+async fn a_case_claimed_by_another_server_is_left_to_it_until_the_claim_runs_out() {
+    let s = TestServer::start_with(reset_server::testing::TestDb::Sqlite, |st| {
+        // The worker stays off: this test is the only reader.
+        st.ocr.enabled = false;
+    })
+    .await
+    .unwrap();
+    let face = random_face(1006);
+    let front = id_card_front(&face.number, &face.name, 1006);
+    let case = s
+        .submit_path_b_case_with_front(&face.number, &face.name, front)
+        .await;
+    let now = reset_server::store::ms(s.clock.now());
+    sqlx::query("UPDATE review_cases SET ocr_claimed_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(&case)
+        .execute(&s.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(read_waiting(&s.state, &not_stopping()).await.unwrap(), 0);
+    s.clock.advance(time::Duration::minutes(11));
+    assert_eq!(read_waiting(&s.state, &not_stopping()).await.unwrap(), 1);
+    let read = s.id_front_read(&case).await;
+    assert_eq!(read.ocr_id_number.as_deref(), Some(face.number.as_str()));
+}
+
+#[tokio::test]
+async fn the_purge_takes_what_was_read_with_the_pictures() {
+    let s = TestServer::start_with(reset_server::testing::TestDb::Sqlite, reading_on)
+        .await
+        .unwrap();
+    let face = random_face(1007);
+    let front = id_card_front(&face.number, &face.name, 1007);
+    let case = s
+        .submit_path_b_case_with_front(&face.number, &face.name, front)
+        .await;
+    assert!(s.id_front_read(&case).await.ocr_name.is_some());
+    let actor = StaffActor {
+        staff_id: 1,
+        username: "reviewer1".into(),
+    };
+    let reject = Decision::Reject {
+        reason: "证件照片不清晰".into(),
+    };
+    review::decide(&s.state, &actor, &case, reject)
+        .await
+        .unwrap();
+    s.clock.advance(time::Duration::days(31));
+    reset_server::evidence::purge::purge_due(&s.state)
+        .await
+        .unwrap();
+    let row = reset_server::store::cases::by_id(&s.state.db, &case)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(row.purged_at.is_some());
+    assert_eq!((row.ocr_id_number, row.ocr_name), (None, None));
+    // Whether it matched stays, for the record.
+    assert_eq!(row.ocr_name_matches, Some(1));
 }
