@@ -274,7 +274,11 @@ async fn a_reviewer_approves_the_oldest_case_in_chromium() {
         tokio::time::sleep(Duration::from_millis(500)).await;
         session.goto(&case_url).await.unwrap();
     }
-    assert_eq!(verdicts, json!(["一致", "一致"]), "the ID front read as typed");
+    assert_eq!(
+        verdicts,
+        json!(["一致", "一致"]),
+        "the ID front read as typed"
+    );
     wait_until(
         &session,
         "every picture loaded again",
