@@ -21,9 +21,7 @@ async fn path_b_secrets_never_reach_logs_or_audit() {
         .await
         .unwrap();
     let (id, name) = ZHANG;
-    let flow = s.start_reset(id, name).await;
-    s.post(&format!("/v1/resets/{flow}/phone-unavailable"), json!({}))
-        .await;
+    let flow = s.start_path_b(id, name).await;
     s.pass_face(&flow).await;
     let (status, _) = s
         .post_documents_with_front(&flow, id_card_front(id, name, 7))

@@ -80,13 +80,19 @@ impl TestServer {
         .await
     }
 
-    /// Starts a flow and runs path B up to the contact-phone step; the flow id.
-    pub async fn path_b_to_contact_phone(&self, id_number: &str, name: &str) -> String {
+    /// Starts a flow and taps 手机号不可用?: the flow id, at the face step.
+    pub async fn start_path_b(&self, id_number: &str, name: &str) -> String {
         let flow = self.start_reset(id_number, name).await;
         let (s, b) = self
             .post(&format!("/v1/resets/{flow}/phone-unavailable"), json!({}))
             .await;
         assert_eq!((s, b["step"].as_str()), (200, Some("face")), "{b}");
+        flow
+    }
+
+    /// Starts a flow and runs path B up to the contact-phone step; the flow id.
+    pub async fn path_b_to_contact_phone(&self, id_number: &str, name: &str) -> String {
+        let flow = self.start_path_b(id_number, name).await;
         self.face_and_documents(&flow).await;
         flow
     }
@@ -106,11 +112,7 @@ impl TestServer {
         name: &str,
         front: Vec<u8>,
     ) -> String {
-        let flow = self.start_reset(id_number, name).await;
-        let (s, b) = self
-            .post(&format!("/v1/resets/{flow}/phone-unavailable"), json!({}))
-            .await;
-        assert_eq!((s, b["step"].as_str()), (200, Some("face")), "{b}");
+        let flow = self.start_path_b(id_number, name).await;
         self.pass_face(&flow).await;
         let (s, b) = self.post_documents_with_front(&flow, front).await;
         assert_eq!((s, b["step"].as_str()), (200, Some("contact_phone")), "{b}");
