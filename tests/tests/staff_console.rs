@@ -150,6 +150,10 @@ async fn click(session: &Session, css: &str) {
     session.click(&el).await.expect("click");
 }
 
+/// True once the case page's pictures (the ID pictures and face frames) have all loaded.
+const PICTURES_LOADED: &str =
+    "document.images.length >= 4 && Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)";
+
 /// The case links of the queue, top to bottom.
 const QUEUE_LINKS: &str =
     "Array.from(document.querySelectorAll('table.queue a[href^=\"/staff/cases/\"]')).map(a => a.getAttribute('href'))";
@@ -245,12 +249,7 @@ async fn a_reviewer_approves_the_oldest_case_in_chromium() {
         "document.querySelector('#approve')",
     )
     .await;
-    wait_until(
-        &session,
-        "every picture loaded",
-        "document.images.length >= 4 && Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)",
-    )
-    .await;
+    wait_until(&session, "every picture loaded", PICTURES_LOADED).await;
     let text = session
         .execute("return document.body.innerText;")
         .await
@@ -279,12 +278,7 @@ async fn a_reviewer_approves_the_oldest_case_in_chromium() {
         json!(["一致", "一致"]),
         "the ID front read as typed"
     );
-    wait_until(
-        &session,
-        "every picture loaded again",
-        "document.images.length >= 4 && Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)",
-    )
-    .await;
+    wait_until(&session, "every picture loaded again", PICTURES_LOADED).await;
     session.resize(1360, 1600).await.unwrap();
     screenshot(&session, "staff-case").await;
     session.resize(1360, 900).await.unwrap();
