@@ -82,18 +82,22 @@ fn default_model_dir_from(
 
 type Runnable = TypedRunnableModel<TypedModel>;
 
+/// Plans kept per model. Each plan holds its own packed copy of the weights, and a server reads
+/// pictures of every aspect, so the cache is capped; the usual card sizes stay planned.
+const PLANS_KEPT: usize = 48;
+
 /// An ONNX graph and its runnables, one per input shape. tract plans fastest for fixed shapes
 /// and optimising one costs a fraction of a second, so shapes are bucketed by the callers and
-/// each bucket is planned once, on first use.
+/// each bucket is planned on first use and kept while it is among the recently used.
 struct Planned {
     graph: InferenceModel,
-    by_shape: Mutex<HashMap<[usize; 4], Arc<Runnable>>>,
+    by_shape: Mutex<PlanCache<Arc<Runnable>>>,
 }
 
 impl Planned {
     fn runnable(&self, shape: [usize; 4]) -> TractResult<Arc<Runnable>> {
         if let Some(r) = self.lock().get(&shape) {
-            return Ok(r.clone());
+            return Ok(r);
         }
         let plan = Arc::new(
             self.graph
@@ -106,9 +110,50 @@ impl Planned {
         Ok(plan)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<[usize; 4], Arc<Runnable>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, PlanCache<Arc<Runnable>>> {
         // A panic while holding the lock leaves only a cache behind; it is still usable.
         self.by_shape.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// At most `cap` values by input shape; inserting past it drops the least recently used.
+struct PlanCache<T> {
+    cap: usize,
+    clock: u64,
+    entries: HashMap<[usize; 4], (T, u64)>,
+}
+
+impl<T: Clone> PlanCache<T> {
+    fn new(cap: usize) -> PlanCache<T> {
+        PlanCache {
+            cap: cap.max(1),
+            clock: 0,
+            entries: HashMap::new(),
+        }
+    }
+
+    fn get(&mut self, shape: &[usize; 4]) -> Option<T> {
+        self.clock += 1;
+        let now = self.clock;
+        self.entries.get_mut(shape).map(|(value, used)| {
+            *used = now;
+            value.clone()
+        })
+    }
+
+    fn insert(&mut self, shape: [usize; 4], value: T) {
+        self.clock += 1;
+        if !self.entries.contains_key(&shape) && self.entries.len() >= self.cap {
+            let oldest = self
+                .entries
+                .iter()
+                .min_by_key(|(_, (_, used))| *used)
+                .map(|(k, _)| *k);
+            if let Some(k) = oldest {
+                self.entries.remove(&k);
+            }
+        }
+        self.entries.insert(shape, (value, self.clock));
     }
 }
 
@@ -209,7 +254,7 @@ fn parse_onnx(dir: &Path, file: &str, bytes: &[u8]) -> Result<Planned, ModelErro
         })?;
     Ok(Planned {
         graph,
-        by_shape: Mutex::new(HashMap::new()),
+        by_shape: Mutex::new(PlanCache::new(PLANS_KEPT)),
     })
 }
 
@@ -229,6 +274,25 @@ mod tests {
                 .find(|(n, _)| *n == k)
                 .map(|(_, v)| OsString::from(v))
         }
+    }
+
+    #[test]
+    fn the_plan_cache_keeps_the_recently_used_and_drops_the_oldest() {
+        let shape = |w: usize| [1, 3, 48, w];
+        let mut cache = PlanCache::new(2);
+        cache.insert(shape(32), "a");
+        cache.insert(shape(64), "b");
+        // `a` is used again, so `b` is the least recently used when `c` comes.
+        assert_eq!(cache.get(&shape(32)), Some("a"));
+        cache.insert(shape(96), "c");
+        assert_eq!(cache.entries.len(), 2);
+        assert_eq!(cache.get(&shape(64)), None);
+        assert_eq!(cache.get(&shape(32)), Some("a"));
+        assert_eq!(cache.get(&shape(96)), Some("c"));
+        // Planning a shape twice (two threads at once) replaces, and drops nothing else.
+        cache.insert(shape(96), "c2");
+        assert_eq!(cache.entries.len(), 2);
+        assert_eq!(cache.get(&shape(32)), Some("a"));
     }
 
     #[test]
