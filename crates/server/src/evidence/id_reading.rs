@@ -237,7 +237,12 @@ pub async fn read_waiting(
             // Not recorded (the picture could not be had, or the case changed): next round.
             let recorded_now = match read_case(state, &case, &ocr).await {
                 Some(found) => record(state, &case, &found).await?,
-                None => false,
+                None => {
+                    // Give the claim back, so the next round (here or elsewhere) need not
+                    // wait for it to run out.
+                    release(state, &case_id).await?;
+                    false
+                }
             };
             if recorded_now {
                 recorded += 1;
@@ -262,6 +267,17 @@ async fn claim(state: &AppState, case_id: &str) -> Result<bool, sqlx::Error> {
     .await?
     .rows_affected();
     Ok(claimed == 1)
+}
+
+/// Gives back this server's claim on a case it could not read just now.
+async fn release(state: &AppState, case_id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE review_cases SET ocr_claimed_at = NULL WHERE id = $1 AND ocr_read_at IS NULL",
+    )
+    .bind(case_id)
+    .execute(&state.db.pool)
+    .await
+    .map(|_| ())
 }
 
 /// Reads one case's ID front. `None` when its picture cannot be had just now (the store did

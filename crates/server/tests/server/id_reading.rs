@@ -2,11 +2,14 @@
 //! compared with what was typed and shown to the reviewer; someone else's card, a picture with
 //! no card and missing models all leave the case to the reviewer, and a case uploaded while
 //! the reader was off is read by the next server that has it. A case claimed by another server
-//! is left to it; the purge takes what was read along with the pictures.
+//! is left to it, one whose store does not answer waits for the next round, and the purge takes
+//! what was read along with the pictures.
 
 use reset_ocr::specimen::random_face;
 use reset_server::clock::Clock;
 use reset_server::evidence::id_reading::read_waiting;
+use reset_server::evidence::store::StoreFuture;
+use reset_server::evidence::EvidenceStore;
 use reset_server::review::{self, Decision, StaffActor};
 use reset_server::testing::pictures::{id_card_front, plain_jpeg};
 use reset_server::testing::TestServer;
@@ -224,4 +227,45 @@ async fn the_purge_takes_what_was_read_with_the_pictures() {
     assert_eq!((row.ocr_id_number, row.ocr_name), (None, None));
     // Whether it matched stays, for the record.
     assert_eq!(row.ocr_name_matches, Some(1));
+}
+
+/// A store that does not answer, as a network store may not.
+struct Unreachable;
+
+impl EvidenceStore for Unreachable {
+    fn put<'a>(&'a self, _: &'a str, _: Vec<u8>) -> StoreFuture<'a, ()> {
+        Box::pin(async { Err(std::io::Error::other("unreachable")) })
+    }
+    fn get<'a>(&'a self, _: &'a str) -> StoreFuture<'a, Vec<u8>> {
+        Box::pin(async { Err(std::io::Error::other("unreachable")) })
+    }
+    fn delete<'a>(&'a self, _: &'a str) -> StoreFuture<'a, ()> {
+        Box::pin(async { Err(std::io::Error::other("unreachable")) })
+    }
+}
+
+#[tokio::test]
+async fn a_store_that_does_not_answer_leaves_the_case_for_the_next_round() {
+    let s = TestServer::start_with(reset_server::testing::TestDb::Sqlite, |st| {
+        st.ocr.enabled = false;
+    })
+    .await
+    .unwrap();
+    let face = random_face(1008);
+    let front = id_card_front(&face.number, &face.name, 1008);
+    let case = s
+        .submit_path_b_case_with_front(&face.number, &face.name, front)
+        .await;
+    let mut cut_off = s.state.clone();
+    cut_off.evidence.store = std::sync::Arc::new(Unreachable);
+    assert_eq!(read_waiting(&cut_off, &not_stopping()).await.unwrap(), 0);
+    let row = reset_server::store::cases::by_id(&s.state.db, &case)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.ocr_read_at, None, "still waiting");
+    // The claim was given back: the next round reads it at once, not ten minutes later.
+    assert_eq!(read_waiting(&s.state, &not_stopping()).await.unwrap(), 1);
+    let read = s.id_front_read(&case).await;
+    assert_eq!(read.ocr_name.as_deref(), Some(face.name.as_str()));
 }
