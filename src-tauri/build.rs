@@ -21,6 +21,8 @@ const COMMANDS: &[&str] = &[
     "capture_document",
     "cancel_camera",
     "submit_documents",
+    "camera_frame",
+    "camera_unavailable",
 ];
 
 fn main() {

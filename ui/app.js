@@ -3,6 +3,7 @@
 import { h } from './dom.js';
 import { WORDS } from './words.js';
 import { build, camera, tiles, title } from './screens.js';
+import * as webcam from './webcam.js';
 
 const tauri = window.__TAURI__;
 const $ = (id) => document.getElementById(id);
@@ -142,6 +143,7 @@ function update(view, w) {
   } else {
     cam.dataset.task = '';
   }
+  webcam.follow(view, tauri.core.invoke);
 
   const signed = $('signed-in');
   if (signed) signed.textContent = view.signed_in ? w.signedIn : '';

@@ -4,13 +4,17 @@
 
 use std::time::Instant;
 
+use reset_capture::SourceError;
+use reset_flow::wire::ErrorBody;
+use reset_flow::ErrorCode;
+use tauri::ipc::{InvokeBody, Request};
 use tauri::{AppHandle, Emitter, Runtime, State};
 
 use crate::core::camera::{self, CameraFailure, CameraTask, DocumentKind};
 use crate::core::view::View;
 use crate::state::{AppState, VIEW_EVENT};
 
-type Answer = Result<View, reset_flow::wire::ErrorBody>;
+type Answer = Result<View, ErrorBody>;
 
 /// 开始识别 on 人脸识别.
 #[tauri::command]
@@ -39,6 +43,42 @@ pub async fn scan_id_card<R: Runtime>(app: AppHandle<R>, state: State<'_, AppSta
 pub async fn cancel_camera(state: State<'_, AppState>) -> Answer {
     let mut core = state.touch().await;
     core.cancel_camera();
+    Ok(core.view(Instant::now()))
+}
+
+/// One JPEG frame from the screen's camera (phones), sent as the raw IPC body. Answers whether
+/// it was kept; nothing but the frame itself is taken from the screen (its time is the core's).
+#[tauri::command]
+pub async fn camera_frame(
+    state: State<'_, AppState>,
+    request: Request<'_>,
+) -> Result<bool, ErrorBody> {
+    let InvokeBody::Raw(jpeg) = request.body() else {
+        return Err(ErrorBody::new(ErrorCode::MalformedBody));
+    };
+    // The feed is taken under the lock and fed outside it: decoding does not hold up the core.
+    let Some(feed) = state.core.lock().await.camera_feed() else {
+        return Ok(false);
+    };
+    let jpeg = jpeg.clone();
+    tauri::async_runtime::spawn_blocking(move || feed.push_jpeg(&jpeg))
+        .await
+        .map_err(|_| ErrorBody::new(ErrorCode::Internal))?
+        .map_err(|_| ErrorBody::new(ErrorCode::MalformedBody))
+}
+
+/// The screen could not open its camera: `reason` is `no_camera`, `permission_denied` or
+/// anything else for a camera that failed. The run ends with the matching message.
+#[tauri::command]
+pub async fn camera_unavailable(state: State<'_, AppState>, reason: String) -> Answer {
+    let core = state.core.lock().await;
+    if let Some(feed) = core.camera_feed() {
+        feed.fail(match reason.as_str() {
+            "no_camera" => SourceError::NoCamera,
+            "permission_denied" => SourceError::PermissionDenied,
+            _ => SourceError::CameraFailed("the screen could not open the camera".into()),
+        });
+    }
     Ok(core.view(Instant::now()))
 }
 

@@ -8,6 +8,8 @@ pub mod core;
 mod embedded;
 mod settings;
 mod state;
+#[cfg(desktop)]
+mod webview_camera;
 
 use std::time::Instant;
 
@@ -60,6 +62,8 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>, options: AppOptions) -> tau
             camera_commands::capture_document,
             camera_commands::cancel_camera,
             camera_commands::submit_documents,
+            camera_commands::camera_frame,
+            camera_commands::camera_unavailable,
         ])
 }
 
@@ -92,6 +96,12 @@ pub fn init<R: Runtime>(
         None
     };
     let settings = options.settings(&data_dir, embedded_url.as_deref(), model_dir)?;
+    #[cfg(desktop)]
+    if settings.camera == Some(reset_capture::SourceSetting::Webview) {
+        if let Some(window) = app.get_webview_window("main") {
+            webview_camera::enable(&window, options.mock_camera)?;
+        }
+    }
     let core = core::AppCore::new(settings).map_err(|e| e.message)?;
     app.manage(AppState::new(core, options.idle_timeout()));
     let handle = app.handle().clone();

@@ -1,7 +1,9 @@
 //! How the app was started: `--api-url` / `RESET_API_URL` for a real server, `--kiosk` /
 //! `RESET_KIOSK=1` for a branch kiosk, `--camera` / `RESET_CAMERA` for where frames come from
-//! (`camera[:N]`, or `scenes:FOLDER` / `dir:FOLDER` of pictures for testers), `--models` /
-//! `RESET_MODEL_DIR` for the OCR models when not the bundled ones.
+//! (`camera[:N]`; `webview`, the phones' way, where the screen opens the camera; or
+//! `scenes:FOLDER` / `dir:FOLDER` of pictures for testers), `--models` / `RESET_MODEL_DIR` for
+//! the models when not the bundled ones. `RESET_WEBVIEW_MOCK_CAMERA=1` gives `webview` WebKit's
+//! generated camera, for machines without one (the end-to-end tests).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -23,6 +25,7 @@ pub struct AppOptions {
     pub idle_timeout_s: Option<u64>,
     pub camera: Option<String>,
     pub models: Option<String>,
+    pub mock_camera: bool,
 }
 
 impl AppOptions {
@@ -39,6 +42,7 @@ impl AppOptions {
             models: std::env::var(reset_ocr::MODEL_DIR_ENV)
                 .ok()
                 .filter(|s| !s.is_empty()),
+            mock_camera: std::env::var("RESET_WEBVIEW_MOCK_CAMERA").is_ok_and(|v| v == "1"),
         };
         let mut args = args.peekable();
         while let Some(a) = args.next() {
@@ -100,6 +104,8 @@ impl AppOptions {
         };
         let camera = match &self.camera {
             Some(s) => Some(SourceSetting::parse(s).map_err(|e| format!("--camera: {e}"))?),
+            // On phones the camera belongs to the webview: the screen opens it.
+            None if cfg!(mobile) => Some(SourceSetting::Webview),
             // A kiosk or tester build with a camera uses the first one it finds.
             None if cfg!(feature = "camera") => Some(SourceSetting::Camera(0)),
             None => None,

@@ -29,6 +29,7 @@ fn app_window(
         idle_timeout_s: None,
         camera: None,
         models: None,
+        mock_camera: false,
     };
     let app = reset_app::build(mock_builder(), options.clone())
         .build(tauri::generate_context!())
@@ -40,21 +41,47 @@ fn app_window(
     (app, window)
 }
 
-fn invoke(window: &WebviewWindow<tauri::test::MockRuntime>, cmd: &str, args: Value) -> Value {
-    let res = get_ipc_response(
+fn invoke_body(
+    window: &WebviewWindow<tauri::test::MockRuntime>,
+    cmd: &str,
+    body: InvokeBody,
+) -> Result<Value, Value> {
+    get_ipc_response(
         window,
         InvokeRequest {
             cmd: cmd.into(),
             callback: CallbackFn(0),
             error: CallbackFn(1),
             url: "tauri://localhost".parse().unwrap(),
-            body: InvokeBody::Json(args),
+            body,
             headers: Default::default(),
             invoke_key: INVOKE_KEY.to_string(),
         },
     )
-    .unwrap_or_else(|e| panic!("{cmd} refused: {e:?}"));
-    res.deserialize::<Value>().unwrap()
+    .map(|res| res.deserialize::<Value>().unwrap())
+}
+
+fn invoke(window: &WebviewWindow<tauri::test::MockRuntime>, cmd: &str, args: Value) -> Value {
+    invoke_body(window, cmd, InvokeBody::Json(args))
+        .unwrap_or_else(|e| panic!("{cmd} refused: {e:?}"))
+}
+
+#[test]
+fn a_camera_frame_outside_a_camera_run_is_dropped_and_one_not_sent_raw_is_refused() {
+    let (_app, w) = app_window(closed_port());
+    let kept = invoke_body(&w, "camera_frame", InvokeBody::Raw(vec![0xFF, 0xD8, 0xFF])).unwrap();
+    assert_eq!(kept, json!(false));
+    let refused = invoke_body(
+        &w,
+        "camera_frame",
+        InvokeBody::Json(json!({ "frame": [1, 2] })),
+    )
+    .unwrap_err();
+    assert_eq!(refused["code"], "malformed_body");
+    // The screen saying it has no camera, with no camera run, changes nothing.
+    let v = invoke(&w, "camera_unavailable", json!({ "reason": "no_camera" }));
+    assert_eq!(v["screen"], "login");
+    assert!(notice_codes(&v).is_empty());
 }
 
 fn notice_codes(view: &Value) -> Vec<String> {

@@ -10,24 +10,8 @@ use reset_app::core::{AppCore, Settings};
 use reset_capture::SourceSetting;
 use reset_server::testing::{TestDb, TestServer};
 
-struct Scenes(std::path::PathBuf);
-
-impl Scenes {
-    fn new(tag: &str) -> Scenes {
-        let dir = std::env::temp_dir().join(format!("app-scenes-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        reset_capture::scene::write_generated_scenes(&dir)
-            .unwrap()
-            .expect("rustface's test picture is in its package");
-        Scenes(dir)
-    }
-}
-
-impl Drop for Scenes {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+mod common;
+use common::Scenes;
 
 fn core_on(server: &TestServer, scenes: &Scenes) -> AppCore {
     AppCore::new(Settings {
@@ -173,5 +157,6 @@ async fn a_cancelled_or_walked_away_camera_changes_nothing() {
     let view = bare.view(Instant::now());
     assert_eq!(view.screen, Screen::Face);
     assert_eq!(view.notices.len(), 1);
+    assert_eq!(view.notices[0].message, "未找到摄像头");
     server.stop().await;
 }

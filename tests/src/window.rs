@@ -40,6 +40,11 @@ fn tauri_driver() -> PathBuf {
 impl AppWindow {
     /// Start the app with `args`, in a display and data folder of its own.
     pub async fn launch(args: &[&str]) -> AppWindow {
+        AppWindow::launch_env(args, &[]).await
+    }
+
+    /// [`launch`](Self::launch) with extra environment variables for the app.
+    pub async fn launch_env(args: &[&str], env: &[(&str, &str)]) -> AppWindow {
         let display = Display::start();
         let data = TempDir::new("app-data");
         let port = free_port();
@@ -55,6 +60,8 @@ impl AppWindow {
                 ])
                 .env("DISPLAY", &display.name)
                 .env("XDG_DATA_HOME", &data.path)
+                // tauri-driver and WebKitWebDriver pass their environment on to the app.
+                .envs(env.iter().copied())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null()),
         );

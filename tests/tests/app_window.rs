@@ -172,6 +172,50 @@ async fn path_b_face_check_documents_and_contact_phone_reach_review() {
     app.close().await;
 }
 
+/// The phones' camera path in the real window: with `--camera webview` the screen opens the
+/// camera (here WebKit's generated one, as this machine has none) and sends its frames to the
+/// core, which analyses them and answers with the preview and the hint. The generated camera
+/// shows no face, so the hint asks for one; 取消 closes the camera.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webview_camera_frames_reach_the_core() {
+    let server = reset_tests::Server::start_dev();
+    let app = AppWindow::launch_env(
+        &["--api-url", &server.url, "--camera", "webview"],
+        &[("RESET_WEBVIEW_MOCK_CAMERA", "1")],
+    )
+    .await;
+    app.click("forgot").await;
+    app.wait_screen("identity").await;
+    app.fill("id-number", "650102198511204562").await;
+    app.fill("name", "王五").await;
+    app.click("next").await;
+    app.wait_screen("reserved_phone").await;
+    app.click("phone-unavailable").await;
+    app.wait_screen("face").await;
+    app.click("start-face").await;
+    app.wait_until(
+        "the screen's camera open",
+        "document.querySelector('video.webcam-source') !== null",
+    )
+    .await;
+    app.wait_until(
+        "a preview of a frame the core analysed",
+        "(document.getElementById('camera-preview') || {src: ''}).src.startsWith('data:image/jpeg')",
+    )
+    .await;
+    app.wait_text("#camera-hint", "未检测到人脸").await;
+    app.screenshot("15-webview-camera").await;
+    app.click("camera-cancel").await;
+    app.wait_until(
+        "the camera closed",
+        "document.getElementById('camera').hidden && !document.querySelector('video.webcam-source')",
+    )
+    .await;
+    app.wait_screen("face").await;
+    assert_eq!(app.text("#banner").await, "", "a cancel is not an error");
+    app.close().await;
+}
+
 /// With no server named, the desktop app runs its own (demo customers, development SMS
 /// gateway) and shows the dev SMS inbox, where the tester reads the code.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -20,12 +20,13 @@ pub mod scene;
 pub mod side;
 pub mod source;
 pub mod synth;
+pub mod webview;
 
 pub use card::{
     analyse_document_frame, find_card, straighten, AutoCapture, CapturedCard, DocumentAnalyser,
     DocumentLimits, DocumentVerdict, Quad,
 };
-pub use face::{FaceBox, FaceFinder, FaceFinderConfig};
+pub use face::{FaceBox, FaceFinder, FaceFinderConfig, FaceModel, FaceModelError, FACE_MODEL_FILE};
 pub use face_check::{FaceCheck, FaceCheckConfig, FaceCheckState, FaceEvidence};
 pub use frame::Frame;
 pub use output::{encode_jpeg, JpegSpec};
@@ -33,4 +34,5 @@ pub use qr::{read_qr, QrCode};
 pub use reason::Reason;
 pub use scene::{Scene, ScenesSource};
 pub use side::{card_side, check_handheld, CardSide};
-pub use source::{FileSource, FrameSource, SourceError, SourceSetting, WebviewSource};
+pub use source::{FileSource, FrameSource, SourceError, SourceSetting};
+pub use webview::{WebviewFeed, WebviewSource};

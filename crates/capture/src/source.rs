@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use crate::Frame;
 
-/// Why a source gave no frame; each worded for the screen.
-#[derive(Debug, thiserror::Error)]
+/// Why a source gave no frame; the app words each code for the screen.
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum SourceError {
     #[error("no camera found")]
     NoCamera,
@@ -25,7 +25,7 @@ pub enum SourceError {
 }
 
 impl SourceError {
-    /// Stable code for the UI.
+    /// Stable code: the app says it in the customer's words.
     pub fn code(&self) -> &'static str {
         match self {
             SourceError::NoCamera => "no_camera",
@@ -36,22 +36,12 @@ impl SourceError {
             SourceError::BadSetting(_) => "bad_setting",
         }
     }
-
-    pub fn message_zh(&self) -> &'static str {
-        match self {
-            SourceError::NoCamera => "未找到摄像头",
-            SourceError::PermissionDenied => "未获得摄像头权限，请在系统设置中允许使用摄像头",
-            SourceError::CameraFailed(_) => "摄像头暂不可用，请稍后再试",
-            SourceError::Unreadable { .. } | SourceError::NotAPicture(_) => "无法读取图片",
-            SourceError::BadSetting(_) => "摄像头设置有误",
-        }
-    }
 }
 
 /// Anything that yields frames: a camera, the webview, or pictures on disk.
 pub trait FrameSource {
-    /// The next frame; `Ok(None)` when the source has ended (files) or has nothing new yet
-    /// (webview).
+    /// The next frame; live sources (cameras, the webview) wait for it. `Ok(None)` when the
+    /// source has ended (files; a webview run that was closed or cancelled).
     fn next_frame(&mut self) -> Result<Option<Frame>, SourceError>;
 
     /// What the app now asks the customer to show. A camera ignores it (the customer reacts);
@@ -167,62 +157,6 @@ pub fn decode_picture(bytes: &[u8]) -> Result<image::RgbImage, SourceError> {
     image::load_from_memory(bytes)
         .map(|i| i.into_rgb8())
         .map_err(|e| SourceError::NotAPicture(e.to_string()))
-}
-
-/// Frames the webview sends over IPC as JPEG (phones: the camera belongs to the webview). Frames
-/// pushed faster than `min_interval_ms` are dropped on arrival, so analysis never falls behind;
-/// only the newest waiting frame is kept.
-pub struct WebviewSource {
-    min_interval_ms: u64,
-    last_accepted_ms: Option<u64>,
-    waiting: Option<Frame>,
-    dropped: u64,
-}
-
-impl WebviewSource {
-    /// `max_fps` frames a second at most (e.g. 8 on phones).
-    pub fn new(max_fps: u32) -> WebviewSource {
-        WebviewSource {
-            min_interval_ms: 1000 / u64::from(max_fps.max(1)),
-            last_accepted_ms: None,
-            waiting: None,
-            dropped: 0,
-        }
-    }
-
-    /// One JPEG from the webview taken at `at_ms`. Returns whether it was kept.
-    pub fn push_jpeg(&mut self, jpeg: &[u8], at_ms: u64) -> Result<bool, SourceError> {
-        if let Some(last) = self.last_accepted_ms {
-            if at_ms < last + self.min_interval_ms {
-                self.dropped += 1;
-                return Ok(false);
-            }
-        }
-        let image = image::load_from_memory_with_format(jpeg, image::ImageFormat::Jpeg)
-            .map_err(|e| SourceError::NotAPicture(e.to_string()))?
-            .into_rgb8();
-        if self.waiting.is_some() {
-            self.dropped += 1;
-        }
-        self.last_accepted_ms = Some(at_ms);
-        self.waiting = Some(Frame::new(image, at_ms));
-        Ok(true)
-    }
-
-    /// Frames dropped so far because they came too fast or were overtaken.
-    pub fn dropped(&self) -> u64 {
-        self.dropped
-    }
-}
-
-impl FrameSource for WebviewSource {
-    fn next_frame(&mut self) -> Result<Option<Frame>, SourceError> {
-        Ok(self.waiting.take())
-    }
-
-    fn describe(&self) -> String {
-        format!("webview ({} ms apart at least)", self.min_interval_ms)
-    }
 }
 
 /// What `RESET_CAMERA` asks for.
@@ -352,20 +286,5 @@ mod tests {
             open_source(&SourceSetting::Camera(0)).err().unwrap().code(),
             "no_camera"
         );
-    }
-
-    #[test]
-    fn webview_source_drops_frames_that_come_too_fast() {
-        let mut src = WebviewSource::new(5); // 200 ms apart
-        let j = jpeg(16, 16);
-        assert!(src.push_jpeg(&j, 0).unwrap());
-        assert!(!src.push_jpeg(&j, 100).unwrap());
-        assert_eq!(src.next_frame().unwrap().unwrap().at_ms, 0);
-        assert!(src.next_frame().unwrap().is_none());
-        assert!(src.push_jpeg(&j, 200).unwrap());
-        assert!(src.push_jpeg(&j, 400).unwrap()); // overtakes the unread one
-        assert_eq!(src.dropped(), 2);
-        assert_eq!(src.next_frame().unwrap().unwrap().at_ms, 400);
-        assert!(src.push_jpeg(b"not a jpeg", 1000).is_err());
     }
 }

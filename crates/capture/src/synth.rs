@@ -8,7 +8,7 @@ use imageproc::geometric_transformations::{warp_into, Interpolation, Projection}
 use imageproc::rect::Rect;
 
 use crate::card::Quad;
-use crate::face::{FaceBox, FaceFinder, FaceFinderConfig};
+use crate::face::{FaceBox, FaceFinder, FaceFinderConfig, FaceModel};
 
 /// Flat card size used for drawing (10 px per mm).
 pub const CARD_W: u32 = 856;
@@ -179,10 +179,16 @@ pub fn rustface_test_picture() -> Option<RgbImage> {
 /// pixels square with the face about 40% of it wide.
 pub fn portrait(size: u32) -> Option<RgbImage> {
     let group = rustface_test_picture()?;
-    let mut finder = FaceFinder::new(FaceFinderConfig {
-        min_face: 30,
-        ..FaceFinderConfig::default()
-    });
+    // The package's own model file: this runs on the machine that built the crate.
+    let model = FaceModel::compiled_in()
+        .or_else(|| FaceModel::from_file(&crate::face::rustface_package_model()).ok())?;
+    let mut finder = FaceFinder::with_model(
+        &model,
+        FaceFinderConfig {
+            min_face: 30,
+            ..FaceFinderConfig::default()
+        },
+    );
     let faces = finder.detect(&crate::frame::to_gray(&group));
     let best = faces.iter().max_by(|a, b| a.score.total_cmp(&b.score))?;
     Some(crop_around(&group, best, size))

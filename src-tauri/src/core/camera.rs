@@ -14,7 +14,7 @@ use reset_capture::source::open_source;
 use reset_capture::{
     card_side, check_handheld, encode_jpeg, AutoCapture, CardSide, DocumentAnalyser, FaceCheck,
     FaceCheckConfig, FaceCheckState, FaceFinder, FaceFinderConfig, Frame, FrameSource, JpegSpec,
-    Reason, Scene, SourceError, SourceSetting,
+    Reason, Scene, SourceError, SourceSetting, WebviewFeed,
 };
 use reset_flow::wire::{ChallengePrompt, ChallengeRecord};
 use serde::{Deserialize, Serialize};
@@ -26,6 +26,9 @@ const FRAME_INTERVAL: Duration = Duration::from_millis(100);
 const CARD_STABLE_FRAMES: u32 = 3;
 /// A document capture gives up after this much camera time with no good picture.
 const DOCUMENT_TIMEOUT_MS: u64 = 60_000;
+/// A webview camera that sends nothing for this long has failed (the screen could not open it
+/// and did not say, or went away).
+const WEBVIEW_STALL: Duration = Duration::from_secs(10);
 /// The live preview on the screen: small, so it crosses IPC ten times a second cheaply.
 const PREVIEW_WIDTH: u32 = 360;
 
@@ -79,6 +82,8 @@ pub struct CameraJob {
     pub task: CameraTask,
     pub setting: Option<SourceSetting>,
     pub cancel: Arc<AtomicBool>,
+    /// The screen's frames, when the camera is the webview's.
+    pub feed: Option<WebviewFeed>,
 }
 
 /// What the screen shows while the camera runs.
@@ -118,9 +123,10 @@ pub enum CameraResult {
 #[derive(Debug, Clone, PartialEq)]
 pub enum CameraFailure {
     /// No camera, no permission, or a source setting that cannot be opened.
+    /// `code` is the capture crate's [`SourceError::code`] or `face_model_missing`; the
+    /// screen's words for it are in the core's messages.
     Source {
         code: &'static str,
-        message: String,
     },
     /// The check failed (time out, face lost, …) or the frames ran out while this was wrong.
     Check(Reason),
@@ -131,10 +137,7 @@ pub enum CameraFailure {
 
 impl From<SourceError> for CameraFailure {
     fn from(e: SourceError) -> Self {
-        CameraFailure::Source {
-            code: e.code(),
-            message: e.message_zh().to_owned(),
-        }
+        CameraFailure::Source { code: e.code() }
     }
 }
 
@@ -144,8 +147,20 @@ pub fn run(
     send: &mut dyn FnMut(CameraUpdate),
 ) -> Result<CameraResult, CameraFailure> {
     let setting = job.setting.as_ref().ok_or(SourceError::NoCamera)?;
-    let mut source = open_source(setting)?;
-    let mut finder = FaceFinder::new(FaceFinderConfig::default());
+    let mut source: Box<dyn FrameSource> = match (setting, &job.feed) {
+        (SourceSetting::Webview, Some(feed)) => {
+            Box::new(feed.source(job.cancel.clone(), WEBVIEW_STALL))
+        }
+        _ => open_source(setting)?,
+    };
+    let model = super::models::face_model().map_err(|e| {
+        // The path and reason are for the tester's terminal; the customer gets the message.
+        eprintln!("reset-app: {e}");
+        CameraFailure::Source {
+            code: "face_model_missing",
+        }
+    })?;
+    let mut finder = FaceFinder::with_model(&model, FaceFinderConfig::default());
     match job.task {
         CameraTask::Face => face_check(source.as_mut(), &mut finder, &job.cancel, send),
         CameraTask::Document(kind) => {
@@ -190,7 +205,12 @@ fn paced_frame(
     if cancel.load(Ordering::SeqCst) {
         return Err(CameraFailure::Cancelled);
     }
-    match source.next_frame()? {
+    let frame = source.next_frame();
+    // A live source's wait ends with the cancel too; that is a cancel, not a camera gone.
+    if cancel.load(Ordering::SeqCst) {
+        return Err(CameraFailure::Cancelled);
+    }
+    match frame? {
         Some(frame) => Ok(frame),
         None => Err(CameraFailure::Check(hint.unwrap_or(Reason::CameraEnded))),
     }

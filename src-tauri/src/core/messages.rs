@@ -50,6 +50,30 @@ pub fn reason_text(reason: Reason, lang: Lang) -> String {
     .to_owned()
 }
 
+/// Why the camera could not be used, by the code of [`CameraFailure::Source`].
+///
+/// [`CameraFailure::Source`]: super::camera::CameraFailure::Source
+pub fn camera_source_text(code: &str, lang: Lang) -> &'static str {
+    match (code, lang) {
+        ("no_camera", Lang::Zh) => "未找到摄像头",
+        ("no_camera", Lang::En) => "No camera was found",
+        ("camera_permission_denied", Lang::Zh) => "未获得摄像头权限，请在系统设置中允许使用摄像头",
+        ("camera_permission_denied", Lang::En) => {
+            "The app may not use the camera: allow it in the system settings"
+        }
+        ("unreadable" | "not_a_picture", Lang::Zh) => "无法读取图片",
+        ("unreadable" | "not_a_picture", Lang::En) => "The picture could not be read",
+        ("bad_setting", Lang::Zh) => "摄像头设置有误",
+        ("bad_setting", Lang::En) => "The camera setting is wrong",
+        ("face_model_missing", Lang::Zh) => "人脸识别组件缺失，请重新安装应用",
+        ("face_model_missing", Lang::En) => {
+            "The face check's files are missing: please reinstall the app"
+        }
+        (_, Lang::Zh) => "摄像头暂不可用，请稍后再试",
+        (_, Lang::En) => "The camera is not available now, please try again later",
+    }
+}
+
 /// The face check's prompts, one at a time.
 pub fn prompt_text(prompt: ChallengePrompt, lang: Lang) -> &'static str {
     match (prompt, lang) {
@@ -129,6 +153,34 @@ pub fn beijing_time(t: OffsetDateTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_camera_source_code_has_its_own_words_in_both_languages() {
+        use reset_capture::SourceError;
+        let codes = [
+            SourceError::NoCamera.code(),
+            SourceError::PermissionDenied.code(),
+            SourceError::Unreadable {
+                path: "x".into(),
+                message: String::new(),
+            }
+            .code(),
+            SourceError::NotAPicture(String::new()).code(),
+            SourceError::BadSetting(String::new()).code(),
+            "face_model_missing",
+        ];
+        let fallback = camera_source_text("camera_failed", Lang::Zh);
+        for code in codes {
+            let zh = camera_source_text(code, Lang::Zh);
+            let en = camera_source_text(code, Lang::En);
+            assert_ne!(zh, fallback, "{code}");
+            assert!(en.is_ascii() && !zh.is_ascii(), "{code}");
+        }
+        assert_eq!(
+            camera_source_text("face_model_missing", Lang::Zh),
+            "人脸识别组件缺失，请重新安装应用"
+        );
+    }
 
     #[test]
     fn attempts_left_are_spelled_out() {

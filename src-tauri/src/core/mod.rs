@@ -5,6 +5,7 @@ pub mod api;
 pub mod camera;
 mod id_scan;
 mod messages;
+mod models;
 mod path_b;
 mod resume;
 pub mod view;
@@ -82,7 +83,7 @@ pub struct AppCore {
 
 impl AppCore {
     pub fn new(settings: Settings) -> Result<AppCore, ErrorBody> {
-        id_scan::use_model_dir(settings.model_dir.clone());
+        models::use_model_dir(settings.model_dir.clone());
         Ok(AppCore {
             api: ApiClient::new(&settings.api_url)?,
             settings,

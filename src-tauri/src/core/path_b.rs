@@ -6,13 +6,14 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use reset_capture::{SourceSetting, WebviewFeed};
 use reset_flow::{ErrorCode, Event, IdType};
 
 use super::camera::{
     CameraFailure, CameraJob, CameraResult, CameraTask, CameraUpdate, DocumentKind,
 };
 use super::messages;
-use super::view::{CameraView, DocumentTile, Field, Screen};
+use super::view::{CameraView, DocumentTile, Field, Screen, WebviewCamera};
 use super::AppCore;
 
 /// A picture taken for 上传资料, waiting for 下一步.
@@ -27,7 +28,21 @@ pub(crate) struct CameraRun {
     pub task: CameraTask,
     pub cancel: Arc<AtomicBool>,
     pub update: CameraUpdate,
+    /// Where the screen's frames go when the camera is the webview's (phones).
+    pub feed: Option<WebviewFeed>,
 }
+
+impl CameraRun {
+    fn stop(&self) {
+        self.cancel.store(true, Ordering::SeqCst);
+        if let Some(feed) = &self.feed {
+            feed.close();
+        }
+    }
+}
+
+/// The webview's frames: at most this many a second cross IPC into the analysis.
+const WEBVIEW_FPS: u32 = 8;
 
 #[derive(Default)]
 pub(crate) struct PathB {
@@ -41,7 +56,7 @@ impl PathB {
     /// Stops any camera run and forgets every picture.
     pub fn wipe(&mut self) {
         if let Some(run) = self.camera.take() {
-            run.cancel.store(true, Ordering::SeqCst);
+            run.stop();
         }
         self.documents.clear();
         self.scanned = false;
@@ -71,16 +86,25 @@ impl AppCore {
             return None;
         }
         let cancel = Arc::new(AtomicBool::new(false));
+        let feed = (self.settings.camera == Some(SourceSetting::Webview))
+            .then(|| WebviewFeed::new(WEBVIEW_FPS));
         self.path_b.camera = Some(CameraRun {
             task,
             cancel: cancel.clone(),
             update: CameraUpdate::default(),
+            feed: feed.clone(),
         });
         Some(CameraJob {
             task,
             setting: self.settings.camera.clone(),
             cancel,
+            feed,
         })
+    }
+
+    /// Where the screen pushes its camera frames, while a webview camera run is on.
+    pub fn camera_feed(&self) -> Option<WebviewFeed> {
+        self.path_b.camera.as_ref()?.feed.clone()
     }
 
     /// A frame's worth of news from the camera thread.
@@ -93,16 +117,18 @@ impl AppCore {
     /// 取消 while the camera runs.
     pub fn cancel_camera(&mut self) {
         if let Some(run) = &self.path_b.camera {
-            run.cancel.store(true, Ordering::SeqCst);
+            run.stop();
         }
     }
 
     /// The camera run ended: upload the face check, or keep the document picture.
     pub async fn camera_finished(&mut self, result: Result<CameraResult, CameraFailure>) {
         // A run the customer (or the idle timeout) already walked away from changes nothing.
-        if self.path_b.camera.take().is_none() {
+        let Some(run) = self.path_b.camera.take() else {
             return;
-        }
+        };
+        // The screen stops sending frames once the camera view is gone.
+        run.stop();
         // What was said while the camera ran is stale now; the outcome speaks.
         self.notices.clear();
         match result {
@@ -144,8 +170,9 @@ impl AppCore {
                 let code = reason.error_code().unwrap_or(ErrorCode::ChallengeFailed);
                 self.notice_text(code, messages::reason_text(reason, self.lang));
             }
-            Err(CameraFailure::Source { message, .. }) => {
-                self.notice_text(ErrorCode::ServiceUnavailable, message);
+            Err(CameraFailure::Source { code }) => {
+                let text = messages::camera_source_text(code, self.lang).to_owned();
+                self.notice_text(ErrorCode::ServiceUnavailable, text);
             }
         }
     }
@@ -199,6 +226,13 @@ impl AppCore {
             hint: u.hint.map(|r| messages::reason_text(r, self.lang)),
             preview: u.preview.clone(),
             progress: u.progress,
+            webview: run.feed.as_ref().map(|_| WebviewCamera {
+                // The selfie camera for the face, the back camera for the card.
+                facing: match run.task {
+                    CameraTask::Face => "user",
+                    CameraTask::Document(_) | CameraTask::IdScan => "environment",
+                },
+            }),
         })
     }
 

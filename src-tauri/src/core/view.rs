@@ -138,6 +138,15 @@ pub struct CameraView {
     pub preview: Option<String>,
     /// Good frames in a row so far.
     pub progress: u32,
+    /// The screen is the camera (phones): it opens it and sends frames while this is here.
+    pub webview: Option<WebviewCamera>,
+}
+
+/// What the screen opens when the camera is the webview's.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WebviewCamera {
+    /// `getUserMedia`'s `facingMode`: `user` or `environment`.
+    pub facing: &'static str,
 }
 
 /// One tile of 上传资料.

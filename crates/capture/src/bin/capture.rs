@@ -486,7 +486,7 @@ fn probe(args: &[String]) -> Result<(), String> {
             println!("{label}\tno frame");
             Ok(())
         }
-        Err(e) => Err(format!("{} ({}): {e}", e.code(), e.message_zh())),
+        Err(e) => Err(format!("{}: {e}", e.code())),
     }
 }
 

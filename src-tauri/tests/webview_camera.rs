@@ -1,0 +1,177 @@
+//! The phones' camera path through the core: the screen opens the camera and sends JPEG frames,
+//! which the `camera_frame` command pushes into the run's webview feed. Here a stand-in customer
+//! on another thread does the screen's part: it watches what the camera screen asks and holds
+//! up the matching pictures of a generated scenes folder, a frame every 125 ms.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use reset_app::core::camera::{self, CameraFailure, CameraJob, CameraTask, DocumentKind};
+use reset_app::core::view::Screen;
+use reset_app::core::{AppCore, Settings};
+use reset_capture::{encode_jpeg, FrameSource, JpegSpec, Scene, ScenesSource, SourceSetting};
+use reset_flow::wire::ChallengePrompt;
+use reset_server::testing::{TestDb, TestServer};
+
+mod common;
+use common::Scenes;
+
+fn webview_core(server: &TestServer) -> AppCore {
+    AppCore::new(Settings {
+        api_url: server.base.clone(),
+        dev_inbox: true,
+        kiosk: false,
+        resume_file: None,
+        camera: Some(SourceSetting::Webview),
+        model_dir: None,
+    })
+    .unwrap()
+}
+
+/// What the camera screen shows the customer, as the stand-in customer reads it.
+type Asked = Arc<Mutex<Option<ChallengePrompt>>>;
+
+/// The stand-in customer: shows the scene the screen asks for until told to stop.
+fn customer(
+    core: &AppCore,
+    scenes: &Scenes,
+    task: CameraTask,
+    asked: Asked,
+    stop: Arc<AtomicBool>,
+) -> JoinHandle<u32> {
+    let feed = core.camera_feed().expect("a webview run has a feed");
+    let mut pictures = ScenesSource::open(&scenes.0).unwrap();
+    std::thread::spawn(move || {
+        let mut kept = 0;
+        while !stop.load(Ordering::SeqCst) {
+            let scene = match task {
+                CameraTask::Face => match *asked.lock().unwrap() {
+                    Some(ChallengePrompt::TurnLeft) => Scene::TurnLeft,
+                    Some(ChallengePrompt::TurnRight) => Scene::TurnRight,
+                    Some(ChallengePrompt::ComeCloser) => Scene::ComeCloser,
+                    None => Scene::Face,
+                },
+                CameraTask::Document(DocumentKind::IdFront) | CameraTask::IdScan => Scene::IdFront,
+                CameraTask::Document(DocumentKind::IdBack) => Scene::IdBack,
+                CameraTask::Document(DocumentKind::Handheld) => Scene::Handheld,
+            };
+            pictures.show_scene(scene);
+            let frame = pictures.next_frame().unwrap().expect("a picture");
+            let jpeg = encode_jpeg(&frame.image, &JpegSpec::default()).unwrap();
+            kept += u32::from(feed.push_jpeg(&jpeg).unwrap());
+            std::thread::sleep(Duration::from_millis(125));
+        }
+        kept
+    })
+}
+
+/// Runs `job` while the stand-in customer shows what it asks; the frames the feed kept.
+async fn run_with_customer(
+    core: &mut AppCore,
+    scenes: &Scenes,
+    job: CameraJob,
+) -> Result<u32, CameraFailure> {
+    let asked: Asked = Arc::default();
+    let stop = Arc::new(AtomicBool::new(false));
+    let shown = customer(core, scenes, job.task, asked.clone(), stop.clone());
+    let result = tokio::task::spawn_blocking(move || {
+        camera::run(&job, &mut |update| {
+            *asked.lock().unwrap() = update.prompt.map(|(p, _, _)| p);
+        })
+    })
+    .await
+    .unwrap();
+    stop.store(true, Ordering::SeqCst);
+    let kept = shown.join().unwrap();
+    let outcome = result.as_ref().map(|_| kept).map_err(Clone::clone);
+    core.camera_finished(result).await;
+    outcome
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_face_check_and_a_card_pass_on_frames_from_the_screen() {
+    let server = TestServer::start(TestDb::Sqlite).await.unwrap();
+    let scenes = Scenes::new("webview-full");
+    let mut core = webview_core(&server);
+    core.start_reset();
+    core.submit_identity("650102198511204562", "王五").await;
+    core.phone_unavailable().await;
+    assert_eq!(core.view(Instant::now()).screen, Screen::Face);
+    assert!(core.camera_feed().is_none(), "no run, nowhere to push");
+
+    let job = core.begin_camera(CameraTask::Face).unwrap();
+    let camera_view = core.view(Instant::now()).camera.expect("the camera screen");
+    assert_eq!(
+        camera_view.webview.expect("the screen opens it").facing,
+        "user"
+    );
+    let kept = run_with_customer(&mut core, &scenes, job).await.unwrap();
+    assert!(kept >= 3, "{kept} frames");
+    let view = core.view(Instant::now());
+    assert_eq!(view.screen, Screen::Documents, "{:?}", view.notices);
+    assert!(core.camera_feed().is_none(), "the feed ends with its run");
+
+    // A card, with the back camera: the same analysis as any camera's frames.
+    let job = core
+        .begin_camera(CameraTask::Document(DocumentKind::IdFront))
+        .unwrap();
+    let camera_view = core.view(Instant::now()).camera.unwrap();
+    assert_eq!(camera_view.webview.unwrap().facing, "environment");
+    run_with_customer(&mut core, &scenes, job).await.unwrap();
+    let view = core.view(Instant::now());
+    let front = view
+        .documents
+        .iter()
+        .find(|d| d.kind == DocumentKind::IdFront);
+    assert!(front.unwrap().thumbnail.is_some(), "{:?}", view.notices);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancel_ends_a_run_waiting_for_frames_and_a_refused_camera_says_why() {
+    let server = TestServer::start(TestDb::Sqlite).await.unwrap();
+    let mut core = webview_core(&server);
+    core.start_reset();
+    core.submit_identity("650102198511204562", "王五").await;
+    core.phone_unavailable().await;
+
+    // No frame ever comes; 取消 ends the wait at once, not after the stall time.
+    let job = core.begin_camera(CameraTask::Face).unwrap();
+    let feed = core.camera_feed().unwrap();
+    let started = Instant::now();
+    let waiting = tokio::task::spawn_blocking(move || camera::run(&job, &mut |_| {}));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    core.cancel_camera();
+    let result = waiting.await.unwrap();
+    assert_eq!(result.as_ref().err(), Some(&CameraFailure::Cancelled));
+    assert!(started.elapsed() < Duration::from_secs(5));
+    core.camera_finished(result).await;
+    assert!(core.view(Instant::now()).notices.is_empty());
+    // Frames that arrive after the run changed nothing.
+    assert!(!feed.push_jpeg(b"late").unwrap_or(false));
+
+    // The screen could not open the camera: the customer is told why, in their language.
+    let job = core.begin_camera(CameraTask::Face).unwrap();
+    core.camera_feed()
+        .unwrap()
+        .fail(reset_capture::SourceError::PermissionDenied);
+    let result = tokio::task::spawn_blocking(move || camera::run(&job, &mut |_| {}))
+        .await
+        .unwrap();
+    assert_eq!(
+        result.as_ref().err(),
+        Some(&CameraFailure::Source {
+            code: "camera_permission_denied"
+        })
+    );
+    core.camera_finished(result).await;
+    let view = core.view(Instant::now());
+    assert_eq!(view.screen, Screen::Face);
+    assert_eq!(
+        view.notices[0].message,
+        "未获得摄像头权限，请在系统设置中允许使用摄像头"
+    );
+    server.stop().await;
+}
