@@ -68,6 +68,8 @@ async function start(key, facing, invoke) {
     if (run === me) invoke('camera_unavailable', { reason: 'camera_failed' }).catch(() => {});
     return;
   }
+  // The camera screen may have gone while the video started.
+  if (run !== me) return;
   const canvas = document.createElement('canvas');
   me.timer = setInterval(() => {
     if (me.sending || run !== me || !video.videoWidth) return;

@@ -4,6 +4,7 @@
 
 use std::time::Instant;
 
+use reset_capture::webview::MAX_FRAME_BYTES;
 use reset_capture::SourceError;
 use reset_flow::wire::ErrorBody;
 use reset_flow::ErrorCode;
@@ -46,25 +47,37 @@ pub async fn cancel_camera(state: State<'_, AppState>) -> Answer {
     Ok(core.view(Instant::now()))
 }
 
-/// One JPEG frame from the screen's camera (phones), sent as the raw IPC body. Answers whether
-/// it was kept; nothing but the frame itself is taken from the screen (its time is the core's).
+/// One JPEG frame from the screen's camera (phones). Answers whether it was kept; nothing but
+/// the frame itself is taken from the screen (its time is the core's).
 #[tauri::command]
 pub async fn camera_frame(
     state: State<'_, AppState>,
     request: Request<'_>,
 ) -> Result<bool, ErrorBody> {
-    let InvokeBody::Raw(jpeg) = request.body() else {
-        return Err(ErrorBody::new(ErrorCode::MalformedBody));
-    };
+    let jpeg = frame_bytes(request.body()).ok_or(ErrorBody::new(ErrorCode::MalformedBody))?;
     // The feed is taken under the lock and fed outside it: decoding does not hold up the core.
     let Some(feed) = state.core.lock().await.camera_feed() else {
         return Ok(false);
     };
-    let jpeg = jpeg.clone();
     tauri::async_runtime::spawn_blocking(move || feed.push_jpeg(&jpeg))
         .await
         .map_err(|_| ErrorBody::new(ErrorCode::Internal))?
         .map_err(|_| ErrorBody::new(ErrorCode::MalformedBody))
+}
+
+/// The frame's bytes: the raw IPC body, or on Android, whose IPC has no raw bodies, the JSON
+/// array of numbers Tauri turns them into. Nothing larger than a frame may be.
+fn frame_bytes(body: &InvokeBody) -> Option<Vec<u8>> {
+    match body {
+        InvokeBody::Raw(bytes) if bytes.len() <= MAX_FRAME_BYTES => Some(bytes.clone()),
+        InvokeBody::Json(serde_json::Value::Array(items)) if items.len() <= MAX_FRAME_BYTES => {
+            items
+                .iter()
+                .map(|n| n.as_u64().and_then(|n| u8::try_from(n).ok()))
+                .collect()
+        }
+        _ => None,
+    }
 }
 
 /// The screen could not open its camera: `reason` is `no_camera`, `permission_denied` or

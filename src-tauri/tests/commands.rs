@@ -67,17 +67,23 @@ fn invoke(window: &WebviewWindow<tauri::test::MockRuntime>, cmd: &str, args: Val
 }
 
 #[test]
-fn a_camera_frame_outside_a_camera_run_is_dropped_and_one_not_sent_raw_is_refused() {
+fn a_camera_frame_outside_a_camera_run_is_dropped_and_a_malformed_one_refused() {
     let (_app, w) = app_window(closed_port());
-    let kept = invoke_body(&w, "camera_frame", InvokeBody::Raw(vec![0xFF, 0xD8, 0xFF])).unwrap();
-    assert_eq!(kept, json!(false));
-    let refused = invoke_body(
-        &w,
-        "camera_frame",
+    // Raw (desktop, iOS) and as Android's IPC sends bytes: a JSON array of numbers.
+    let raw = invoke_body(&w, "camera_frame", InvokeBody::Raw(vec![0xFF, 0xD8, 0xFF])).unwrap();
+    assert_eq!(raw, json!(false));
+    let array = invoke_body(&w, "camera_frame", InvokeBody::Json(json!([255, 216, 255]))).unwrap();
+    assert_eq!(array, json!(false));
+    for bad in [
         InvokeBody::Json(json!({ "frame": [1, 2] })),
-    )
-    .unwrap_err();
-    assert_eq!(refused["code"], "malformed_body");
+        InvokeBody::Json(json!([1, 256])),
+        InvokeBody::Json(json!([1, -1])),
+        InvokeBody::Json(json!(["a"])),
+        InvokeBody::Raw(vec![0; reset_capture::webview::MAX_FRAME_BYTES + 1]),
+    ] {
+        let refused = invoke_body(&w, "camera_frame", bad).unwrap_err();
+        assert_eq!(refused["code"], "malformed_body");
+    }
     // The screen saying it has no camera, with no camera run, changes nothing.
     let v = invoke(&w, "camera_unavailable", json!({ "reason": "no_camera" }));
     assert_eq!(v["screen"], "login");

@@ -1,9 +1,11 @@
 //! The phones' camera path through the core: the screen opens the camera and sends JPEG frames,
 //! which the `camera_frame` command pushes into the run's webview feed. Here a stand-in customer
 //! on another thread does the screen's part: it watches what the camera screen asks and holds
-//! up the matching pictures of a generated scenes folder, a frame every 125 ms.
+//! up the matching pictures of a generated scenes folder. Its frames are 125 ms apart on the
+//! feed's clock and each waits until the last was analysed, so a busy machine changes nothing.
 
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{channel, Receiver};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -33,26 +35,24 @@ fn webview_core(server: &TestServer) -> AppCore {
 /// What the camera screen shows the customer, as the stand-in customer reads it.
 type Asked = Arc<Mutex<Option<ChallengePrompt>>>;
 
-/// The stand-in customer: shows the scene the screen asks for until told to stop.
+/// The stand-in customer: shows the scene the screen asks for, a frame each time the last one
+/// was analysed, until told to stop.
 fn customer(
     core: &AppCore,
     scenes: &Scenes,
     task: CameraTask,
     asked: Asked,
+    analysed: Receiver<()>,
     stop: Arc<AtomicBool>,
 ) -> JoinHandle<u32> {
     let feed = core.camera_feed().expect("a webview run has a feed");
     let mut pictures = ScenesSource::open(&scenes.0).unwrap();
     std::thread::spawn(move || {
         let mut kept = 0;
+        let mut at_ms = 0;
         while !stop.load(Ordering::SeqCst) {
             let scene = match task {
-                CameraTask::Face => match *asked.lock().unwrap() {
-                    Some(ChallengePrompt::TurnLeft) => Scene::TurnLeft,
-                    Some(ChallengePrompt::TurnRight) => Scene::TurnRight,
-                    Some(ChallengePrompt::ComeCloser) => Scene::ComeCloser,
-                    None => Scene::Face,
-                },
+                CameraTask::Face => asked.lock().unwrap().map_or(Scene::Face, Scene::of_prompt),
                 CameraTask::Document(DocumentKind::IdFront) | CameraTask::IdScan => Scene::IdFront,
                 CameraTask::Document(DocumentKind::IdBack) => Scene::IdBack,
                 CameraTask::Document(DocumentKind::Handheld) => Scene::Handheld,
@@ -60,8 +60,10 @@ fn customer(
             pictures.show_scene(scene);
             let frame = pictures.next_frame().unwrap().expect("a picture");
             let jpeg = encode_jpeg(&frame.image, &JpegSpec::default()).unwrap();
-            kept += u32::from(feed.push_jpeg(&jpeg).unwrap());
-            std::thread::sleep(Duration::from_millis(125));
+            kept += u32::from(feed.push_jpeg_at(&jpeg, at_ms).unwrap());
+            at_ms += 125;
+            // The next frame once this one is analysed (or the run is over).
+            let _ = analysed.recv_timeout(Duration::from_secs(5));
         }
         kept
     })
@@ -75,11 +77,22 @@ async fn run_with_customer(
 ) -> Result<u32, CameraFailure> {
     let asked: Asked = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
-    let shown = customer(core, scenes, job.task, asked.clone(), stop.clone());
+    let (analysed_tx, analysed) = channel();
+    let shown = customer(
+        core,
+        scenes,
+        job.task,
+        asked.clone(),
+        analysed,
+        stop.clone(),
+    );
     let result = tokio::task::spawn_blocking(move || {
-        camera::run(&job, &mut |update| {
+        let r = camera::run(&job, &mut |update| {
             *asked.lock().unwrap() = update.prompt.map(|(p, _, _)| p);
-        })
+            let _ = analysed_tx.send(());
+        });
+        drop(analysed_tx);
+        r
     })
     .await
     .unwrap();
@@ -120,6 +133,17 @@ async fn the_face_check_and_a_card_pass_on_frames_from_the_screen() {
     let camera_view = core.view(Instant::now()).camera.unwrap();
     assert_eq!(camera_view.webview.unwrap().facing, "environment");
     run_with_customer(&mut core, &scenes, job).await.unwrap();
+    // The photo holding the card has the customer's face in it: the selfie camera.
+    let job = core
+        .begin_camera(CameraTask::Document(DocumentKind::Handheld))
+        .unwrap();
+    let camera_view = core.view(Instant::now()).camera.unwrap();
+    assert_eq!(camera_view.webview.unwrap().facing, "user");
+    core.cancel_camera();
+    let result = tokio::task::spawn_blocking(move || camera::run(&job, &mut |_| {}))
+        .await
+        .unwrap();
+    core.camera_finished(result).await;
     let view = core.view(Instant::now());
     let front = view
         .documents
@@ -149,8 +173,9 @@ async fn a_cancel_ends_a_run_waiting_for_frames_and_a_refused_camera_says_why() 
     assert!(started.elapsed() < Duration::from_secs(5));
     core.camera_finished(result).await;
     assert!(core.view(Instant::now()).notices.is_empty());
-    // Frames that arrive after the run changed nothing.
-    assert!(!feed.push_jpeg(b"late").unwrap_or(false));
+    // A frame that arrives after the run is not kept.
+    let late = encode_jpeg(&image::RgbImage::new(64, 48), &JpegSpec::default()).unwrap();
+    assert!(!feed.push_jpeg(&late).unwrap());
 
     // The screen could not open the camera: the customer is told why, in their language.
     let job = core.begin_camera(CameraTask::Face).unwrap();

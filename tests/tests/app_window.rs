@@ -27,6 +27,18 @@ async fn offline_server_is_reported_on_the_identity_screen() {
     app.close().await;
 }
 
+/// Path B's start: 王五's identity, then 手机号不可用? to the face screen.
+async fn to_face_screen(app: &AppWindow) {
+    app.click("forgot").await;
+    app.wait_screen("identity").await;
+    app.fill("id-number", "650102198511204562").await;
+    app.fill("name", "王五").await;
+    app.click("next").await;
+    app.wait_screen("reserved_phone").await;
+    app.click("phone-unavailable").await;
+    app.wait_screen("face").await;
+}
+
 /// Path A as a customer does it: forgot password, identity, SMS code to the reserved phone, a new
 /// password, and logging in with it; against a real server, reading the code from its dev inbox.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -96,14 +108,7 @@ async fn path_b_face_check_documents_and_contact_phone_reach_review() {
         .expect("rustface's test picture is in its package");
     let camera = format!("scenes:{}", scenes.path.display());
     let app = AppWindow::launch(&["--api-url", &server.url, "--camera", &camera]).await;
-    app.click("forgot").await;
-    app.wait_screen("identity").await;
-    app.fill("id-number", "650102198511204562").await;
-    app.fill("name", "王五").await;
-    app.click("next").await;
-    app.wait_screen("reserved_phone").await;
-    app.click("phone-unavailable").await;
-    app.wait_screen("face").await;
+    to_face_screen(&app).await;
     app.screenshot("07-face").await;
 
     app.click("start-face").await;
@@ -184,14 +189,7 @@ async fn webview_camera_frames_reach_the_core() {
         &[("RESET_WEBVIEW_MOCK_CAMERA", "1")],
     )
     .await;
-    app.click("forgot").await;
-    app.wait_screen("identity").await;
-    app.fill("id-number", "650102198511204562").await;
-    app.fill("name", "王五").await;
-    app.click("next").await;
-    app.wait_screen("reserved_phone").await;
-    app.click("phone-unavailable").await;
-    app.wait_screen("face").await;
+    to_face_screen(&app).await;
     app.click("start-face").await;
     app.wait_until(
         "the screen's camera open",

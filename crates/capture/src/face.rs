@@ -21,6 +21,9 @@ pub const FACE_MODEL_FILE: &str = "seeta_fd_frontal_v1.0.bin";
 /// SHA-256 of [`FACE_MODEL_FILE`] as published in rustface 0.1.7.
 const FACE_MODEL_SHA256: &str = "c4619d066ed35e84d9a8e842860b0dff567aba0cbb139881075538761db3ff5d";
 
+/// The published model is 1,209,904 bytes.
+const MAX_FACE_MODEL_BYTES: u64 = 2 * 1024 * 1024;
+
 /// Why the face model could not be had. Holds a path and a reason, nothing of a customer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FaceModelError {
@@ -61,13 +64,20 @@ impl FaceModel {
 
     /// Reads the model from a file (the app package's copy).
     pub fn from_file(path: &Path) -> Result<FaceModel, FaceModelError> {
-        let bytes = std::fs::read(path).map_err(|e| match e.kind() {
+        let unreadable = |reason: String| FaceModelError::Unreadable {
+            path: path.to_owned(),
+            reason,
+        };
+        let io_error = |e: std::io::Error| match e.kind() {
             std::io::ErrorKind::NotFound => FaceModelError::Missing(path.to_owned()),
-            _ => FaceModelError::Unreadable {
-                path: path.to_owned(),
-                reason: e.to_string(),
-            },
-        })?;
+            _ => unreadable(e.to_string()),
+        };
+        // Only a file the model's size is read: not a swapped-in device or a huge file.
+        let meta = std::fs::metadata(path).map_err(io_error)?;
+        if !meta.is_file() || meta.len() > MAX_FACE_MODEL_BYTES {
+            return Err(unreadable("not a file the face model's size".into()));
+        }
+        let bytes = std::fs::read(path).map_err(io_error)?;
         // rustface's reader trusts the file's counts (it panics on an unknown layer and sizes
         // buffers from them), so only the exact published model is handed to it.
         if hex::encode(Sha256::digest(&bytes)) != FACE_MODEL_SHA256 {
@@ -291,6 +301,13 @@ mod tests {
                 "{bytes:?}"
             );
         }
+        // A folder where the file should be.
+        let folder = dir.join("folder.bin");
+        std::fs::create_dir_all(&folder).unwrap();
+        assert!(matches!(
+            FaceModel::from_file(&folder),
+            Err(FaceModelError::Unreadable { .. })
+        ));
         // A truncated copy of the real model.
         let real = std::fs::read(rustface_package_model()).unwrap();
         let cut = dir.join("cut.bin");

@@ -222,10 +222,11 @@ pub fn open_source(setting: &SourceSetting) -> Result<Box<dyn FrameSource>, Sour
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn jpeg(w: u32, h: u32) -> Vec<u8> {
+    /// A plain green JPEG, for the sources' tests.
+    pub(crate) fn jpeg(w: u32, h: u32) -> Vec<u8> {
         let img = image::RgbImage::from_pixel(w, h, image::Rgb([10, 200, 30]));
         let mut out = Vec::new();
         image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)

@@ -132,12 +132,19 @@ impl WebviewFeed {
     }
 
     /// The reading side, for the camera run. It waits for frames; `cancel` (the run's stop
-    /// switch) ends a wait within [`WAIT_SLICE`], and no frame for `stall` ends the run with
+    /// switch) ends a wait within [`WAIT_SLICE`]. No frame within `first` (which covers the
+    /// system's camera permission question), or for `stall` after one, ends the run with
     /// `camera_failed`.
-    pub fn source(&self, cancel: Arc<AtomicBool>, stall: Duration) -> WebviewSource {
+    pub fn source(
+        &self,
+        cancel: Arc<AtomicBool>,
+        first: Duration,
+        stall: Duration,
+    ) -> WebviewSource {
         WebviewSource {
             feed: self.clone(),
             cancel,
+            first,
             stall,
         }
     }
@@ -166,6 +173,7 @@ fn decode_frame(jpeg: &[u8]) -> Result<image::RgbImage, SourceError> {
 pub struct WebviewSource {
     feed: WebviewFeed,
     cancel: Arc<AtomicBool>,
+    first: Duration,
     stall: Duration,
 }
 
@@ -184,7 +192,12 @@ impl FrameSource for WebviewSource {
             if let Some(frame) = state.waiting.take() {
                 return Ok(Some(frame));
             }
-            if waited_since.elapsed() >= self.stall {
+            let limit = if state.last_accepted_ms.is_some() {
+                self.stall
+            } else {
+                self.first
+            };
+            if waited_since.elapsed() >= limit {
                 return Err(SourceError::CameraFailed(
                     "no frames from the webview's camera".into(),
                 ));
@@ -210,21 +223,11 @@ impl FrameSource for WebviewSource {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn jpeg(w: u32, h: u32) -> Vec<u8> {
-        let img = image::RgbImage::from_pixel(w, h, image::Rgb([10, 200, 30]));
-        let mut out = Vec::new();
-        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
-            .encode_image(&img)
-            .unwrap();
-        out
-    }
+    use crate::source::tests::jpeg;
 
     fn source(feed: &WebviewFeed, stall_ms: u64) -> WebviewSource {
-        feed.source(
-            Arc::new(AtomicBool::new(false)),
-            Duration::from_millis(stall_ms),
-        )
+        let stall = Duration::from_millis(stall_ms);
+        feed.source(Arc::new(AtomicBool::new(false)), stall, stall)
     }
 
     #[test]
@@ -286,6 +289,26 @@ mod tests {
     }
 
     #[test]
+    fn the_first_frame_may_take_longer_than_the_frames_after_it() {
+        let feed = WebviewFeed::new(1000);
+        let cancel = Arc::new(AtomicBool::new(false));
+        let mut src = feed.source(
+            cancel,
+            Duration::from_millis(400),
+            Duration::from_millis(50),
+        );
+        let pusher = feed.clone();
+        let t = std::thread::spawn(move || {
+            // Later than the stall, sooner than the first frame's wait.
+            std::thread::sleep(Duration::from_millis(150));
+            pusher.push_jpeg(&jpeg(16, 16)).unwrap()
+        });
+        assert!(src.next_frame().unwrap().is_some());
+        assert!(t.join().unwrap());
+        assert_eq!(src.next_frame().unwrap_err().code(), "camera_failed");
+    }
+
+    #[test]
     fn a_camera_the_screen_could_not_open_ends_the_run_with_its_reason() {
         let feed = WebviewFeed::new(8);
         let mut src = source(&feed, 5_000);
@@ -301,7 +324,11 @@ mod tests {
     fn closing_or_cancelling_ends_a_wait_and_later_frames_are_ignored() {
         let feed = WebviewFeed::new(8);
         let cancel = Arc::new(AtomicBool::new(false));
-        let mut src = feed.source(cancel.clone(), Duration::from_secs(30));
+        let mut src = feed.source(
+            cancel.clone(),
+            Duration::from_secs(30),
+            Duration::from_secs(30),
+        );
         let stopper = cancel.clone();
         let t = std::thread::spawn(move || {
             std::thread::sleep(Duration::from_millis(60));

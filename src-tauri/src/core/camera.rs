@@ -26,8 +26,10 @@ const FRAME_INTERVAL: Duration = Duration::from_millis(100);
 const CARD_STABLE_FRAMES: u32 = 3;
 /// A document capture gives up after this much camera time with no good picture.
 const DOCUMENT_TIMEOUT_MS: u64 = 60_000;
-/// A webview camera that sends nothing for this long has failed (the screen could not open it
-/// and did not say, or went away).
+/// The first frame of a webview camera may wait for the customer to answer the system's camera
+/// permission question.
+const WEBVIEW_FIRST_FRAME: Duration = Duration::from_secs(60);
+/// A webview camera that then sends nothing for this long has failed (the screen went away).
 const WEBVIEW_STALL: Duration = Duration::from_secs(10);
 /// The live preview on the screen: small, so it crosses IPC ten times a second cheaply.
 const PREVIEW_WIDTH: u32 = 360;
@@ -149,22 +151,15 @@ pub fn run(
     let setting = job.setting.as_ref().ok_or(SourceError::NoCamera)?;
     let mut source: Box<dyn FrameSource> = match (setting, &job.feed) {
         (SourceSetting::Webview, Some(feed)) => {
-            Box::new(feed.source(job.cancel.clone(), WEBVIEW_STALL))
+            Box::new(feed.source(job.cancel.clone(), WEBVIEW_FIRST_FRAME, WEBVIEW_STALL))
         }
         _ => open_source(setting)?,
     };
-    let model = super::models::face_model().map_err(|e| {
-        // The path and reason are for the tester's terminal; the customer gets the message.
-        eprintln!("reset-app: {e}");
-        CameraFailure::Source {
-            code: "face_model_missing",
-        }
-    })?;
-    let mut finder = FaceFinder::with_model(&model, FaceFinderConfig::default());
     match job.task {
-        CameraTask::Face => face_check(source.as_mut(), &mut finder, &job.cancel, send),
+        CameraTask::Face => face_check(source.as_mut(), &mut face_finder()?, &job.cancel, send),
         CameraTask::Document(kind) => {
-            let picture = document(kind, true, source.as_mut(), &mut finder, &job.cancel, send)?;
+            let mut finder = face_finder()?;
+            let picture = document(kind, source.as_mut(), Some(&mut finder), &job.cancel, send)?;
             let jpeg = encode_jpeg(&picture, &JpegSpec::default())
                 .map_err(|_| CameraFailure::Check(Reason::CameraEnded))?;
             Ok(CameraResult::Document {
@@ -174,18 +169,31 @@ pub fn run(
             })
         }
         CameraTask::IdScan => {
-            // The reading itself tells the front: a number with its check digit, a name.
+            // No side check (and no face model needed): the reading itself tells the front, a
+            // number with its check digit and a name.
             let card = document(
                 DocumentKind::IdFront,
-                false,
                 source.as_mut(),
-                &mut finder,
+                None,
                 &job.cancel,
                 send,
             )?;
             super::id_scan::read(&card)
         }
     }
+}
+
+/// A face finder with the face model; a customer build whose package lacks the model file says
+/// so instead of running a check it cannot do.
+fn face_finder() -> Result<FaceFinder, CameraFailure> {
+    let model = super::models::face_model().map_err(|e| {
+        // The path and reason are for the tester's terminal; the customer gets the message.
+        eprintln!("reset-app: {e}");
+        CameraFailure::Source {
+            code: "face_model_missing",
+        }
+    })?;
+    Ok(FaceFinder::with_model(&model, FaceFinderConfig::default()))
 }
 
 /// The next frame, no sooner than the frame interval after the last; `Check(hint)` when the
@@ -275,11 +283,12 @@ fn face_check(
     }
 }
 
+/// Takes a document picture. `finder` checks the card's side (the front has the portrait) and
+/// the face in the handheld photo; without it the card is taken on its own.
 fn document(
     kind: DocumentKind,
-    check_side: bool,
     source: &mut dyn FrameSource,
-    finder: &mut FaceFinder,
+    mut finder: Option<&mut FaceFinder>,
     cancel: &AtomicBool,
     send: &mut dyn FnMut(CameraUpdate),
 ) -> Result<image::RgbImage, CameraFailure> {
@@ -301,6 +310,11 @@ fn document(
             ..CameraUpdate::default()
         };
         let picture = if kind == DocumentKind::Handheld {
+            let Some(finder) = finder.as_deref_mut() else {
+                return Err(CameraFailure::Source {
+                    code: "face_model_missing",
+                });
+            };
             // The handheld photo is the whole frame: the customer's face beside the card.
             match check_handheld(&frame, finder) {
                 Ok(_) => {
@@ -317,9 +331,9 @@ fn document(
         } else {
             let verdict = analyser.analyse(&frame);
             hint = verdict.reasons.first().copied();
-            match auto.feed(&frame, &verdict) {
-                Some(card) if !check_side => Some(card.straightened),
-                Some(card) => {
+            match (auto.feed(&frame, &verdict), finder.as_deref_mut()) {
+                (Some(card), None) => Some(card.straightened),
+                (Some(card), Some(finder)) => {
                     let wanted = match kind {
                         DocumentKind::IdFront => CardSide::Front,
                         _ => CardSide::Back,
@@ -333,7 +347,7 @@ fn document(
                         }
                     }
                 }
-                None => None,
+                (None, _) => None,
             }
         };
         update.hint = hint;

@@ -41,8 +41,9 @@ impl CameraRun {
     }
 }
 
-/// The webview's frames: at most this many a second cross IPC into the analysis.
-const WEBVIEW_FPS: u32 = 8;
+/// The webview's frames: at most this many a second go into the analysis. The screen sends one
+/// every 125 ms; the slack keeps IPC's jitter from dropping frames it already encoded.
+const WEBVIEW_FPS: u32 = 10;
 
 #[derive(Default)]
 pub(crate) struct PathB {
@@ -227,9 +228,11 @@ impl AppCore {
             preview: u.preview.clone(),
             progress: u.progress,
             webview: run.feed.as_ref().map(|_| WebviewCamera {
-                // The selfie camera for the face, the back camera for the card.
+                // The selfie camera where the customer's face is in the picture (the face check,
+                // the photo holding the card), so they see the screen; the back camera for the
+                // card alone.
                 facing: match run.task {
-                    CameraTask::Face => "user",
+                    CameraTask::Face | CameraTask::Document(DocumentKind::Handheld) => "user",
                     CameraTask::Document(_) | CameraTask::IdScan => "environment",
                 },
             }),
