@@ -31,11 +31,11 @@ fn main() {
         .map(|target| target.join("app").join("reset-app"))
         .filter(|p| p.is_file());
     if let Some(customer) = &customer {
-        print_size("customer binary", customer);
+        print_size("customer binary", customer, ", goal <= 15 MB");
     } else {
         println!("customer binary not built (cargo build --profile app -p reset-app --no-default-features)");
     }
-    print_size("tester binary  ", &tester);
+    print_size("tester binary  ", &tester, " (no goal: testers only)");
 
     let display = Display::start();
     if let Some(customer) = &customer {
@@ -67,12 +67,9 @@ fn main() {
     runtime.block_on(intents());
 }
 
-fn print_size(label: &str, binary: &Path) {
+fn print_size(label: &str, binary: &Path, goal: &str) {
     let size = std::fs::metadata(binary).expect("the app binary").len();
-    println!(
-        "{label} {:.2} MB ({size} bytes), goal <= 15 MB",
-        size as f64 / 1e6
-    );
+    println!("{label} {:.2} MB ({size} bytes){goal}", size as f64 / 1e6);
 }
 
 /// From spawning the app (fresh data folder; with no server named the embedded server starts

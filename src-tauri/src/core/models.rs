@@ -27,11 +27,8 @@ fn model_dir() -> Option<PathBuf> {
 
 /// The ID-card reader, shared with the embedded server too ([`Ocr::shared`]).
 pub fn ocr() -> Result<Arc<Ocr>, String> {
-    match model_dir() {
-        Some(dir) => Ocr::shared(&dir),
-        None => Ocr::shared_default(),
-    }
-    .map_err(|e| e.to_string())
+    let dir = model_dir().ok_or("no models folder (no HOME and no RESET_MODEL_DIR)")?;
+    Ocr::shared(&dir).map_err(|e| e.to_string())
 }
 
 /// The face model: compiled in (tester builds, through the embedded server), else the file in
