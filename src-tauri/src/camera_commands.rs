@@ -106,7 +106,7 @@ pub async fn submit_documents(state: State<'_, AppState>) -> Answer {
 async fn run_camera<R: Runtime>(app: &AppHandle<R>, state: &AppState, task: CameraTask) -> View {
     let job = {
         let mut core = state.touch().await;
-        match core.begin_camera(task) {
+        match core.begin_camera(task).await {
             Some(job) => job,
             None => return core.view(Instant::now()),
         }

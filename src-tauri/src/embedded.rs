@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use reset_server::clock::{os_rng, Clock, SystemClock};
-use reset_server::server::{build_state, spawn};
+use reset_server::server::{build_state, spawn, Listeners};
 use reset_server::Settings;
 
 /// Binds a loopback port now (so the app knows its server's address before the window paints)
@@ -36,7 +36,8 @@ pub fn start(data_dir: &Path, model_dir: Option<PathBuf>) -> Result<String, Stri
         let started = async {
             let listener = tokio::net::TcpListener::from_std(listener)?;
             let state = build_state(settings, clock, os_rng()).await?;
-            spawn(state, listener).map_err(reset_server::server::BoxError::from)
+            spawn(state, Listeners::customer_only(listener))
+                .map_err(reset_server::server::BoxError::from)
         };
         match started.await {
             Ok(running) => {

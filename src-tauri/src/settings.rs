@@ -1,4 +1,5 @@
-//! How the app was started: `--api-url` / `RESET_API_URL` for a real server, `--kiosk` /
+//! How the app was started: `--api-url` for a real server (`RESET_API_URL` too in a tester's
+//! build; a customer's build never takes its server from the environment), `--kiosk` /
 //! `RESET_KIOSK=1` for a branch kiosk, `--camera` / `RESET_CAMERA` for where frames come from
 //! (`camera[:N]`; `webview`, the phones' way, where the screen opens the camera; or
 //! `scenes:FOLDER` / `dir:FOLDER` of pictures for testers), `--models` / `RESET_MODEL_DIR` for
@@ -30,10 +31,14 @@ pub struct AppOptions {
 
 impl AppOptions {
     pub fn from_env_and_args(args: impl Iterator<Item = String>) -> AppOptions {
+        // A customer's build is told its server when built: another process's environment
+        // must not be able to point it elsewhere.
+        let env_api_url = cfg!(feature = "embedded-server")
+            .then(|| std::env::var("RESET_API_URL").ok())
+            .flatten()
+            .filter(|s| !s.is_empty());
         let mut o = AppOptions {
-            api_url: std::env::var("RESET_API_URL")
-                .ok()
-                .filter(|s| !s.is_empty()),
+            api_url: env_api_url,
             kiosk: std::env::var("RESET_KIOSK").is_ok_and(|v| v == "1"),
             idle_timeout_s: std::env::var("RESET_KIOSK_IDLE_S")
                 .ok()
@@ -96,7 +101,7 @@ impl AppOptions {
         model_dir: Option<PathBuf>,
     ) -> Result<Settings, String> {
         let api_url = match (&self.api_url, embedded_url) {
-            (Some(url), _) => url.clone(),
+            (Some(url), _) => checked_server_url(url)?,
             (None, Some(url)) => url.to_owned(),
             (None, None) => {
                 return Err("no server named: pass --api-url or set RESET_API_URL".into())
@@ -121,9 +126,58 @@ impl AppOptions {
     }
 }
 
+/// A server address the app may talk to: `https`, or plain `http` only to this machine (a
+/// tester's own server). Anything else would send codes and passwords readable on the way.
+pub fn checked_server_url(url: &str) -> Result<String, String> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| format!("server address {url:?}: {e}"))?;
+    let host = parsed.host_str().unwrap_or_default();
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    match parsed.scheme() {
+        "https" if !host.is_empty() => Ok(url.trim_end_matches('/').to_owned()),
+        "http" if loopback => Ok(url.trim_end_matches('/').to_owned()),
+        _ => Err(format!(
+            "server address {url:?}: only https, or http to this machine (127.0.0.1, localhost)"
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_https_or_loopback_http_servers() {
+        for ok in [
+            "https://reset.bank.example",
+            "https://10.1.2.3:8443/",
+            "http://127.0.0.1:8080",
+            "http://localhost:8080",
+            "http://[::1]:8080",
+        ] {
+            assert!(checked_server_url(ok).is_ok(), "{ok}");
+        }
+        for refused in [
+            "http://reset.bank.example",
+            "http://10.1.2.3:8080",
+            "http://127.0.0.1.evil.example",
+            "ftp://127.0.0.1",
+            "https://",
+            "reset.bank.example",
+            "",
+        ] {
+            assert!(checked_server_url(refused).is_err(), "{refused}");
+        }
+        let o = AppOptions {
+            api_url: Some("http://bank:1".into()),
+            ..AppOptions::default()
+        };
+        assert!(o.settings(Path::new("/tmp"), None, None).is_err());
+    }
 
     #[test]
     fn args_override_defaults() {

@@ -34,7 +34,10 @@ fn scenes_with_card(tag: &str, number: &str, name: &str) -> std::path::PathBuf {
 }
 
 async fn scan(core: &mut AppCore) {
-    let job = core.begin_camera(CameraTask::IdScan).expect("scan allowed");
+    let job = core
+        .begin_camera(CameraTask::IdScan)
+        .await
+        .expect("scan allowed");
     let result = tokio::task::spawn_blocking(move || camera::run(&job, &mut |_| {}))
         .await
         .unwrap();
@@ -76,7 +79,7 @@ async fn a_card_fills_number_and_name_and_a_bad_check_digit_fills_only_the_name(
 
     // Only the 身份证 is read this way.
     core.choose_id_type(IdType::Passport);
-    assert!(core.begin_camera(CameraTask::IdScan).is_none());
+    assert!(core.begin_camera(CameraTask::IdScan).await.is_none());
     assert_eq!(
         core.view(Instant::now()).notices[0].code.as_str(),
         "id_type_unsupported"

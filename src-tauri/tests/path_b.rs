@@ -26,7 +26,10 @@ fn core_on(server: &TestServer, scenes: &Scenes) -> AppCore {
 }
 
 async fn run_camera(core: &mut AppCore, task: CameraTask) -> Result<(), CameraFailure> {
-    let job = core.begin_camera(task).expect("the camera may run here");
+    let job = core
+        .begin_camera(task)
+        .await
+        .expect("the camera may run here");
     let mut updates = 0;
     let result = tokio::task::spawn_blocking(move || {
         let r = camera::run(&job, &mut |_| updates += 1);
@@ -61,7 +64,7 @@ async fn path_b_reaches_review_through_the_core() {
     core.submit_identity("650102198511204562", "王五").await;
     assert_eq!(screen(&core), Screen::ReservedPhone);
     // The camera belongs to path B's screens only.
-    assert!(core.begin_camera(CameraTask::Face).is_none());
+    assert!(core.begin_camera(CameraTask::Face).await.is_none());
     assert_eq!(notices(&core), ["wrong_step"]);
 
     core.phone_unavailable().await;
@@ -116,9 +119,9 @@ async fn a_cancelled_or_walked_away_camera_changes_nothing() {
     core.submit_identity("650102198511204562", "王五").await;
     core.phone_unavailable().await;
 
-    let job = core.begin_camera(CameraTask::Face).unwrap();
+    let job = core.begin_camera(CameraTask::Face).await.unwrap();
     assert!(
-        core.begin_camera(CameraTask::Face).is_none(),
+        core.begin_camera(CameraTask::Face).await.is_none(),
         "one camera run at a time"
     );
     assert!(core.view(Instant::now()).camera.is_some());
@@ -133,7 +136,7 @@ async fn a_cancelled_or_walked_away_camera_changes_nothing() {
     assert!(view.camera.is_none() && view.notices.is_empty());
 
     // A run the customer walked away from (the kiosk's idle timeout) finishes into nothing.
-    let job = core.begin_camera(CameraTask::Face).unwrap();
+    let job = core.begin_camera(CameraTask::Face).await.unwrap();
     core.cancel();
     let result = tokio::task::spawn_blocking(move || camera::run(&job, &mut |_| {}))
         .await
@@ -150,7 +153,7 @@ async fn a_cancelled_or_walked_away_camera_changes_nothing() {
     bare.start_reset();
     bare.submit_identity("650102198511204562", "王五").await;
     bare.phone_unavailable().await;
-    let job = bare.begin_camera(CameraTask::Face).unwrap();
+    let job = bare.begin_camera(CameraTask::Face).await.unwrap();
     let result = camera::run(&job, &mut |_| {});
     assert!(matches!(result, Err(CameraFailure::Source { .. })));
     bare.camera_finished(result).await;

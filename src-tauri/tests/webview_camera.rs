@@ -114,7 +114,7 @@ async fn the_face_check_and_a_card_pass_on_frames_from_the_screen() {
     assert_eq!(core.view(Instant::now()).screen, Screen::Face);
     assert!(core.camera_feed().is_none(), "no run, nowhere to push");
 
-    let job = core.begin_camera(CameraTask::Face).unwrap();
+    let job = core.begin_camera(CameraTask::Face).await.unwrap();
     let camera_view = core.view(Instant::now()).camera.expect("the camera screen");
     assert_eq!(
         camera_view.webview.expect("the screen opens it").facing,
@@ -129,6 +129,7 @@ async fn the_face_check_and_a_card_pass_on_frames_from_the_screen() {
     // A card, with the back camera: the same analysis as any camera's frames.
     let job = core
         .begin_camera(CameraTask::Document(DocumentKind::IdFront))
+        .await
         .unwrap();
     let camera_view = core.view(Instant::now()).camera.unwrap();
     assert_eq!(camera_view.webview.unwrap().facing, "environment");
@@ -136,6 +137,7 @@ async fn the_face_check_and_a_card_pass_on_frames_from_the_screen() {
     // The photo holding the card has the customer's face in it: the selfie camera.
     let job = core
         .begin_camera(CameraTask::Document(DocumentKind::Handheld))
+        .await
         .unwrap();
     let camera_view = core.view(Instant::now()).camera.unwrap();
     assert_eq!(camera_view.webview.unwrap().facing, "user");
@@ -162,7 +164,7 @@ async fn a_cancel_ends_a_run_waiting_for_frames_and_a_refused_camera_says_why() 
     core.phone_unavailable().await;
 
     // No frame ever comes; 取消 ends the wait at once, not after the stall time.
-    let job = core.begin_camera(CameraTask::Face).unwrap();
+    let job = core.begin_camera(CameraTask::Face).await.unwrap();
     let feed = core.camera_feed().unwrap();
     let started = Instant::now();
     let waiting = tokio::task::spawn_blocking(move || camera::run(&job, &mut |_| {}));
@@ -178,7 +180,7 @@ async fn a_cancel_ends_a_run_waiting_for_frames_and_a_refused_camera_says_why() 
     assert!(!feed.push_jpeg(&late).unwrap());
 
     // The screen could not open the camera: the customer is told why, in their language.
-    let job = core.begin_camera(CameraTask::Face).unwrap();
+    let job = core.begin_camera(CameraTask::Face).await.unwrap();
     core.camera_feed()
         .unwrap()
         .fail(reset_capture::SourceError::PermissionDenied);

@@ -130,7 +130,10 @@ impl Display {
 /// A reset server process on a fresh SQLite database with the demo customers and dev SMS.
 pub struct Server {
     _process: Process,
+    /// The customers' API.
     pub url: String,
+    /// The staff console's listener.
+    pub staff_url: String,
     /// The server's SQLite database, for the CLI commands run beside it.
     pub database_url: String,
     _dir: TempDir,
@@ -140,7 +143,9 @@ impl Server {
     pub fn start_dev() -> Server {
         let dir = TempDir::new("server");
         let port = free_port();
+        let staff_port = free_port();
         let url = format!("http://127.0.0.1:{port}");
+        let staff_url = format!("http://127.0.0.1:{staff_port}");
         let db = format!("sqlite://{}", dir.path.join("reset.db").display());
         let process = Process::spawn(
             "reset-server",
@@ -149,6 +154,10 @@ impl Server {
                     "serve",
                     "--listen",
                     &format!("127.0.0.1:{port}"),
+                    "--staff-listen",
+                    &format!("127.0.0.1:{staff_port}"),
+                    "--admin-listen",
+                    "off",
                     "--database-url",
                     &db,
                     "--dev",
@@ -161,14 +170,16 @@ impl Server {
         Server {
             _process: process,
             url,
+            staff_url,
             database_url: db,
             _dir: dir,
         }
     }
 
-    /// Adds a staff login for the review console with `reset-server staff add`.
-    pub fn add_staff(&self, username: &str, password: &str, role: &str) {
-        let status = Command::new(workspace_bin("reset-server"))
+    /// Adds a staff login for the review console with `reset-server staff add`; the
+    /// `otpauth://` address of the second factor it enrolled, as it printed it.
+    pub fn add_staff(&self, username: &str, password: &str, role: &str) -> String {
+        let out = Command::new(workspace_bin("reset-server"))
             .args(["--database-url", &self.database_url, "staff", "add"])
             .args([
                 "--username",
@@ -178,10 +189,14 @@ impl Server {
                 "--role",
                 role,
             ])
-            .stdout(Stdio::null())
-            .status()
+            .output()
             .expect("reset-server staff add runs");
-        assert!(status.success(), "reset-server staff add failed");
+        assert!(out.status.success(), "reset-server staff add failed");
+        let text = String::from_utf8_lossy(&out.stdout);
+        text.lines()
+            .find(|l| l.starts_with("otpauth://totp/"))
+            .expect("staff add prints the enrolment address")
+            .to_owned()
     }
 
     /// The newest SMS code the development gateway delivered to `phone` (the outbox sends

@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use reqwest::multipart::{Form, Part};
-use reset_server::testing::pictures::{challenge_record, face_frames, id_card_front, id_pictures};
+use reset_server::testing::pictures::{face_answer, id_card_front, id_pictures};
 use reset_tests::webdriver::Session;
 use reset_tests::{free_port, http_ok, repo_root, wait_for, Process, Server, TempDir};
 use serde_json::{json, Value};
@@ -59,12 +59,11 @@ async fn submit_case(server: &Server, (id_number, name, contact): (&str, &str, &
     let flow = start["flow_id"].as_str().expect("flow id").to_owned();
     let f = format!("{base}/v1/resets/{flow}");
     post(&http, format!("{f}/phone-unavailable"), json!({})).await;
-    let mut parts: Vec<(&str, Vec<u8>)> =
-        face_frames().iter().map(|j| ("frame", j.clone())).collect();
-    parts.push((
-        "challenge",
-        serde_json::to_vec(&challenge_record()).unwrap(),
-    ));
+    let challenge = post(&http, format!("{f}/face/challenge"), json!({})).await;
+    let challenge = serde_json::from_value(challenge).expect("a face challenge");
+    let (frames, record) = face_answer(&challenge);
+    let mut parts: Vec<(&str, Vec<u8>)> = frames.into_iter().map(|j| ("frame", j)).collect();
+    parts.push(("challenge", serde_json::to_vec(&record).unwrap()));
     post_parts(&http, format!("{f}/face"), parts).await;
     // A photographed card saying what was typed, so the server's reading of it has something
     // to agree with.
@@ -161,7 +160,8 @@ const QUEUE_LINKS: &str =
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reviewer_approves_the_oldest_case_in_chromium() {
     let server = Server::start_dev();
-    server.add_staff(REVIEWER.0, REVIEWER.1, "reviewer");
+    let enrolment = server.add_staff(REVIEWER.0, REVIEWER.1, "reviewer");
+    let totp_secret = reset_server::staff::totp::secret_in_url(&enrolment).expect("a secret");
     for customer in CUSTOMERS {
         submit_case(&server, *customer).await;
     }
@@ -190,7 +190,7 @@ async fn a_reviewer_approves_the_oldest_case_in_chromium() {
 
     // The console sends a stranger to the login page.
     session
-        .goto(&format!("{}/staff", server.url))
+        .goto(&format!("{}/staff", server.staff_url))
         .await
         .unwrap();
     wait_until(
@@ -207,6 +207,10 @@ async fn a_reviewer_approves_the_oldest_case_in_chromium() {
     screenshot(&session, "staff-login").await;
     fill(&session, "#username", REVIEWER.0).await;
     fill(&session, "#password", REVIEWER.1).await;
+    // The authenticator app's code: approving needs it.
+    let now = time::OffsetDateTime::now_utc().unix_timestamp() as u64;
+    let code = reset_server::staff::totp::code_at(&totp_secret, now);
+    fill(&session, "#totp", &code).await;
     click(&session, "#login").await;
     wait_until(
         &session,

@@ -109,6 +109,29 @@ pub fn judge_face(
     Ok(face)
 }
 
+/// Whether `face` shows `prompt` done, against `base`, the face at rest (boxes on pictures of
+/// one size): the centre moved sideways by `turn_shift` face widths towards the asked side, or
+/// the face grew by `closer_growth`. The app's check and the server's re-check of the uploaded
+/// frames both judge by this.
+pub fn movement_done(
+    prompt: ChallengePrompt,
+    base: &FaceBox,
+    face: &FaceBox,
+    config: &FaceCheckConfig,
+) -> bool {
+    if base.width <= 0.0 {
+        return false;
+    }
+    let shift = (face.centre().0 - base.centre().0) / base.width;
+    // A camera facing the customer sees their left on the picture's right.
+    let towards_left = if config.mirrored { -shift } else { shift };
+    match prompt {
+        ChallengePrompt::TurnLeft => towards_left >= config.turn_shift,
+        ChallengePrompt::TurnRight => -towards_left >= config.turn_shift,
+        ChallengePrompt::ComeCloser => face.width >= base.width * config.closer_growth,
+    }
+}
+
 /// One attempt of the face check.
 pub struct FaceCheck {
     config: FaceCheckConfig,
@@ -125,6 +148,28 @@ pub struct FaceCheck {
 }
 
 impl FaceCheck {
+    /// An attempt with the prompts the server chose (`POST …/face/challenge`), in its order:
+    /// one to three, as the server issues (more are cut, none is one turn to the left).
+    pub fn with_prompts(config: FaceCheckConfig, prompts: &[ChallengePrompt]) -> FaceCheck {
+        let mut prompts: Vec<ChallengePrompt> = prompts.iter().copied().take(3).collect();
+        if prompts.is_empty() {
+            prompts.push(ChallengePrompt::TurnLeft);
+        }
+        FaceCheck {
+            config,
+            prompts,
+            state: FaceCheckState::Positioning { hint: None },
+            started_ms: None,
+            streak: 0,
+            baseline: None,
+            first_prompt_ms: 0,
+            prompt_shown_ms: 0,
+            last_face_ms: 0,
+            steps: Vec::new(),
+            frames: Vec::new(),
+        }
+    }
+
     /// A new attempt whose prompts are drawn from `rng` (a CSPRNG in the app, seeded in tests).
     pub fn new(config: FaceCheckConfig, rng: &mut dyn RngCore) -> FaceCheck {
         let mut all = vec![
@@ -137,19 +182,7 @@ impl FaceCheck {
             all.swap(i, j);
         }
         all.truncate(config.prompts.clamp(1, 3));
-        FaceCheck {
-            config,
-            prompts: all,
-            state: FaceCheckState::Positioning { hint: None },
-            started_ms: None,
-            streak: 0,
-            baseline: None,
-            first_prompt_ms: 0,
-            prompt_shown_ms: 0,
-            last_face_ms: 0,
-            steps: Vec::new(),
-            frames: Vec::new(),
-        }
+        FaceCheck::with_prompts(config, &all)
     }
 
     pub fn prompts(&self) -> &[ChallengePrompt] {
@@ -267,14 +300,7 @@ impl FaceCheck {
     }
 
     fn prompt_done(&self, prompt: ChallengePrompt, base: &FaceBox, face: &FaceBox) -> bool {
-        let shift = (face.centre().0 - base.centre().0) / base.width;
-        // A camera facing the customer sees their left on the picture's right.
-        let towards_left = if self.config.mirrored { -shift } else { shift };
-        match prompt {
-            ChallengePrompt::TurnLeft => towards_left >= self.config.turn_shift,
-            ChallengePrompt::TurnRight => -towards_left >= self.config.turn_shift,
-            ChallengePrompt::ComeCloser => face.width >= base.width * self.config.closer_growth,
-        }
+        movement_done(prompt, base, face, &self.config)
     }
 
     /// The record and frames for `POST /v1/resets/{id}/face`, once the check has passed.
@@ -285,6 +311,8 @@ impl FaceCheck {
         let total_ms = self.steps.last().map_or(0, |s| s.passed_at_ms);
         Some(FaceEvidence {
             record: ChallengeRecord {
+                // The app fills in the id of the server's challenge it answered.
+                challenge_id: String::new(),
                 prompts: self.steps.clone(),
                 total_ms,
             },

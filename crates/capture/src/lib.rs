@@ -27,7 +27,7 @@ pub use card::{
     DocumentLimits, DocumentVerdict, Quad,
 };
 pub use face::{FaceBox, FaceFinder, FaceFinderConfig, FaceModel, FaceModelError, FACE_MODEL_FILE};
-pub use face_check::{FaceCheck, FaceCheckConfig, FaceCheckState, FaceEvidence};
+pub use face_check::{movement_done, FaceCheck, FaceCheckConfig, FaceCheckState, FaceEvidence};
 pub use frame::Frame;
 pub use output::{encode_jpeg, JpegSpec};
 pub use qr::{read_qr, QrCode};

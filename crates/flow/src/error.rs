@@ -102,9 +102,11 @@ error_codes! {
     StaffSessionRequired = "staff_session_required", 401, "请先登录", "Log in first.";
     CsrfInvalid = "csrf_invalid", 403, "页面已过期，请刷新后重试", "The page has expired; reload it and try again.";
     Forbidden = "forbidden", 403, "无权进行此操作", "You may not do that.";
+    SecondFactorRequired = "second_factor_required", 403, "审批通过须使用动态验证码登录", "Approving needs a sign-in with the authenticator code.";
     CaseNotFound = "case_not_found", 404, "案件不存在", "No such case.";
     CaseAlreadyDecided = "case_already_decided", 409, "该案件已由其他审核员处理", "Another reviewer already decided this case.";
     ReasonRequired = "reason_required", 422, "请选择拒绝原因", "Choose a reason for the rejection.";
+    EvidenceUnavailable = "evidence_unavailable", 409, "案件照片暂无法查看，不能批准", "The case's pictures cannot be shown, so it cannot be approved.";
 
     // Environment
     CardUnreadable = "card_unreadable", 422, "未能识别证件信息，请手动输入", "The card could not be read; please type the details.";

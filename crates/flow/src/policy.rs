@@ -24,6 +24,14 @@ pub struct Policy {
     pub flow_idle_phone_unavailable_s: u64,
     /// Wrong login passwords in a row that lock the login.
     pub login_max_wrong: u32,
+    /// Codes asked for one ID per Beijing day, over all its flows and both phones, customer or
+    /// not: a stranger opening new flows gets no new codes past it.
+    pub codes_per_id_per_day: u32,
+    /// Wrong codes judged for one ID per Beijing day, over all its flows: the online guessing
+    /// budget of the whole world against one ID (NIST SP 800-63B allows up to 100).
+    pub wrong_codes_per_id_per_day: u32,
+    /// Phone-unavailable cases one ID may open in any 30 days.
+    pub cases_per_id_per_30_days: u32,
 }
 
 impl Default for Policy {
@@ -37,6 +45,9 @@ impl Default for Policy {
             flow_idle_s: 15 * 60,
             flow_idle_phone_unavailable_s: 60 * 60,
             login_max_wrong: 5,
+            codes_per_id_per_day: 10,
+            wrong_codes_per_id_per_day: 20,
+            cases_per_id_per_30_days: 3,
         }
     }
 }
@@ -96,6 +107,14 @@ mod tests {
                 p.login_max_wrong
             ),
             (900, 3600, 5)
+        );
+        assert_eq!(
+            (
+                p.codes_per_id_per_day,
+                p.wrong_codes_per_id_per_day,
+                p.cases_per_id_per_30_days
+            ),
+            (10, 20, 3)
         );
     }
 

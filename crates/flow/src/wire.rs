@@ -185,11 +185,27 @@ pub enum ChallengePrompt {
     ComeCloser,
 }
 
-/// The `challenge` part of `POST /v1/resets/{id}/face`: which prompts were shown, when, and
-/// which uploaded frame shows each done.
+/// `POST /v1/resets/{id}/face/challenge`: the prompts the server chose for one attempt of the
+/// face check, in the order to show them. The upload must answer this challenge, once, before
+/// `expires_at`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaceChallenge {
+    pub challenge_id: String,
+    pub prompts: Vec<ChallengePrompt>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+}
+
+/// The `challenge` part of `POST /v1/resets/{id}/face`: which challenge it answers, which
+/// prompts were shown, when, and which uploaded frame shows each done (frame 0 is the face at
+/// rest).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ChallengeRecord {
+    /// The `challenge_id` of the server's [`FaceChallenge`]; none is refused.
+    #[serde(default)]
+    pub challenge_id: String,
     pub prompts: Vec<ChallengeStep>,
     /// Milliseconds from the first prompt to the last passed one.
     pub total_ms: u64,

@@ -69,6 +69,11 @@ fn server_cmd(db_url: &str) -> Command {
         .env("RESET_LOG", "error")
         .env("RESET_DB_MAX_CONNECTIONS", "16")
         .env("RESET_POLICY__CODES_PER_PHONE_PER_DAY", "1000000")
+        // Every client resets the same demo customers: the bounds per ID are for attackers.
+        .env("RESET_POLICY__CODES_PER_ID_PER_DAY", "1000000")
+        .env("RESET_POLICY__WRONG_CODES_PER_ID_PER_DAY", "1000000")
+        .env("RESET_STAFF_LISTEN", "off")
+        .env("RESET_ADMIN_LISTEN", "off")
         .env("RESET_SMS__POLL_MS", "20")
         .env(
             "RESET_EVIDENCE__DIR",
@@ -110,7 +115,8 @@ impl Drop for Server {
 async fn start(db_url: &str) -> Server {
     let port = free_port();
     let child = server_cmd(db_url)
-        .args(["serve", "--dev", "--listen", &format!("127.0.0.1:{port}")])
+        .args(["serve", "--dev", "--dev-anywhere"])
+        .args(["--listen", &format!("127.0.0.1:{port}")])
         .spawn()
         .expect("spawn server");
     let base = format!("http://127.0.0.1:{port}");

@@ -83,6 +83,7 @@ async fn main() {
         "bench",
         "Bench#2026ab",
         "reviewer",
+        b"12345678901234567890",
     )
     .await
     .expect("staff");
@@ -102,7 +103,7 @@ async fn main() {
     );
     println!("queue query plan: {}", plan(&server).await);
 
-    let mut client = StaffClient::new(&server.base);
+    let mut client = StaffClient::new(&server.staff_base);
     let login = client.login("bench", "Bench#2026ab").await;
     assert_eq!(login.status, 303, "login");
     for _ in 0..10 {

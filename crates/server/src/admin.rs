@@ -2,7 +2,10 @@
 
 use std::path::Path;
 
-use reset_flow::{bank_day, CustomerName, IdNumber, IdType, MobileNumber};
+use reset_flow::{
+    bank_day, check_password, CustomerName, IdNumber, IdType, MobileNumber, PasswordContext,
+    PasswordRule,
+};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
@@ -106,6 +109,35 @@ pub async fn import_csv(
 }
 
 /// Adds a staff login for the review console (role `reviewer` or `supervisor`).
+/// Staff passwords open every customer's case: at least 12 characters (at most 64), the
+/// customers' password rule apart from its 19-character cap, and not the username.
+pub fn staff_password_ok(username: &str, password: &str) -> Result<(), BoxError> {
+    let n = password.chars().count();
+    if !(STAFF_PASSWORD_MIN..=STAFF_PASSWORD_MAX).contains(&n) {
+        return Err(format!(
+            "the staff password must be {STAFF_PASSWORD_MIN} to {STAFF_PASSWORD_MAX} characters"
+        )
+        .into());
+    }
+    let broken: Vec<_> = check_password(password, None, &PasswordContext::default())
+        .into_iter()
+        .filter(|r| *r != PasswordRule::TooLong)
+        .collect();
+    if !broken.is_empty() {
+        let rules: Vec<&str> = broken.iter().map(|r| r.message_en()).collect();
+        return Err(format!("the staff password is refused: {}", rules.join("; ")).into());
+    }
+    if password.to_lowercase().contains(&username.to_lowercase()) {
+        return Err("the staff password must not contain the username".into());
+    }
+    Ok(())
+}
+
+const STAFF_PASSWORD_MIN: usize = 12;
+const STAFF_PASSWORD_MAX: usize = 64;
+
+/// Adds (or replaces) a staff login with its password and the TOTP secret of its second
+/// factor (a new one for every `staff add`: re-adding someone enrols them again).
 pub async fn add_staff(
     db: &Db,
     hasher: &Hasher,
@@ -113,6 +145,7 @@ pub async fn add_staff(
     username: &str,
     password: &str,
     role: &str,
+    totp_secret: &[u8],
 ) -> Result<(), BoxError> {
     if !matches!(role, "reviewer" | "supervisor") {
         return Err("role must be reviewer or supervisor".into());
@@ -120,15 +153,19 @@ pub async fn add_staff(
     if username.trim().is_empty() || username.len() > 64 {
         return Err("username must be 1 to 64 characters".into());
     }
+    staff_password_ok(username.trim(), password)?;
     let hash = hasher.hash(password.to_owned()).await.map_err(Box::new)?;
     sqlx::query(
-        "INSERT INTO staff (username, password_hash, role, created_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash, role = excluded.role",
+        "INSERT INTO staff (username, password_hash, role, created_at, totp_secret, totp_last_step) \
+         VALUES ($1, $2, $3, $4, $5, NULL) ON CONFLICT (username) DO UPDATE SET \
+         password_hash = excluded.password_hash, role = excluded.role, \
+         totp_secret = excluded.totp_secret, totp_last_step = NULL",
     )
     .bind(username.trim())
     .bind(hash)
     .bind(role)
     .bind(ms(now))
+    .bind(hex::encode(totp_secret))
     .execute(&db.pool)
     .await?;
     Ok(())

@@ -1,5 +1,8 @@
-//! The application: shared state, the router, and its layers (body cap, request metrics,
-//! tracing spans that carry the route and never the URI's values).
+//! The application: shared state and its three routers, each served on a listener of its own so
+//! a bank can put them on different networks: the customers' API (public), the staff console
+//! (the bank's intranet) and the operators' endpoints (loopback by default). Each router has
+//! the same layers: body cap, request metrics, tracing spans that carry the route and never
+//! the URI's values.
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -48,11 +51,13 @@ impl AppState {
     }
 }
 
+/// The customers' API. Nothing here answers for the staff console or the operators: `/staff`
+/// and `/metrics` are `not_found` on this listener.
 pub fn app(state: AppState) -> Router {
     let max_body = state.settings.max_body_bytes;
     // Uploads of pictures get their own, larger cap; every other call keeps `max_body`.
     let max_upload = state.evidence.settings.max_request_bytes;
-    Router::new()
+    let routes = Router::new()
         .route("/v1/login", post(api::login::login))
         .route("/v1/resets", post(api::resets::start))
         .route("/v1/resets/{id}", get(api::resets::status))
@@ -62,6 +67,10 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/v1/resets/{id}/phone-unavailable",
             post(api::path_b::phone_unavailable),
+        )
+        .route(
+            "/v1/resets/{id}/face/challenge",
+            post(api::path_b::face_challenge),
         )
         .route(
             "/v1/resets/{id}/face",
@@ -80,10 +89,32 @@ pub fn app(state: AppState) -> Router {
             post(api::path_b::contact_verify_code),
         )
         .route("/v1/dev/sms", get(api::ops::dev_sms))
+        // The load balancer's probes; they tell nothing about customers.
         .route("/healthz", get(api::ops::healthz))
-        .route("/readyz", get(api::ops::readyz))
+        .route("/readyz", get(api::ops::readyz));
+    layered(routes, state, max_body)
+}
+
+/// The staff review console, for the bank's intranet (`--staff-listen`).
+pub fn staff_app(state: AppState) -> Router {
+    let max_body = state.settings.max_body_bytes;
+    layered(crate::staff::routes(), state, max_body)
+}
+
+/// The operators' endpoints (`--admin-listen`, loopback by default): the metrics, whose
+/// counters (SMS delivered, codes burnt) would tell a stranger which phone is whose, and the
+/// probes again.
+pub fn admin_app(state: AppState) -> Router {
+    let max_body = state.settings.max_body_bytes;
+    let routes = Router::new()
         .route("/metrics", get(api::ops::metrics))
-        .merge(crate::staff::routes())
+        .route("/healthz", get(api::ops::healthz))
+        .route("/readyz", get(api::ops::readyz));
+    layered(routes, state, max_body)
+}
+
+fn layered(routes: Router<AppState>, state: AppState, max_body: usize) -> Router {
+    routes
         .fallback(api::ops::not_found)
         .layer(DefaultBodyLimit::max(max_body))
         .layer(middleware::from_fn_with_state(

@@ -18,7 +18,12 @@ use crate::staff::StaffSettings;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
+    /// The customers' API.
     pub listen: String,
+    /// The staff review console, for the bank's intranet; `off` to serve none here.
+    pub staff_listen: String,
+    /// The operators' endpoints (`/metrics`); `off` to serve none here.
+    pub admin_listen: String,
     pub database_url: String,
     /// Development mode: the dev SMS inbox is readable and the demo customers are seeded.
     pub dev: bool,
@@ -26,8 +31,9 @@ pub struct Settings {
     /// Request bodies above this many bytes are refused with `body_too_large`.
     pub max_body_bytes: usize,
     pub session_ttl_s: u64,
-    /// Behind a load balancer: take the client IP from the last `X-Forwarded-For` entry.
-    pub trust_forwarded_for: bool,
+    /// The bank's own load balancers and proxies (CIDR networks, e.g. `10.0.0.0/8`): from
+    /// them, and only from them, `X-Forwarded-For` names the caller.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     pub policy: Policy,
     pub hashing: HashingSettings,
     pub limits: IpLimits,
@@ -43,12 +49,14 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             listen: "127.0.0.1:8080".into(),
+            staff_listen: "127.0.0.1:8081".into(),
+            admin_listen: "127.0.0.1:9090".into(),
             database_url: "sqlite://reset.db".into(),
             dev: false,
             db_max_connections: 8,
             max_body_bytes: 16 * 1024,
             session_ttl_s: 30 * 60,
-            trust_forwarded_for: false,
+            trusted_proxies: Vec::new(),
             policy: Policy::default(),
             hashing: HashingSettings::default(),
             limits: IpLimits::default(),
@@ -60,7 +68,69 @@ impl Default for Settings {
     }
 }
 
+/// Why a server refuses to start with these settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnsafeSettings(pub String);
+
+impl std::fmt::Display for UnsafeSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UnsafeSettings {}
+
+/// Whether `addr` (`host:port`) can only be reached from this machine.
+fn is_loopback(addr: &str) -> bool {
+    if let Ok(a) = addr.parse::<std::net::SocketAddr>() {
+        return a.ip().is_loopback();
+    }
+    addr.rsplit_once(':')
+        .is_some_and(|(host, _)| host.eq_ignore_ascii_case("localhost"))
+}
+
+fn served(addr: &str) -> bool {
+    !(addr.trim().is_empty() || addr.trim().eq_ignore_ascii_case("off"))
+}
+
 impl Settings {
+    /// The settings a production server must not run with, checked before it serves:
+    /// - without `dev`, the `dev` SMS gateway (it keeps every code in a table) is refused;
+    /// - `dev` (the dev SMS inbox on the API, the demo customers with their known password)
+    ///   only on loopback addresses and SQLite, unless `dev_anywhere` says it was meant.
+    pub fn refuse_unsafe(&self, dev_anywhere: bool) -> Result<(), UnsafeSettings> {
+        if !self.dev && self.sms.gateway == crate::sms::GatewayKind::Dev {
+            return Err(UnsafeSettings(
+                "the dev SMS gateway keeps every code readable: set sms.gateway = \"http\" \
+                 (RESET_SMS__GATEWAY=http) with the bank's SMS provider, or serve with --dev"
+                    .into(),
+            ));
+        }
+        if self.dev && !dev_anywhere {
+            let addrs = [&self.listen, &self.staff_listen, &self.admin_listen];
+            if let Some(addr) = addrs.iter().find(|a| served(a) && !is_loopback(a)) {
+                return Err(UnsafeSettings(format!(
+                    "--dev serves the dev SMS inbox and the demo customers: refused on {addr}, \
+                     which is not a loopback address (add --dev-anywhere if that is meant)"
+                )));
+            }
+            if !self.database_url.starts_with("sqlite:") {
+                return Err(UnsafeSettings(
+                    "--dev seeds the demo customers with a known password: refused on a \
+                     PostgreSQL database (add --dev-anywhere if that is meant)"
+                        .into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Staff cookies carry `Secure` except in development, where the console is plain HTTP
+    /// on loopback.
+    pub fn secure_staff_cookies(&self) -> bool {
+        self.staff.secure_cookies || !self.dev
+    }
+
     /// Defaults ← `config_file` ← `RESET_*` variables. Flags are applied by the caller.
     pub fn load(config_file: Option<&Path>) -> Result<Settings, Box<figment::Error>> {
         let mut fig = Figment::from(Serialized::defaults(Settings::default()));
@@ -74,5 +144,68 @@ impl Settings {
         )
         .extract()
         .map_err(Box::new)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sms::GatewayKind;
+
+    fn dev() -> Settings {
+        Settings {
+            dev: true,
+            ..Settings::default()
+        }
+    }
+
+    #[test]
+    fn production_refuses_the_dev_gateway() {
+        let s = Settings::default();
+        assert!(s.refuse_unsafe(false).is_err());
+        let mut s = Settings::default();
+        s.sms.gateway = GatewayKind::Http;
+        assert_eq!(s.refuse_unsafe(false), Ok(()));
+        assert!(s.secure_staff_cookies());
+    }
+
+    #[test]
+    fn dev_stays_on_loopback_and_sqlite() {
+        assert_eq!(dev().refuse_unsafe(false), Ok(()));
+        assert!(!dev().secure_staff_cookies());
+        for (listen, staff, admin) in [
+            ("0.0.0.0:8080", "off", "off"),
+            ("192.0.2.7:8080", "off", "off"),
+            ("[::]:8080", "off", "off"),
+            ("127.0.0.1:8080", "0.0.0.0:8081", "off"),
+            ("127.0.0.1:8080", "off", "example.org:9090"),
+        ] {
+            let s = Settings {
+                listen: listen.into(),
+                staff_listen: staff.into(),
+                admin_listen: admin.into(),
+                ..dev()
+            };
+            assert!(s.refuse_unsafe(false).is_err(), "{listen} {staff} {admin}");
+            assert_eq!(s.refuse_unsafe(true), Ok(()));
+        }
+        for ok in [
+            "127.0.0.1:1",
+            "[::1]:8080",
+            "localhost:8080",
+            "127.8.9.1:80",
+        ] {
+            let s = Settings {
+                listen: ok.into(),
+                ..dev()
+            };
+            assert_eq!(s.refuse_unsafe(false), Ok(()), "{ok}");
+        }
+        let pg = Settings {
+            database_url: "postgres://db.bank/reset".into(),
+            ..dev()
+        };
+        assert!(pg.refuse_unsafe(false).is_err());
+        assert_eq!(pg.refuse_unsafe(true), Ok(()));
     }
 }

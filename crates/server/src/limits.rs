@@ -1,5 +1,7 @@
 //! Rate limits kept in the database, so several instances share them: per-IP fixed windows on
-//! every public call, and the per-phone daily SMS cap.
+//! every public call, the per-phone daily SMS cap, and the bounds per ID (codes asked for and
+//! wrong codes judged per Beijing day, cases per 30 days), which hold however many addresses
+//! an attacker has.
 
 use std::net::IpAddr;
 
@@ -7,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
+use crate::client_address::limit_key;
 use crate::error::{AppError, AppResult};
 use crate::store::{ms, Db};
 use reset_flow::{bank_day, ErrorCode};
@@ -96,7 +99,7 @@ impl IpLimits {
         let window_ms = (self.window_s.max(1) * 1000) as i64;
         let now_ms = ms(now);
         let window_start = now_ms - now_ms.rem_euclid(window_ms);
-        let bucket = format!("{}|{}|{}", kind.name(), ip, window_start);
+        let bucket = format!("{}|{}|{}", kind.name(), limit_key(ip), window_start);
         let count: i64 = sqlx::query_scalar(
             "INSERT INTO rate_limits (bucket, window_start, count) VALUES ($1, $2, 1) \
              ON CONFLICT (bucket) DO UPDATE SET count = rate_limits.count + 1 RETURNING count",
@@ -125,6 +128,14 @@ pub async fn prune(db: &Db, now: OffsetDateTime) -> Result<(), sqlx::Error> {
         .bind(bank_day(now).to_string())
         .execute(&db.pool)
         .await?;
+    sqlx::query("DELETE FROM id_quota WHERE day < $1")
+        .bind(bank_day(now).to_string())
+        .execute(&db.pool)
+        .await?;
+    sqlx::query("DELETE FROM id_slots WHERE taken_at < $1")
+        .bind(now_ms - SLOT_SPAN_MS)
+        .execute(&db.pool)
+        .await?;
     sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
         .bind(now_ms)
         .execute(&db.pool)
@@ -137,7 +148,25 @@ pub fn phone_key(phone: &str) -> String {
     hex::encode(Sha256::digest(format!("reset-phone:{phone}")))
 }
 
-/// Takes one code from `phone`'s daily allowance inside `tx`; false when the day's cap is used.
+/// Whether `phone` may still receive a code today. Asked for every code request, sent or not,
+/// so a phone's used-up allowance answers the same whether or not it is the reserved one.
+pub async fn phone_quota_left(
+    conn: &mut sqlx::AnyConnection,
+    phone: &str,
+    now: OffsetDateTime,
+    cap: u32,
+) -> Result<bool, sqlx::Error> {
+    let used: Option<i64> =
+        sqlx::query_scalar("SELECT count FROM sms_quota WHERE phone_key = $1 AND day = $2")
+            .bind(phone_key(phone))
+            .bind(bank_day(now).to_string())
+            .fetch_optional(conn)
+            .await?;
+    Ok(used.unwrap_or(0) < i64::from(cap))
+}
+
+/// Takes one code from `phone`'s daily allowance inside `tx`, for a code really sent to it;
+/// false when the day's cap is used.
 pub async fn take_phone_quota(
     conn: &mut sqlx::AnyConnection,
     phone: &str,
@@ -155,4 +184,98 @@ pub async fn take_phone_quota(
     .fetch_optional(conn)
     .await?;
     Ok(row.is_some_and(|n| n <= i64::from(cap)))
+}
+
+/// What an ID's daily allowance counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdAllowance {
+    /// Codes asked for, to either phone.
+    Codes,
+    /// Codes judged by a verify call (a right code gives its place back).
+    CodeChecks,
+}
+
+impl IdAllowance {
+    fn name(self) -> &'static str {
+        match self {
+            IdAllowance::Codes => "codes",
+            IdAllowance::CodeChecks => "code_checks",
+        }
+    }
+}
+
+/// Takes one from the ID's allowance of `what` for today's Beijing day; false when `cap` is
+/// used. Atomic: of many racing requests at most `cap` succeed.
+pub async fn take_id_quota(
+    conn: &mut sqlx::AnyConnection,
+    id_key: &str,
+    what: IdAllowance,
+    now: OffsetDateTime,
+    cap: u32,
+) -> Result<bool, sqlx::Error> {
+    let row: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO id_quota (id_key, kind, day, count) VALUES ($1, $2, $3, 1) \
+         ON CONFLICT (id_key, kind, day) DO UPDATE SET count = id_quota.count + 1 \
+         WHERE id_quota.count < $4 RETURNING count",
+    )
+    .bind(id_key)
+    .bind(what.name())
+    .bind(bank_day(now).to_string())
+    .bind(i64::from(cap))
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.is_some_and(|n| n <= i64::from(cap)))
+}
+
+/// Gives back one taken by [`take_id_quota`] today (a code check that found the right code).
+pub async fn give_back_id_quota(
+    conn: &mut sqlx::AnyConnection,
+    id_key: &str,
+    what: IdAllowance,
+    now: OffsetDateTime,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE id_quota SET count = count - 1 WHERE id_key = $1 AND kind = $2 AND day = $3 \
+         AND count > 0",
+    )
+    .bind(id_key)
+    .bind(what.name())
+    .bind(bank_day(now).to_string())
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
+/// How long a slot taken by [`take_id_slot`] stays taken: 30 days.
+pub const SLOT_SPAN_MS: i64 = 30 * 24 * 3600 * 1000;
+
+/// Takes one of an ID's `cap` slots of `kind` for 30 days (a rolling window, not a calendar
+/// month); false when all are taken. Each slot is one row whose update is conditional on its
+/// last use being older than 30 days, so racing requests cannot take one slot twice.
+pub async fn take_id_slot(
+    conn: &mut sqlx::AnyConnection,
+    id_key: &str,
+    kind: &str,
+    now: OffsetDateTime,
+    cap: u32,
+) -> Result<bool, sqlx::Error> {
+    let now_ms = ms(now);
+    for slot in 0..i64::from(cap) {
+        let taken: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO id_slots (id_key, kind, slot, taken_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (id_key, kind, slot) DO UPDATE SET taken_at = excluded.taken_at \
+             WHERE id_slots.taken_at <= $5 RETURNING slot",
+        )
+        .bind(id_key)
+        .bind(kind)
+        .bind(slot)
+        .bind(now_ms)
+        .bind(now_ms - SLOT_SPAN_MS)
+        .fetch_optional(&mut *conn)
+        .await?;
+        if taken.is_some() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }

@@ -7,7 +7,8 @@ use clap::{Parser, Subcommand};
 use reset_server::clock::{os_rng, Clock, SystemClock};
 use reset_server::evidence::{load_vault, rotate, Vault};
 use reset_server::hashing::Hasher;
-use reset_server::server::{build_state, serve_until, BoxError};
+use reset_server::server::{build_state, serve_until, BoxError, Listeners};
+use reset_server::staff::totp;
 use reset_server::store::Db;
 use reset_server::{admin, Settings};
 use tracing_subscriber::EnvFilter;
@@ -33,11 +34,21 @@ struct Cli {
 enum Command {
     /// Serve the HTTP API.
     Serve {
+        /// The customers' API.
         #[arg(long, env = "RESET_LISTEN")]
         listen: Option<String>,
-        /// Development SMS inbox and demo customers.
+        /// The staff review console (default 127.0.0.1:8081; `off` for none).
+        #[arg(long, env = "RESET_STAFF_LISTEN")]
+        staff_listen: Option<String>,
+        /// The operators' endpoints, `/metrics` (default 127.0.0.1:9090; `off` for none).
+        #[arg(long, env = "RESET_ADMIN_LISTEN")]
+        admin_listen: Option<String>,
+        /// Development SMS inbox and demo customers; loopback and SQLite only.
         #[arg(long)]
         dev: bool,
+        /// Allow --dev on other addresses or on PostgreSQL (a shared test environment).
+        #[arg(long, requires = "dev")]
+        dev_anywhere: bool,
     },
     /// Apply the database migrations.
     Migrate,
@@ -111,14 +122,27 @@ async fn run(cli: Cli) -> Result<(), BoxError> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let rng = os_rng();
     match cli.command {
-        Command::Serve { listen, dev } => {
-            if let Some(listen) = listen {
-                settings.listen = listen;
+        Command::Serve {
+            listen,
+            staff_listen,
+            admin_listen,
+            dev,
+            dev_anywhere,
+        } => {
+            for (flag, setting) in [
+                (listen, &mut settings.listen),
+                (staff_listen, &mut settings.staff_listen),
+                (admin_listen, &mut settings.admin_listen),
+            ] {
+                if let Some(addr) = flag {
+                    *setting = addr;
+                }
             }
             settings.dev |= dev;
-            let listener = tokio::net::TcpListener::bind(&settings.listen).await?;
+            settings.refuse_unsafe(dev_anywhere)?;
+            let listeners = Listeners::bind(&settings).await?;
             let state = build_state(settings, clock, rng).await?;
-            serve_until(state, listener, shutdown_signal()).await?;
+            serve_until(state, listeners, shutdown_signal()).await?;
         }
         Command::Vault {
             command: VaultCommand::NewKey { id },
@@ -143,7 +167,7 @@ async fn run(cli: Cli) -> Result<(), BoxError> {
         command => {
             let db = Db::connect(&settings.database_url, 2).await?;
             db.migrate().await?;
-            let hasher = Hasher::new(&settings.hashing, rng).map_err(Box::new)?;
+            let hasher = Hasher::new(&settings.hashing, rng.clone()).map_err(Box::new)?;
             let now = clock.now();
             match command {
                 Command::Migrate => println!("migrated"),
@@ -161,7 +185,20 @@ async fn run(cli: Cli) -> Result<(), BoxError> {
                             password,
                             role,
                         },
-                } => admin::add_staff(&db, &hasher, now, &username, &password, &role).await?,
+                } => {
+                    let secret = totp::new_secret(&rng);
+                    admin::add_staff(&db, &hasher, now, &username, &password, &role, &secret)
+                        .await?;
+                    // Shown once: the server keeps the secret, nobody can read it back.
+                    let url = totp::enrolment_url(&settings.staff.totp_issuer, &username, &secret);
+                    println!("staff login {username:?} added as {role}.");
+                    println!("Scan this with the authenticator app (shown only now); approving");
+                    println!("a case needs its 6-digit code at sign-in:");
+                    if let Some(qr) = totp::enrolment_qr(&url) {
+                        println!("{qr}");
+                    }
+                    println!("{url}");
+                }
                 Command::Serve { .. } | Command::Vault { .. } => unreachable!("handled above"),
             }
         }

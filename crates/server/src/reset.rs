@@ -18,10 +18,10 @@ use time::OffsetDateTime;
 use crate::app::AppState;
 use crate::audit;
 use crate::clock::random_bytes;
+use crate::codes::{self, CodePhone};
 use crate::error::{AppError, AppResult};
-use crate::limits::take_phone_quota;
 use crate::login::{clear_failures, id_key, revoke_sessions};
-use crate::sms::{code_text, outbox, password_changed_text};
+use crate::sms::{outbox, password_changed_text};
 use crate::store::flows::{self, FlowRecord};
 use crate::store::{cases, customers, ms};
 
@@ -30,16 +30,12 @@ pub(crate) const RACE_RETRIES: usize = 8;
 /// A flow id: 128 random bits as 32 lowercase hex digits.
 const FLOW_ID_LEN: usize = 32;
 
-/// The stored form of a code: bound to its flow, never the digits themselves.
-pub(crate) fn code_hash(flow_id: &str, code: &SmsCode) -> String {
+/// The key of a flow's live slot: the ID and the name as typed (normalised), hashed.
+fn live_key(id_type: IdType, id_number: &str, name: &str) -> String {
     hex::encode(Sha256::digest(format!(
-        "reset-code:{flow_id}:{}",
-        code.as_str()
+        "reset-live:{}:{id_number}:{name}",
+        id_type.as_str()
     )))
-}
-
-fn no_customer() -> i64 {
-    -1
 }
 
 /// `POST /v1/resets`
@@ -52,10 +48,12 @@ pub async fn start(state: &AppState, req: StartResetRequest) -> AppResult<StartR
         .await?
         .filter(|c| c.name == name.as_str());
     let customer_id = customer.as_ref().map(|c| c.id);
-    // One live flow per ID, kept for every ID typed, customer or not: replacing an older flow
-    // then looks (and costs) the same whether or not the ID and name belong to a customer.
+    // One live flow per ID and name, kept for every ID typed, customer or not: replacing an
+    // older flow then looks (and costs) the same whether or not the ID and name belong to a
+    // customer, and a stranger who types only someone's ID number cannot end their flow.
     let key = id_key(req.id_type, id_number.as_str());
-    let older = match flows::live_flow(&state.db, &key).await? {
+    let live_key = live_key(req.id_type, id_number.as_str(), name.as_str());
+    let older = match flows::live_flow(&state.db, &live_key).await? {
         Some(old) => flows::load(&state.db, &old).await?,
         None => None,
     };
@@ -64,8 +62,12 @@ pub async fn start(state: &AppState, req: StartResetRequest) -> AppResult<StartR
     let flow = Flow::start(now);
     let now_ms = ms(now);
     let mut tx = state.db.pool.begin().await?;
-    flows::insert(&mut tx, &flow_id, &key, customer_id, &flow, now_ms).await?;
-    flows::set_live_flow(&mut tx, &key, &flow_id).await?;
+    let keys = flows::FlowKeys {
+        id_key: &key,
+        live_key: &live_key,
+    };
+    flows::insert(&mut tx, &flow_id, &keys, customer_id, &flow, now_ms).await?;
+    flows::set_live_flow(&mut tx, &live_key, &flow_id).await?;
     // What was typed, customer or not: path B's case records it for the reviewer.
     cases::record_identity(
         &mut tx,
@@ -114,181 +116,20 @@ pub async fn start(state: &AppState, req: StartResetRequest) -> AppResult<StartR
 }
 
 /// `POST /v1/resets/{id}/sms`: the same answer whether or not the phone is the reserved one;
-/// the code is queued only when it is.
+/// the code is sent only when it is.
 pub async fn send_code(
     state: &AppState,
     id: &str,
     req: PhoneRequest,
 ) -> AppResult<CodeSentResponse> {
     let phone = MobileNumber::parse(req.phone.expose())?;
-    let policy = &state.settings.policy;
-    for _ in 0..RACE_RETRIES {
-        let rec = open(state, id).await?;
-        let now = state.clock.now();
-        let now_ms = ms(now);
-        let next = step(state, &rec, Event::ReservedCodeRequested, now).await?;
-        if let Some(last) = rec.last_code_at {
-            let ready = last + (policy.resend_after_s as i64) * 1000;
-            if now_ms < ready {
-                let wait = ((ready - now_ms) as u64).div_ceil(1000);
-                return Err(AppError::from(ErrorCode::TooMany).with_retry_after(wait));
-            }
-        }
-        if rec.codes_sent >= i64::from(policy.codes_per_flow) {
-            return Err(ErrorCode::TooMany.into());
-        }
-        let customer =
-            customers::by_id(&state.db, rec.customer_id.unwrap_or_else(no_customer)).await?;
-        let is_reserved = customer
-            .as_ref()
-            .is_some_and(|c| c.reserved_phone == phone.as_str());
-        let code = {
-            let mut rng = state.rng.lock().unwrap_or_else(|e| e.into_inner());
-            SmsCode::generate(&mut **rng)
-        };
-        let mut tx = state.db.pool.begin().await?;
-        if !take_phone_quota(&mut tx, phone.as_str(), now, policy.codes_per_phone_per_day).await? {
-            tx.rollback().await?;
-            return Err(ErrorCode::TooMany.into());
-        }
-        let mut updated = rec.clone();
-        updated.flow = next;
-        updated.code_hash = Some(code_hash(id, &code));
-        updated.code_expires_at = Some(now_ms + (policy.code_ttl_s as i64) * 1000);
-        updated.code_wrong = 0;
-        updated.codes_sent += 1;
-        updated.last_code_at = Some(now_ms);
-        if !flows::save(&mut tx, &updated, now_ms).await? {
-            tx.rollback().await?;
-            continue;
-        }
-        if is_reserved {
-            let text = code_text(
-                &state.settings.sms.signature,
-                code.as_str(),
-                policy.code_ttl_s,
-            );
-            outbox::enqueue(&mut tx, phone.as_str(), &text, "code", now_ms).await?;
-        } else {
-            outbox::enqueue_void(&mut tx, &phone.masked(), now_ms).await?;
-        }
-
-        audit::record(
-            &mut tx,
-            now_ms,
-            Some(id),
-            rec.customer_id,
-            "code_requested",
-            json!({ "phone": phone.masked(), "reserved_phone": is_reserved, "codes_sent": updated.codes_sent }),
-        )
-        .await?;
-        tx.commit().await?;
-        if is_reserved {
-            state.outbox.notify();
-        }
-        state.metrics.codes_sent.inc();
-        tracing::info!(flow = %short(id), phone = %phone.masked(), "sms code requested");
-        return Ok(CodeSentResponse {
-            step: updated.flow.step,
-            resend_after_s: policy.resend_after_s,
-        });
-    }
-    Err(ErrorCode::TooMany.into())
+    codes::send(state, id, &phone, CodePhone::Reserved).await
 }
 
 /// `POST /v1/resets/{id}/sms/verify`
 pub async fn verify_code(state: &AppState, id: &str, req: CodeRequest) -> AppResult<StepResponse> {
     let code = SmsCode::parse(req.code.expose())?;
-    let policy = &state.settings.policy;
-    let max_wrong = i64::from(policy.code_max_wrong);
-    for _ in 0..RACE_RETRIES {
-        let rec = open(state, id).await?;
-        let now = state.clock.now();
-        let now_ms = ms(now);
-        let next = step(state, &rec, Event::ReservedPhoneVerified, now).await?;
-        let Some(stored) = rec.code_hash.clone() else {
-            return Err(ErrorCode::CodeNotSent.into());
-        };
-        if rec.code_expires_at.is_none_or(|at| now_ms >= at) {
-            return Err(ErrorCode::CodeExpired.into());
-        }
-        if rec.code_wrong >= max_wrong {
-            return Err(AppError::from(ErrorCode::CodeBurnt).with_attempts_left(0));
-        }
-        if code_hash(id, &code) == stored {
-            let mut updated = rec.clone();
-            updated.flow = next;
-            updated.code_hash = None;
-            updated.code_expires_at = None;
-            let mut tx = state.db.pool.begin().await?;
-            if !flows::save(&mut tx, &updated, now_ms).await? {
-                tx.rollback().await?;
-                continue;
-            }
-            audit::record(
-                &mut tx,
-                now_ms,
-                Some(id),
-                rec.customer_id,
-                "reserved_phone_verified",
-                json!({}),
-            )
-            .await?;
-            tx.commit().await?;
-            tracing::info!(flow = %short(id), "reserved phone verified");
-            return Ok(StepResponse {
-                step: updated.flow.step,
-            });
-        }
-        match refuse_wrong_code(state, id, rec.customer_id, &stored, max_wrong, now_ms).await? {
-            Some(refusal) => return Err(refusal),
-            None => continue,
-        }
-    }
-    Err(ErrorCode::TooMany.into())
-}
-
-/// A wrong code for the flow's stored `code_hash`: counted, audited, and burnt at the limit.
-/// `None` when the stored code changed meanwhile (a resend), so the caller tries again.
-pub(crate) async fn refuse_wrong_code(
-    state: &AppState,
-    id: &str,
-    customer_id: Option<i64>,
-    code_hash: &str,
-    max_wrong: i64,
-    now_ms: i64,
-) -> AppResult<Option<AppError>> {
-    let Some(wrong) = flows::count_wrong_code(&state.db, id, code_hash, max_wrong).await? else {
-        return Ok(None);
-    };
-    let mut conn = state.db.pool.acquire().await?;
-    audit::record(
-        &mut conn,
-        now_ms,
-        Some(id),
-        customer_id,
-        "code_wrong",
-        json!({ "wrong": wrong }),
-    )
-    .await?;
-    if wrong >= max_wrong {
-        state.metrics.codes_burnt.inc();
-        audit::record(
-            &mut conn,
-            now_ms,
-            Some(id),
-            customer_id,
-            "code_burnt",
-            json!({}),
-        )
-        .await?;
-        return Ok(Some(
-            AppError::from(ErrorCode::CodeBurnt).with_attempts_left(0),
-        ));
-    }
-    Ok(Some(
-        AppError::from(ErrorCode::BadCode).with_attempts_left((max_wrong - wrong) as u32),
-    ))
+    codes::verify(state, id, &code, CodePhone::Reserved).await
 }
 
 /// `POST /v1/resets/{id}/password`: the new password takes effect, the lock is lifted, every

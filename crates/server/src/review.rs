@@ -12,6 +12,7 @@ use crate::audit;
 use crate::error::AppResult;
 use crate::evidence::WrappedKey;
 use crate::login::{clear_failures, revoke_sessions};
+use crate::path_b::{owner_phone, tell_owner, CaseNews};
 use crate::sms::{outbox, review_approved_text, review_rejected_text};
 use crate::store::cases::{self, CaseRecord};
 use crate::store::{customers, flows, from_ms, ms};
@@ -158,7 +159,26 @@ pub struct CaseDetail {
     /// (there is no login password to set); it exists so that no answer on path B tells an
     /// outsider whether an ID belongs to a customer.
     pub on_file: bool,
+    /// Earlier cases of the same ID, newest first: rejected, withdrawn or abandoned requests
+    /// tell the reviewer more than this one's pictures alone.
+    pub history: Vec<PastCase>,
 }
+
+/// An earlier case of the same ID, as the reviewer sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PastCase {
+    pub case_id: String,
+    /// `approved`, `rejected`, `pending`, `abandoned`, or `collecting` (opened, never submitted).
+    pub state: String,
+    pub created_at: OffsetDateTime,
+    pub decided_at: Option<OffsetDateTime>,
+    pub decided_by: Option<String>,
+    /// Why it was rejected (or withdrawn).
+    pub reason: Option<String>,
+}
+
+/// Earlier cases a case page lists at the most.
+const HISTORY_MAX: i64 = 20;
 
 /// Personal data inside: only the case id and state are printed.
 impl std::fmt::Debug for CaseDetail {
@@ -279,6 +299,18 @@ pub async fn case_detail(
         .as_deref()
         .and_then(|p| MobileNumber::parse(p).ok())
         .map_or_else(String::new, |p| p.masked());
+    let history = cases::history(&state.db, &case.id_key, &case.id, HISTORY_MAX)
+        .await?
+        .into_iter()
+        .map(|c| PastCase {
+            case_id: c.id,
+            state: c.state,
+            created_at: from_ms(c.created_at),
+            decided_at: c.decided_at.map(from_ms),
+            decided_by: c.decided_by,
+            reason: c.reason,
+        })
+        .collect();
     let mut conn = state.db.pool.acquire().await?;
     audit::record(
         &mut conn,
@@ -307,6 +339,7 @@ pub async fn case_detail(
         reason: case.reason.clone(),
         purged: case.purged_at.is_some(),
         on_file: case.customer_id.is_some(),
+        history,
     })
 }
 
@@ -320,36 +353,12 @@ pub async fn evidence_picture(
     seq: u32,
 ) -> AppResult<Vec<u8>> {
     let (case, _) = load_visible(state, case_id).await?;
-    let wrapped = WrappedKey {
-        key_id: case.key_id.clone(),
-        wrapped: case.wrapped_key.clone().ok_or(ErrorCode::CaseNotFound)?,
-    };
     let row = cases::evidence_of(&state.db, &case.id)
         .await?
         .into_iter()
         .find(|r| r.kind == kind.as_str() && r.seq == i64::from(seq))
         .ok_or(ErrorCode::CaseNotFound)?;
-    let sealed = state
-        .evidence
-        .store
-        .get(&row.object_id)
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "evidence store could not give a picture");
-            ErrorCode::ServiceUnavailable
-        })?;
-    let key = state
-        .evidence
-        .vault
-        .unwrap(&case.id, &wrapped)
-        .map_err(|e| {
-            tracing::error!(error = %e, "case data key does not open");
-            ErrorCode::Internal
-        })?;
-    let jpeg = key.open(&case.id, &row.object_id, &sealed).map_err(|e| {
-        tracing::error!(error = %e, "stored picture does not open");
-        ErrorCode::Internal
-    })?;
+    let jpeg = open_picture(state, &case, &row.object_id).await?;
     let mut conn = state.db.pool.acquire().await?;
     audit::record(
         &mut conn,
@@ -363,12 +372,62 @@ pub async fn evidence_picture(
     Ok(jpeg)
 }
 
+/// A stored picture of `case`, fetched and decrypted.
+async fn open_picture(state: &AppState, case: &CaseRecord, object_id: &str) -> AppResult<Vec<u8>> {
+    let wrapped = WrappedKey {
+        key_id: case.key_id.clone(),
+        wrapped: case.wrapped_key.clone().ok_or(ErrorCode::CaseNotFound)?,
+    };
+    let sealed = state.evidence.store.get(object_id).await.map_err(|e| {
+        tracing::error!(error = %e, "evidence store could not give a picture");
+        ErrorCode::ServiceUnavailable
+    })?;
+    let key = state
+        .evidence
+        .vault
+        .unwrap(&case.id, &wrapped)
+        .map_err(|e| {
+            tracing::error!(error = %e, "case data key does not open");
+            ErrorCode::Internal
+        })?;
+    key.open(&case.id, object_id, &sealed).map_err(|e| {
+        tracing::error!(error = %e, "stored picture does not open");
+        ErrorCode::Internal.into()
+    })
+}
+
+/// The pictures approval rests on: the ID front, back, the handheld photo and the face frames,
+/// each fetched and opened. A reviewer must not approve what the console could not show
+/// (pictures on another instance's disk, purged, or damaged): `evidence_unavailable`.
+async fn pictures_shown(state: &AppState, case: &CaseRecord) -> AppResult<()> {
+    let rows = cases::evidence_of(&state.db, &case.id).await?;
+    let has = |kind: EvidenceKind| rows.iter().any(|r| r.kind == kind.as_str());
+    let complete = [
+        EvidenceKind::IdFront,
+        EvidenceKind::IdBack,
+        EvidenceKind::Handheld,
+        EvidenceKind::Face,
+    ]
+    .into_iter()
+    .all(has);
+    if !complete || case.wrapped_key.is_none() {
+        return Err(ErrorCode::EvidenceUnavailable.into());
+    }
+    for row in &rows {
+        open_picture(state, case, &row.object_id)
+            .await
+            .map_err(|_| ErrorCode::EvidenceUnavailable)?;
+    }
+    Ok(())
+}
+
 /// Approves or rejects a pending case. Of two reviewers deciding at once exactly one lands; the
 /// other gets `case_already_decided`. `case_not_found`, `reason_required` otherwise; approving a
 /// case whose ID and name match no customer is `forbidden`.
 ///
 /// Approval, in one transaction: the pending hash becomes the login password, the login lock
-/// is lifted, sessions are revoked, the flow is done and the contact phone gets an SMS.
+/// is lifted, sessions are revoked, the flow is done, and the contact phone and the reserved
+/// phone (the owner, who may not be the requester) each get an SMS.
 /// Rejection: the flow is rejected and the contact phone gets an SMS with the reason.
 pub async fn decide(
     state: &AppState,
@@ -396,9 +455,16 @@ pub async fn decide(
     if reason.is_none() && case.customer_id.is_none() {
         return Err(ErrorCode::Forbidden.into());
     }
+    if reason.is_none() {
+        pictures_shown(state, &case).await?;
+    }
     let (new_state, event, audit_event) = match reason {
         None => (CaseState::Approved, Event::ReviewApproved, "case_approved"),
         Some(_) => (CaseState::Rejected, Event::ReviewRejected, "case_rejected"),
+    };
+    let owner = match reason {
+        None => owner_phone(state, case.customer_id).await?,
+        Some(_) => None,
     };
     let signature = &state.settings.sms.signature;
     let text = match &reason {
@@ -444,6 +510,7 @@ pub async fn decide(
             customers::set_password_hash(&mut tx, customer_id, &hash).await?;
             clear_failures(&mut tx, &case.id_key).await?;
             revoke_sessions(&mut tx, customer_id).await?;
+            tell_owner(state, &mut tx, owner.as_deref(), CaseNews::Approved, now_ms).await?;
         }
         cases::clear_pending_hash(&mut tx, &case.id).await?;
         if let Some(phone) = &case.contact_phone {

@@ -20,7 +20,7 @@ use time::OffsetDateTime;
 use crate::app::AppState;
 use crate::clock::{os_rng, random_bytes, Clock, ManualClock};
 use crate::config::Settings;
-use crate::server::{spawn, state_on, Running};
+use crate::server::{spawn, state_on, Listeners, Running};
 use crate::store::Db;
 
 /// Which database a test runs on.
@@ -162,7 +162,12 @@ pub fn test_evidence_dir(database_url: &str) -> PathBuf {
 
 /// A server running in this process on a loopback port.
 pub struct TestServer {
+    /// The customers' API.
     pub base: String,
+    /// The staff console's listener.
+    pub staff_base: String,
+    /// The operators' listener (`/metrics`).
+    pub admin_base: String,
     pub state: AppState,
     pub clock: ManualClock,
     pub client: reqwest::Client,
@@ -205,12 +210,24 @@ impl TestServer {
             .await
             .expect("seed");
         let state = state_on(db, settings, shared, rng).expect("state");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let running = spawn(state.clone(), listener).expect("serve");
+        let bind = || async {
+            tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind")
+        };
+        let listeners = Listeners {
+            customer: bind().await,
+            staff: Some(bind().await),
+            admin: Some(bind().await),
+        };
+        let running = spawn(state.clone(), listeners).expect("serve");
+        let http = |addr: Option<std::net::SocketAddr>| {
+            addr.map(|a| format!("http://{a}")).unwrap_or_default()
+        };
         TestServer {
             base: format!("http://{}", running.addr),
+            staff_base: http(running.staff_addr),
+            admin_base: http(running.admin_addr),
             state,
             clock,
             client: reqwest::Client::new(),

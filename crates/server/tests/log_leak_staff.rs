@@ -1,5 +1,5 @@
 //! The staff side with every log line captured (TRACE, all crates): staff passwords, typed
-//! usernames, session cookies, CSRF tokens, the case's ID number, name and rejection note appear
+//! usernames, session cookies, CSRF tokens, the TOTP secret and code, the case's ID number, name and rejection note appear
 //! in no log line, and the passwords and tokens in no audit row. Its own test binary, so the
 //! thread-local subscriber sees no other test's callsites race it.
 
@@ -8,6 +8,7 @@ use reset_server::testing::{TestDb, TestServer};
 
 const ZHANG: (&str, &str) = ("11010519491231002X", "张三");
 const PASSWORD: &str = "Shenhe#2026a";
+const TOTP_SECRET: &[u8] = b"12345678901234567890";
 
 #[tokio::test]
 async fn staff_secrets_never_reach_logs() {
@@ -21,14 +22,17 @@ async fn staff_secrets_never_reach_logs() {
         "wangfang",
         PASSWORD,
         "reviewer",
+        TOTP_SECRET,
     )
     .await
     .unwrap();
     let case = s.submit_path_b_case(ZHANG.0, ZHANG.1).await;
 
-    let mut c = StaffClient::new(&s.base);
+    let mut c = StaffClient::new(&s.staff_base);
     c.login("Typo#Name99", "Wrong#Pass77").await;
-    let page = c.login("wangfang", PASSWORD).await;
+    let now = s.state.clock.now().unix_timestamp() as u64;
+    let code = reset_server::staff::totp::code_at(TOTP_SECRET, now);
+    let page = c.login_with_code("wangfang", PASSWORD, &code).await;
     assert_eq!(page.status, 303);
     let session = c.cookies["staff_session"].clone();
     let csrf = c.csrf().await;
@@ -44,6 +48,7 @@ async fn staff_secrets_never_reach_logs() {
         logs.contains("staff login"),
         "the logs were captured: {logs}"
     );
+    let totp_hex = hex::encode(TOTP_SECRET);
     for secret in [
         PASSWORD,
         "Wrong#Pass77",
@@ -53,6 +58,8 @@ async fn staff_secrets_never_reach_logs() {
         ZHANG.0,
         ZHANG.1,
         note,
+        &code,
+        &totp_hex,
     ] {
         assert!(!logs.contains(secret), "{secret} reached the logs");
     }
@@ -61,7 +68,15 @@ async fn staff_secrets_never_reach_logs() {
         .await
         .unwrap();
     let audit = audit.join("\n");
-    for secret in [PASSWORD, "Wrong#Pass77", "Typo#Name99", &session, &csrf] {
+    for secret in [
+        PASSWORD,
+        "Wrong#Pass77",
+        "Typo#Name99",
+        &session,
+        &csrf,
+        &code,
+        &totp_hex,
+    ] {
         assert!(!audit.contains(secret), "{secret} reached the audit trail");
     }
 }

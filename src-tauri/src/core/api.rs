@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use reqwest::multipart::{Form, Part};
-use reset_flow::wire::ChallengeRecord;
+use reset_flow::wire::{ChallengeRecord, FaceChallenge};
 use reset_flow::wire::{
     CodeRequest, CodeSentResponse, DevSmsList, ErrorBody, FlowStatus, LoginRequest, LoginResponse,
     PasswordRequest, PasswordResponse, PhoneRequest, StartResetRequest, StartResetResponse,
@@ -109,6 +109,15 @@ impl ApiClient {
         req: &PasswordRequest,
     ) -> Result<PasswordResponse, ErrorBody> {
         self.post(&format!("/v1/resets/{flow}/password"), req).await
+    }
+
+    /// `POST /v1/resets/{id}/face/challenge`: the prompts for the next face check attempt.
+    pub async fn face_challenge(&self, flow: &str) -> Result<FaceChallenge, ErrorBody> {
+        self.post(
+            &format!("/v1/resets/{flow}/face/challenge"),
+            &serde_json::json!({}),
+        )
+        .await
     }
 
     /// `POST /v1/resets/{id}/face`: the frames of a passed face check and its record.

@@ -1,5 +1,5 @@
 //! The camera work of path B, run on a thread of its own (the face finder is not `Send`): the
-//! face check with its randomly drawn prompts, and the capture of the ID card's front and back
+//! face check with the prompts the server chose, and the capture of the ID card's front and back
 //! and of the photo holding it. Frames come from the capture crate's frame source; what the
 //! screen needs is sent out as [`CameraUpdate`]s while it runs.
 
@@ -16,7 +16,7 @@ use reset_capture::{
     FaceCheckConfig, FaceCheckState, FaceFinder, FaceFinderConfig, Frame, FrameSource, JpegSpec,
     Reason, Scene, SourceError, SourceSetting, WebviewFeed,
 };
-use reset_flow::wire::{ChallengePrompt, ChallengeRecord};
+use reset_flow::wire::{ChallengePrompt, ChallengeRecord, FaceChallenge};
 use serde::{Deserialize, Serialize};
 
 /// One frame at most this often: enough for the checks, and a real camera's newer frames are
@@ -86,6 +86,8 @@ pub struct CameraJob {
     pub cancel: Arc<AtomicBool>,
     /// The screen's frames, when the camera is the webview's.
     pub feed: Option<WebviewFeed>,
+    /// The face check's prompts, as the server chose them for this attempt.
+    pub challenge: Option<FaceChallenge>,
 }
 
 /// What the screen shows while the camera runs.
@@ -156,7 +158,20 @@ pub fn run(
         _ => open_source(setting)?,
     };
     match job.task {
-        CameraTask::Face => face_check(source.as_mut(), &mut face_finder()?, &job.cancel, send),
+        CameraTask::Face => {
+            // The server chooses the prompts; a run without its challenge cannot pass there.
+            let challenge = job
+                .challenge
+                .as_ref()
+                .ok_or(CameraFailure::Check(Reason::ChallengeTimeout))?;
+            face_check(
+                source.as_mut(),
+                &mut face_finder()?,
+                challenge,
+                &job.cancel,
+                send,
+            )
+        }
         CameraTask::Document(kind) => {
             let mut finder = face_finder()?;
             let picture = document(kind, source.as_mut(), Some(&mut finder), &job.cancel, send)?;
@@ -227,10 +242,11 @@ fn paced_frame(
 fn face_check(
     source: &mut dyn FrameSource,
     finder: &mut FaceFinder,
+    challenge: &FaceChallenge,
     cancel: &AtomicBool,
     send: &mut dyn FnMut(CameraUpdate),
 ) -> Result<CameraResult, CameraFailure> {
-    let mut check = FaceCheck::new(FaceCheckConfig::default(), &mut rand::rng());
+    let mut check = FaceCheck::with_prompts(FaceCheckConfig::default(), &challenge.prompts);
     let mut last = None;
     let mut hint = None;
     loop {
@@ -272,10 +288,9 @@ fn face_check(
                     .map(|f| encode_jpeg(&f.image, &spec))
                     .collect::<Result<Vec<_>, _>>()
                     .map_err(|_| CameraFailure::Check(Reason::CameraEnded))?;
-                return Ok(CameraResult::Face {
-                    record: evidence.record,
-                    frames,
-                });
+                let mut record = evidence.record;
+                record.challenge_id = challenge.challenge_id.clone();
+                return Ok(CameraResult::Face { record, frames });
             }
             FaceCheckState::Failed { reason } => return Err(CameraFailure::Check(reason)),
         }

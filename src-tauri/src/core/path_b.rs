@@ -65,8 +65,9 @@ impl PathB {
 }
 
 impl AppCore {
-    /// 开始识别 on 人脸识别, or a tile of 上传资料: the camera run, if this step allows it.
-    pub fn begin_camera(&mut self, task: CameraTask) -> Option<CameraJob> {
+    /// 开始识别 on 人脸识别, or a tile of 上传资料: the camera run, if this step allows it. The
+    /// face check first asks the server for its challenge: the prompts are the server's.
+    pub async fn begin_camera(&mut self, task: CameraTask) -> Option<CameraJob> {
         self.notices.clear();
         self.path_b.scanned = false;
         let (screen, event) = match task {
@@ -86,6 +87,19 @@ impl AppCore {
         if event.is_some_and(|e| !self.local_step_allows(e)) {
             return None;
         }
+        let challenge = match task {
+            CameraTask::Face => {
+                let flow_id = self.flow.as_ref()?.id.clone();
+                match self.api.face_challenge(&flow_id).await {
+                    Ok(challenge) => Some(challenge),
+                    Err(body) => {
+                        self.refused(body);
+                        return None;
+                    }
+                }
+            }
+            _ => None,
+        };
         let cancel = Arc::new(AtomicBool::new(false));
         let feed = (self.settings.camera == Some(SourceSetting::Webview))
             .then(|| WebviewFeed::new(WEBVIEW_FPS));
@@ -100,6 +114,7 @@ impl AppCore {
             setting: self.settings.camera.clone(),
             cancel,
             feed,
+            challenge,
         })
     }
 

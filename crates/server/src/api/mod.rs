@@ -16,6 +16,7 @@ use reset_flow::ErrorCode;
 use serde::de::DeserializeOwned;
 
 use crate::app::AppState;
+use crate::client_address::client_address;
 use crate::error::AppError;
 
 /// A JSON body; refusals are `malformed_body` (400) or `body_too_large` (413).
@@ -37,33 +38,27 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     }
 }
 
-/// The caller's IP, for the per-IP limits: the peer address, or behind a trusted load
-/// balancer (`trust_forwarded_for`) the last address it appended to `X-Forwarded-For`.
+/// The caller's IP, for the per-IP limits: see [`client_address`].
 pub struct ClientIp(pub IpAddr);
 
 impl FromRequestParts<AppState> for ClientIp {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        if state.settings.trust_forwarded_for {
-            // Only the last entry: the one our load balancer appended. Earlier ones are
-            // whatever the client sent.
-            let forwarded = parts
-                .headers
-                .get_all("x-forwarded-for")
-                .iter()
-                .next_back()
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.rsplit(',').next())
-                .and_then(|a| a.trim().parse::<IpAddr>().ok());
-            if let Some(ip) = forwarded {
-                return Ok(ClientIp(ip));
-            }
-        }
-        parts
+        let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map(|ci| ClientIp(ci.0.ip()))
-            .ok_or_else(|| ErrorCode::Internal.into())
+            .map(|ci| ci.0.ip())
+            .ok_or(ErrorCode::Internal)?;
+        let forwarded = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok());
+        Ok(ClientIp(client_address(
+            peer,
+            forwarded,
+            &state.settings.trusted_proxies,
+        )))
     }
 }

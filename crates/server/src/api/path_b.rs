@@ -6,7 +6,7 @@ use axum::extract::multipart::{Multipart, MultipartError, MultipartRejection};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use reset_flow::wire::{CodeRequest, CodeSentResponse, PhoneRequest, StepResponse};
+use reset_flow::wire::{CodeRequest, CodeSentResponse, FaceChallenge, PhoneRequest, StepResponse};
 use reset_flow::{ErrorCode, Event};
 
 use super::{ApiJson, ClientIp};
@@ -23,6 +23,15 @@ pub async fn phone_unavailable(
 ) -> AppResult<Json<StepResponse>> {
     state.check_ip(CallKind::StartReset, ip).await?;
     Ok(Json(path_b::phone_unavailable(&state, &id).await?))
+}
+
+pub async fn face_challenge(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+) -> AppResult<Json<FaceChallenge>> {
+    state.check_ip(CallKind::Upload, ip).await?;
+    Ok(Json(uploads::face_challenge(&state, &id).await?))
 }
 
 pub async fn face(

@@ -1,14 +1,65 @@
-//! The server's check of a face-check upload: the challenge record (prompts from the known set,
-//! one to three and all different, timings that a person could have produced, each prompt's
-//! frame uploaded) and exactly one face on every uploaded frame (rustface, as on the device).
-//! This is an active challenge, not certified liveness: a reviewer looks at the frames too.
+//! The face challenge: the server chooses the prompts (at random, one to three, in a random
+//! order) and checks the upload that answers them: the record names the challenge and repeats
+//! its prompts in order, with timings a person could have produced; every frame shows exactly
+//! one face (rustface, as on the device); and the server sees the movement itself, on its own
+//! face finding: against the face at rest (frame 0), the face centre moved sideways towards the
+//! asked side for a turn, and the face grew for "come closer".
+//! This is an active challenge, not certified liveness (no presentation-attack detection): a
+//! video of the customer doing what is asked would pass it. The reviewer looks at the frames.
 
 use image::RgbImage;
-use reset_capture::{FaceFinder, FaceFinderConfig};
-use reset_flow::wire::ChallengeRecord;
+use rand::seq::SliceRandom;
+use rand::RngCore;
+use reset_capture::{movement_done, FaceBox, FaceCheckConfig, FaceFinder, FaceFinderConfig};
+use reset_flow::wire::{ChallengePrompt, ChallengeRecord};
 use reset_flow::ErrorCode;
 
 use super::EvidenceSettings;
+
+/// `count` different prompts (1 to 3) in a random order.
+pub fn draw_prompts<R: RngCore + ?Sized>(rng: &mut R, count: usize) -> Vec<ChallengePrompt> {
+    let mut all = vec![
+        ChallengePrompt::TurnLeft,
+        ChallengePrompt::TurnRight,
+        ChallengePrompt::ComeCloser,
+    ];
+    all.shuffle(rng);
+    all.truncate(count.clamp(1, 3));
+    all
+}
+
+/// The record answers the issued prompts, in their order.
+pub fn answers_issued(
+    record: &ChallengeRecord,
+    issued: &[ChallengePrompt],
+) -> Result<(), ErrorCode> {
+    let answered: Vec<ChallengePrompt> = record.prompts.iter().map(|s| s.prompt).collect();
+    if answered == issued {
+        Ok(())
+    } else {
+        Err(ErrorCode::ChallengeFailed)
+    }
+}
+
+/// The movement, seen on the server's own face finding: `faces[i]` is the one face on frame
+/// `i` (all frames of one size), frame 0 the face at rest, and each prompt's frame must show it
+/// done against that.
+pub fn check_movement(record: &ChallengeRecord, faces: &[FaceBox]) -> Result<(), ErrorCode> {
+    let fail = ErrorCode::ChallengeFailed;
+    let rest = faces.first().ok_or(fail)?;
+    let config = FaceCheckConfig::default();
+    for step in &record.prompts {
+        // The rest frame cannot also be a prompt's: nothing would have moved.
+        if step.frame == 0 {
+            return Err(fail);
+        }
+        let face = faces.get(step.frame).ok_or(fail)?;
+        if !movement_done(step.prompt, rest, face, &config) {
+            return Err(fail);
+        }
+    }
+    Ok(())
+}
 
 /// Face frames one upload may carry.
 pub const MAX_FRAMES: usize = 8;
@@ -56,17 +107,16 @@ pub fn check_record(
     Ok(())
 }
 
-/// Faces on a frame, found as the app's face check finds them.
-pub fn count_faces(frame: &RgbImage) -> usize {
+/// The one face on a frame, found as the app's face check finds them; `face_not_found` or
+/// `face_multiple` otherwise.
+pub fn one_face(frame: &RgbImage) -> Result<FaceBox, ErrorCode> {
     let mut finder = FaceFinder::new(FaceFinderConfig::default());
-    finder.detect(&reset_capture::frame::to_gray(frame)).len()
-}
-
-/// `face_not_found` or `face_multiple` unless the frame shows exactly one face.
-pub fn one_face(frame: &RgbImage) -> Result<(), ErrorCode> {
-    match count_faces(frame) {
-        0 => Err(ErrorCode::FaceNotFound),
-        1 => Ok(()),
+    match finder
+        .detect(&reset_capture::frame::to_gray(frame))
+        .as_slice()
+    {
+        [] => Err(ErrorCode::FaceNotFound),
+        [one] => Ok(*one),
         _ => Err(ErrorCode::FaceMultiple),
     }
 }
@@ -88,6 +138,7 @@ mod tests {
     fn record(steps: Vec<ChallengeStep>) -> ChallengeRecord {
         let total_ms = steps.last().map_or(0, |s| s.passed_at_ms);
         ChallengeRecord {
+            challenge_id: "c".into(),
             prompts: steps,
             total_ms,
         }
@@ -186,5 +237,86 @@ mod tests {
             step(P::TurnRight, 800, 1_600, 2),
         ]);
         assert_eq!(check_record(&r, 3, &slow), Err(ErrorCode::ChallengeFailed));
+    }
+
+    fn face(cx: f32, w: f32) -> FaceBox {
+        FaceBox {
+            x: cx - w / 2.0,
+            y: 240.0 - w / 2.0,
+            width: w,
+            height: w,
+            score: 5.0,
+        }
+    }
+
+    #[test]
+    fn prompts_are_drawn_different_and_in_every_order() {
+        let mut rng = rand::rng();
+        let mut orders = std::collections::HashSet::new();
+        for _ in 0..200 {
+            let p = draw_prompts(&mut rng, 2);
+            assert_eq!(p.len(), 2);
+            assert_ne!(p[0], p[1]);
+            orders.insert(p);
+        }
+        assert_eq!(
+            orders.len(),
+            6,
+            "every ordered pair of the three prompts turns up"
+        );
+        assert_eq!(draw_prompts(&mut rng, 0).len(), 1);
+        assert_eq!(draw_prompts(&mut rng, 9).len(), 3);
+    }
+
+    #[test]
+    fn the_record_must_answer_the_issued_prompts_in_order() {
+        let r = record(vec![
+            step(P::TurnLeft, 0, 1200, 1),
+            step(P::ComeCloser, 1200, 2500, 2),
+        ]);
+        assert_eq!(answers_issued(&r, &[P::TurnLeft, P::ComeCloser]), Ok(()));
+        for issued in [
+            vec![P::ComeCloser, P::TurnLeft],
+            vec![P::TurnLeft],
+            vec![P::TurnLeft, P::ComeCloser, P::TurnRight],
+            vec![P::TurnRight, P::ComeCloser],
+        ] {
+            assert_eq!(
+                answers_issued(&r, &issued),
+                Err(ErrorCode::ChallengeFailed),
+                "{issued:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn movement_is_seen_on_the_frames() {
+        let r = record(vec![
+            step(P::TurnLeft, 0, 1200, 1),
+            step(P::ComeCloser, 1200, 2500, 2),
+        ]);
+        let rest = face(320.0, 200.0);
+        // Turned left: the face moved to the picture's right; closer: it grew.
+        let done = [rest, face(390.0, 190.0), face(320.0, 270.0)];
+        assert_eq!(check_movement(&r, &done), Ok(()));
+        let still = [rest, rest, rest];
+        assert_eq!(check_movement(&r, &still), Err(ErrorCode::ChallengeFailed));
+        let wrong_way = [rest, face(250.0, 200.0), face(320.0, 270.0)];
+        assert_eq!(
+            check_movement(&r, &wrong_way),
+            Err(ErrorCode::ChallengeFailed)
+        );
+        let not_closer = [rest, face(390.0, 190.0), face(320.0, 210.0)];
+        assert_eq!(
+            check_movement(&r, &not_closer),
+            Err(ErrorCode::ChallengeFailed)
+        );
+        let mut rest_as_prompt = r.clone();
+        rest_as_prompt.prompts[0].frame = 0;
+        assert_eq!(
+            check_movement(&rest_as_prompt, &done),
+            Err(ErrorCode::ChallengeFailed)
+        );
+        assert_eq!(check_movement(&r, &[]), Err(ErrorCode::ChallengeFailed));
     }
 }

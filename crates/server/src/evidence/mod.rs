@@ -53,6 +53,13 @@ pub struct EvidenceSettings {
     pub challenge_timeout_ms: u64,
     /// Quicker than this from prompt to pass is not a person reacting.
     pub min_reaction_ms: u64,
+    /// Prompts the server asks for in one face challenge (1 to 3), drawn at random.
+    pub challenge_prompts: usize,
+    /// How long an issued face challenge may be answered: positioning the face, then the
+    /// prompts.
+    pub challenge_ttl_s: u64,
+    /// Face challenges one flow may ask for (each attempt of the face check takes one).
+    pub challenges_per_flow: u32,
 }
 
 impl Default for EvidenceSettings {
@@ -65,13 +72,18 @@ impl Default for EvidenceSettings {
             purge_every_s: 3600,
             max_part_bytes: 4 * 1024 * 1024,
             max_request_bytes: 20 * 1024 * 1024,
-            max_pixels: 24_000_000,
+            // The app uploads pictures at most 1600 px on the long edge: 1600 × 1600 covers
+            // every shape of those, and bounds what one upload can make the server decode.
+            max_pixels: 2_560_000,
             max_edge: 1600,
             jpeg_quality: 85,
             max_concurrent: 0,
             prompt_timeout_ms: 6_000,
             challenge_timeout_ms: 30_000,
             min_reaction_ms: 100,
+            challenge_prompts: 2,
+            challenge_ttl_s: 120,
+            challenges_per_flow: 10,
         }
     }
 }

@@ -22,17 +22,38 @@ pub struct PictureRules {
     pub quality: u8,
 }
 
-/// A picture after cleaning: the decoded pixels (for the face check) and the stored JPEG.
+/// A picture after cleaning: the JPEG to store. The decoded pixels are dropped inside
+/// [`clean`]: of a face frame only a small copy is kept, for the face check.
 pub struct CleanPicture {
-    pub pixels: RgbImage,
     pub jpeg: Vec<u8>,
     /// Of the stored JPEG.
     pub width: u32,
     pub height: u32,
 }
 
+/// The long edge of the copy the server finds faces on: ample for a face that fills a fifth of
+/// the frame, and a small fraction of a full frame's memory and time.
+pub const FACE_EDGE: u32 = 640;
+
 /// Checks one uploaded picture and re-encodes it. Each refusal is the code the customer sees.
 pub fn clean(bytes: &[u8], rules: &PictureRules) -> Result<CleanPicture, ErrorCode> {
+    clean_keeping(bytes, rules, None).map(|(pic, _)| pic)
+}
+
+/// As [`clean`], also keeping a copy of the picture at most [`FACE_EDGE`] on its long edge.
+pub fn clean_with_preview(
+    bytes: &[u8],
+    rules: &PictureRules,
+) -> Result<(CleanPicture, RgbImage), ErrorCode> {
+    let (pic, preview) = clean_keeping(bytes, rules, Some(FACE_EDGE))?;
+    Ok((pic, preview.ok_or(ErrorCode::EvidenceCorrupt)?))
+}
+
+fn clean_keeping(
+    bytes: &[u8],
+    rules: &PictureRules,
+    preview_edge: Option<u32>,
+) -> Result<(CleanPicture, Option<RgbImage>), ErrorCode> {
     if bytes.is_empty() {
         return Err(ErrorCode::EvidenceEmpty);
     }
@@ -58,7 +79,9 @@ pub fn clean(bytes: &[u8], rules: &PictureRules) -> Result<CleanPicture, ErrorCo
     limits.max_alloc = Some(rules.max_pixels.saturating_mul(8));
     reader.limits(limits);
     let decoded = reader.decode().map_err(|_| ErrorCode::EvidenceCorrupt)?;
-    let pixels = decoded.to_rgb8();
+    // `into_rgb8` takes the buffer over when it is RGB already (a camera's JPEG is), instead
+    // of holding a second full-size copy.
+    let pixels = decoded.into_rgb8();
     let spec = JpegSpec {
         max_edge: rules.max_edge,
         quality: rules.quality,
@@ -67,12 +90,23 @@ pub fn clean(bytes: &[u8], rules: &PictureRules) -> Result<CleanPicture, ErrorCo
     };
     let jpeg = encode_jpeg(&pixels, &spec).map_err(|_| ErrorCode::EvidenceCorrupt)?;
     let (width, height) = scaled_size(w, h, rules.max_edge);
-    Ok(CleanPicture {
-        pixels,
-        jpeg,
-        width,
-        height,
-    })
+    let preview = preview_edge.map(|edge| {
+        let (pw, ph) = scaled_size(w, h, edge);
+        if (pw, ph) == (w, h) {
+            pixels.clone()
+        } else {
+            image::imageops::resize(&pixels, pw, ph, image::imageops::FilterType::Triangle)
+        }
+    });
+    drop(pixels);
+    Ok((
+        CleanPicture {
+            jpeg,
+            width,
+            height,
+        },
+        preview,
+    ))
 }
 
 /// The size `encode_jpeg` gives a `w`×`h` picture with long edge `max_edge`.
@@ -244,10 +278,21 @@ mod tests {
         b.extend_from_slice(b"\xFF\xD8 a second picture or a secret");
         let pic = clean(&b, &rules()).unwrap();
         assert_eq!((pic.width, pic.height), (200, 150));
-        assert_eq!((pic.pixels.width(), pic.pixels.height()), (640, 480));
         assert!(pic.jpeg.ends_with(&[0xFF, 0xD9]));
         assert!(!pic.jpeg.windows(6).any(|w| w == b"secret"));
         let back = image::load_from_memory(&pic.jpeg).unwrap();
         assert_eq!((back.width(), back.height()), (200, 150));
+    }
+
+    #[test]
+    fn the_face_copy_is_small() {
+        let rules = PictureRules {
+            max_pixels: 2_000_000,
+            ..rules()
+        };
+        let (_, preview) = clean_with_preview(&jpeg(1280, 960), &rules).unwrap();
+        assert_eq!((preview.width(), preview.height()), (FACE_EDGE, 480));
+        let (_, small) = clean_with_preview(&jpeg(320, 240), &rules).unwrap();
+        assert_eq!((small.width(), small.height()), (320, 240));
     }
 }

@@ -18,8 +18,11 @@ use crate::app::AppState;
 use crate::audit;
 use crate::clock::random_bytes;
 use crate::error::{AppError, AppResult};
+use crate::limits::take_id_slot;
 use crate::reset::{open, short, step, RACE_RETRIES};
-use crate::sms::{outbox, review_rejected_text};
+use crate::sms::{
+    case_approved_owner_text, case_submitted_owner_text, outbox, review_rejected_text,
+};
 use crate::store::cases::{self, CaseRecord, NewCase};
 use crate::store::{customers, flows, from_ms, ms};
 
@@ -49,6 +52,7 @@ pub async fn phone_unavailable(state: &AppState, id: &str) -> AppResult<StepResp
         if cases::has_pending(&state.db, &id_key).await? {
             return Err(ErrorCode::CasePending.into());
         }
+        let policy = &state.settings.policy;
         // Flows opened before path B existed have no typed identity: they start again.
         let who = cases::identity(&state.db, id)
             .await?
@@ -66,6 +70,20 @@ pub async fn phone_unavailable(state: &AppState, id: &str) -> AppResult<StepResp
         updated.code_expires_at = None;
         updated.code_wrong = 0;
         let mut tx = state.db.pool.begin().await?;
+        // Customer or stranger alike: a new case every few minutes would bury the owner in SMS
+        // and the reviewers in cases.
+        if !take_id_slot(
+            &mut tx,
+            &id_key,
+            "case",
+            now,
+            policy.cases_per_id_per_30_days,
+        )
+        .await?
+        {
+            tx.rollback().await?;
+            return Err(ErrorCode::TooMany.into());
+        }
         if !flows::save(&mut tx, &updated, now_ms).await? {
             tx.rollback().await?;
             continue;
@@ -117,18 +135,12 @@ pub async fn set_password(
         let case = collecting_case(state, id).await?;
         let id_type: IdType = case.id_type.parse()?;
         let id_number = IdNumber::parse(id_type, &case.id_number, bank_day(now))?;
-        let reserved = match rec.customer_id {
-            Some(cid) => customers::by_id(&state.db, cid)
-                .await?
-                .map(|c| c.reserved_phone.clone()),
-            None => None,
-        };
-        let mut phones: Vec<&str> = case.contact_phone.iter().map(String::as_str).collect();
-        phones.extend(reserved.as_deref());
+        // Only what the requester typed: the reserved phone on file must not be testable
+        // through the rule's answer (`contains_phone` would confirm a guessed number).
         let ctx = PasswordContext {
             id_number: Some(id_number.as_str()),
             birth_date: id_number.birth_date(),
-            phones,
+            phones: case.contact_phone.iter().map(String::as_str).collect(),
         };
         let broken = check_password(req.password.expose(), None, &ctx);
         if !broken.is_empty() {
@@ -140,6 +152,7 @@ pub async fn set_password(
             .await
             .map_err(|_| ErrorCode::Internal)?;
         let due = review_due_by(now);
+        let owner = owner_phone(state, rec.customer_id).await?;
         let mut updated = rec.clone();
         updated.flow = next;
         let mut tx = state.db.pool.begin().await?;
@@ -159,6 +172,14 @@ pub async fn set_password(
             }
             Err(e) => return Err(e.into()),
         }
+        tell_owner(
+            state,
+            &mut tx,
+            owner.as_deref(),
+            CaseNews::Submitted,
+            now_ms,
+        )
+        .await?;
         audit::record(
             &mut tx,
             now_ms,
@@ -236,6 +257,46 @@ pub async fn review_news(
         Step::UnderReview => (case.due_at.map(|d| from_ms(d).to_offset(BEIJING)), None),
         _ => (None, case.reason),
     })
+}
+
+/// What the owner of the ID hears about a phone-unavailable case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CaseNews {
+    Submitted,
+    Approved,
+}
+
+/// The reserved phone of the case's customer (the owner of the account, who may not be the
+/// requester), read before the transaction that texts it: a second connection taken inside it
+/// could wait on a pool that racing transactions hold. A stranger's case reads a row too.
+pub(crate) async fn owner_phone(
+    state: &AppState,
+    customer_id: Option<i64>,
+) -> AppResult<Option<String>> {
+    let owner = customers::by_id(&state.db, customer_id.unwrap_or(0)).await?;
+    Ok(owner.map(|c| c.reserved_phone))
+}
+
+/// Tells the owner: path B must never change a password silently. For a case that names no
+/// customer nothing is sent, but a row is written all the same, so the answer costs the same.
+pub(crate) async fn tell_owner(
+    state: &AppState,
+    tx: &mut sqlx::AnyConnection,
+    owner_phone: Option<&str>,
+    news: CaseNews,
+    now_ms: i64,
+) -> AppResult<()> {
+    let Some(phone) = owner_phone else {
+        outbox::enqueue_void(tx, "***********", now_ms).await?;
+        return Ok(());
+    };
+    let signature = &state.settings.sms.signature;
+    let (text, kind) = match news {
+        CaseNews::Submitted => (case_submitted_owner_text(signature), "case_submitted_owner"),
+        CaseNews::Approved => (case_approved_owner_text(signature), "case_approved_owner"),
+    };
+    outbox::enqueue(tx, phone, &text, kind, now_ms).await?;
+    Ok(())
 }
 
 pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {

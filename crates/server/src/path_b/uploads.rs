@@ -3,22 +3,25 @@
 //! the case's data key and put in the evidence store; the rows and the step change are then
 //! saved together, and the stored objects removed again if that fails.
 
-use reset_flow::wire::{ChallengeRecord, StepResponse};
+use reset_flow::wire::{ChallengePrompt, ChallengeRecord, FaceChallenge, StepResponse};
 use reset_flow::{ErrorCode, Event};
 use serde_json::json;
+use time::Duration;
 
 use super::collecting_case;
 use crate::app::AppState;
 use crate::audit;
 use crate::clock::random_bytes;
 use crate::error::{AppError, AppResult};
-use crate::evidence::challenge::{check_record, one_face, MAX_FRAMES};
-use crate::evidence::picture::{clean, CleanPicture};
+use crate::evidence::challenge::{
+    answers_issued, check_movement, check_record, draw_prompts, one_face, MAX_FRAMES,
+};
+use crate::evidence::picture::{clean, clean_with_preview, CleanPicture};
 use crate::evidence::WrappedKey;
 use crate::reset::{open, short, step, RACE_RETRIES};
 use crate::review::EvidenceKind;
 use crate::store::cases::{self, CaseRecord, EvidenceRow};
-use crate::store::{flows, ms};
+use crate::store::{challenges, flows, ms};
 
 /// Refuses an upload to a flow not at the step `event` belongs to, before its body is read.
 pub async fn precheck(state: &AppState, id: &str, event: Event) -> AppResult<()> {
@@ -36,6 +39,60 @@ pub struct Part {
 /// A refusal naming the part it is about, for the screen.
 fn part_error(code: ErrorCode, part: &str) -> AppError {
     AppError::from(code).with_reason(part)
+}
+
+/// A face challenge's id: 128 random bits as hex.
+const CHALLENGE_ID_LEN: usize = 32;
+
+/// `POST /v1/resets/{id}/face/challenge`: the prompts for one attempt of the face check, chosen
+/// here, with a single-use id and an expiry. A flow may ask `challenges_per_flow` times.
+pub async fn face_challenge(state: &AppState, id: &str) -> AppResult<FaceChallenge> {
+    let settings = &state.evidence.settings;
+    let rec = open(state, id).await?;
+    let now = state.clock.now();
+    step(state, &rec, Event::FacePassed, now).await?;
+    if challenges::issued_to(&state.db, id).await? >= i64::from(settings.challenges_per_flow) {
+        return Err(ErrorCode::TooMany.into());
+    }
+    let prompts = {
+        let mut rng = state.rng.lock().unwrap_or_else(|e| e.into_inner());
+        draw_prompts(&mut **rng, settings.challenge_prompts)
+    };
+    let challenge_id = hex::encode(random_bytes(&state.rng, CHALLENGE_ID_LEN / 2));
+    let expires_at = now + Duration::seconds(settings.challenge_ttl_s as i64);
+    let prompts_json = serde_json::to_string(&prompts).map_err(|_| ErrorCode::Internal)?;
+    let mut conn = state.db.pool.acquire().await?;
+    challenges::insert(
+        &mut conn,
+        &challenge_id,
+        id,
+        &prompts_json,
+        ms(now),
+        ms(expires_at),
+    )
+    .await?;
+    Ok(FaceChallenge {
+        challenge_id,
+        prompts,
+        expires_at,
+    })
+}
+
+/// Takes the issued challenge the record answers: unknown, another flow's, expired or already
+/// answered is `challenge_failed`, and so is a record whose prompts are not the issued ones.
+async fn answer_challenge(state: &AppState, id: &str, record: &ChallengeRecord) -> AppResult<()> {
+    let fail = ErrorCode::ChallengeFailed;
+    if record.challenge_id.len() != CHALLENGE_ID_LEN {
+        return Err(fail.into());
+    }
+    let now_ms = ms(state.clock.now());
+    let issued = challenges::answer(&state.db, &record.challenge_id, id, now_ms)
+        .await?
+        .ok_or(fail)?;
+    let prompts: Vec<ChallengePrompt> =
+        serde_json::from_str(&issued.prompts).map_err(|_| ErrorCode::Internal)?;
+    answers_issued(record, &prompts)?;
+    Ok(())
 }
 
 /// `POST /v1/resets/{id}/face`: 1–8 `frame` parts and a `challenge` part.
@@ -60,21 +117,30 @@ pub async fn face(state: &AppState, id: &str, parts: Vec<Part>) -> AppResult<Ste
         serde_json::from_slice(&challenge).map_err(|_| ErrorCode::MalformedBody)?;
     precheck(state, id, Event::FacePassed).await?;
     check_record(&record, frames.len(), &state.evidence.settings)?;
+    // Taken before any picture is decoded: a replayed record costs the server nothing more.
+    answer_challenge(state, id, &record).await?;
     let rules = state.evidence.settings.picture_rules();
     let cleaned = state
         .evidence
         .workers
         .run(move || {
-            frames
-                .iter()
-                .enumerate()
-                .map(|(i, bytes)| {
-                    let label = format!("frame:{i}");
-                    let pic = clean(bytes, &rules).map_err(|c| part_error(c, &label))?;
-                    one_face(&pic.pixels).map_err(|c| part_error(c, &label))?;
-                    Ok(pic)
-                })
-                .collect::<AppResult<Vec<CleanPicture>>>()
+            let mut pictures = Vec::with_capacity(frames.len());
+            let mut faces = Vec::with_capacity(frames.len());
+            // One frame at a time: its full-size pixels are gone before the next is decoded,
+            // and faces are found on the small copy.
+            for (i, bytes) in frames.into_iter().enumerate() {
+                let label = format!("frame:{i}");
+                let (pic, preview) =
+                    clean_with_preview(&bytes, &rules).map_err(|c| part_error(c, &label))?;
+                drop(bytes);
+                let face = one_face(&preview).map_err(|c| part_error(c, &label))?;
+                // Boxes compared across frames must be on one scale: the stored width's.
+                let scale = pic.width as f32 / preview.width().max(1) as f32;
+                faces.push(scaled(face, scale));
+                pictures.push(pic);
+            }
+            check_movement(&record, &faces)?;
+            Ok::<_, AppError>(pictures)
         })
         .await??;
     let pictures = cleaned
@@ -83,6 +149,16 @@ pub async fn face(state: &AppState, id: &str, parts: Vec<Part>) -> AppResult<Ste
         .map(|(i, p)| (EvidenceKind::Face, i as u32, p))
         .collect();
     finish_step(state, id, Event::FacePassed, pictures, "face_passed").await
+}
+
+fn scaled(face: reset_capture::FaceBox, by: f32) -> reset_capture::FaceBox {
+    reset_capture::FaceBox {
+        x: face.x * by,
+        y: face.y * by,
+        width: face.width * by,
+        height: face.height * by,
+        score: face.score,
+    }
 }
 
 /// `POST /v1/resets/{id}/documents`: `id_front`, `id_back` and `handheld`.

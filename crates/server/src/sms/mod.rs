@@ -74,6 +74,21 @@ pub fn review_rejected_text(signature: &str, reason: &str) -> String {
     format!("{signature}您的登录密码重置申请未通过审核，原因：{reason}。您可重新申请，或致电95379咨询。")
 }
 
+/// Sent to the reserved phone (the account's owner) when someone submits a phone-unavailable
+/// case for the account: the owner hears of it before staff decide, not after.
+pub fn case_submitted_owner_text(signature: &str) -> String {
+    format!(
+        "{signature}您的手机银行账户刚提交了登录密码重置申请（手机号不可用），将于人工审核通过后生效。如非本人操作请立即致电95379。"
+    )
+}
+
+/// Sent to the reserved phone when staff approve a phone-unavailable case for the account.
+pub fn case_approved_owner_text(signature: &str) -> String {
+    format!(
+        "{signature}您的手机银行登录密码重置申请已审核通过，新密码已生效。如非本人操作请立即致电95379。"
+    )
+}
+
 /// Sent to the reserved phone once the new password is in force.
 pub fn password_changed_text(signature: &str) -> String {
     format!("{signature}您的手机银行登录密码已重置成功。如非本人操作，请立即致电95379。")

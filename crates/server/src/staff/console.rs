@@ -176,6 +176,7 @@ pub async fn case(
             (ocr_card(&d))
         }
         (pictures(&d))
+        (history(&d))
         @if d.state == CaseState::Pending { (decision_forms(&d, &staff)) } @else { (outcome(&d)) }
         @if let Some(lines) = &trail { (trail::render(lines)) }
     };
@@ -218,7 +219,10 @@ pub async fn decide(
     staff.check_csrf(&form.csrf)?;
     let case_id = checked_case_id(&case_id)?;
     let decision = match form.decision.as_str() {
-        "approve" => Decision::Approve,
+        "approve" => {
+            staff.require_second_factor()?;
+            Decision::Approve
+        }
         "reject" => Decision::Reject {
             reason: reject_reason(&form.reason, &form.note)?,
         },
@@ -331,6 +335,10 @@ fn pictures(d: &CaseDetail) -> Markup {
     html! {
         section.card {
             h2 { "影像资料" }
+            // Said plainly: the movement check guards against a still photo, not a video or a mask.
+            p.muted #challenge-note {
+                "人脸照片为主动动作挑战（由服务器随机指定转头、靠近等动作）的抓拍，并非经认证的活体检测，请人工比对。"
+            }
             @if d.purged {
                 p.muted { "影像资料已超过保存期限，已按规定删除。" }
             } @else {
@@ -340,6 +348,44 @@ fn pictures(d: &CaseDetail) -> Markup {
                             img src={ "/staff/cases/" (d.case_id) "/evidence/" (e.kind.as_str()) "/" (e.seq) }
                                 alt=(picture_label(e));
                             figcaption { (picture_label(e)) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn past_state(state: &str) -> &'static str {
+    match state {
+        "approved" => "已通过",
+        "rejected" => "已拒绝",
+        "pending" => "待审核",
+        "abandoned" => "已放弃",
+        _ => "未提交",
+    }
+}
+
+/// Earlier cases of the same ID: a string of rejected or abandoned requests is a warning sign.
+fn history(d: &CaseDetail) -> Markup {
+    html! {
+        section.card #history {
+            h2 { "该证件的历史申请" }
+            @if d.history.is_empty() {
+                p.muted { "无" }
+            } @else {
+                table.history {
+                    thead { tr { th { "案件" } th { "申请时间" } th { "状态" } th { "处理时间" } th { "审核人" } th { "原因" } } }
+                    tbody {
+                        @for c in &d.history {
+                            tr {
+                                td.mono { (short_id(&c.case_id)) }
+                                td { (beijing(c.created_at)) }
+                                td { (past_state(&c.state)) }
+                                td { (c.decided_at.map(beijing).unwrap_or_default()) }
+                                td { (c.decided_by.as_deref().unwrap_or("")) }
+                                td { (c.reason.as_deref().unwrap_or("")) }
+                            }
                         }
                     }
                 }
@@ -358,7 +404,12 @@ fn decision_forms(d: &CaseDetail, staff: &StaffSession) -> Markup {
                     input type="hidden" name="csrf" value=(staff.csrf);
                     input type="hidden" name="decision" value="approve";
                     p { "已核对证件照片、手持证件照与人脸照片属于同一人，且与客户填写信息一致。" }
-                    button.btn.btn-approve #approve type="submit" { "通过" }
+                    @if staff.second_factor {
+                        button.btn.btn-approve #approve type="submit" { "通过" }
+                    } @else {
+                        p.muted #needs-second-factor { "审批通过须使用动态验证码登录，请退出后重新登录。" }
+                        button.btn.btn-approve #approve type="submit" disabled { "通过" }
+                    }
                 }
                 form.reject method="post" action=(action) {
                     input type="hidden" name="csrf" value=(staff.csrf);

@@ -1,6 +1,10 @@
 //! Staff login and logout. Wrong passwords are counted per username, known or not, so an
-//! unknown username answers exactly like a wrong password (one real argon2 check either way);
-//! after too many in a row the username is locked for a while. Per-IP limits apply on top.
+//! unknown username answers exactly like a wrong password (one real argon2 check either way).
+//! Too many in a row from one address lock the username for that address a while; a much
+//! higher count from all addresses together locks it for everyone. So a stranger cannot keep
+//! a reviewer out from one machine, and a spray from many is still stopped. Per-IP limits apply
+//! on top. The second factor (a TOTP code) is optional at sign-in, but only a session signed in
+//! with it may approve a case.
 
 use axum::extract::rejection::FormRejection;
 use axum::extract::State;
@@ -16,9 +20,11 @@ use sha2::{Digest, Sha256};
 use super::csrf::{self, LOGIN_COOKIE};
 use super::page::{frame, Menu, PageError};
 use super::session::{self, cookie_value, new_token, set_cookie, StaffSession, SESSION_COOKIE};
+use super::totp;
 use crate::api::ClientIp;
 use crate::app::AppState;
 use crate::audit;
+use crate::client_address::limit_key;
 use crate::limits::CallKind;
 use crate::store::ms;
 
@@ -27,6 +33,8 @@ use crate::store::ms;
 pub struct LoginForm {
     username: String,
     password: String,
+    /// The authenticator app's 6 digits; empty signs in without the second factor.
+    totp: String,
     csrf: String,
 }
 
@@ -66,11 +74,17 @@ pub async fn submit(
     }
     csrf::check(&csrf::for_login(&pre), &form.csrf)?;
     state.check_ip(CallKind::StaffLogin, ip).await?;
-    match authenticate(&state, &form.username, &form.password).await {
-        Ok(staff_id) => {
+    let typed = Typed {
+        username: &form.username,
+        password: &form.password,
+        totp: &form.totp,
+        address: limit_key(ip),
+    };
+    match authenticate(&state, &typed).await {
+        Ok((staff_id, second_factor)) => {
             let mut tx = state.db.pool.begin().await?;
             session::prune(&state, &mut tx).await?;
-            let token = session::open(&state, &mut tx, staff_id).await?;
+            let token = session::open(&state, &mut tx, staff_id, second_factor).await?;
             let now_ms = ms(state.clock.now());
             audit::record(
                 &mut tx,
@@ -78,7 +92,7 @@ pub async fn submit(
                 None,
                 None,
                 "staff_login",
-                json!({ "staff_id": staff_id }),
+                json!({ "staff_id": staff_id, "second_factor": second_factor }),
             )
             .await?;
             tx.commit().await?;
@@ -128,24 +142,47 @@ fn user_key(username: &str) -> String {
     )))
 }
 
-/// The staff id for a right username and password; `staff_bad_credentials` or `staff_locked`.
-async fn authenticate(state: &AppState, username: &str, password: &str) -> Result<i64, ErrorCode> {
-    let username = username.trim();
+/// What was typed on the login form, and from where.
+struct Typed<'a> {
+    username: &'a str,
+    password: &'a str,
+    totp: &'a str,
+    /// The caller's address as the per-IP limits count it.
+    address: String,
+}
+
+/// The staff id for a right username and password, and whether a right TOTP code came with
+/// them; `staff_bad_credentials` (a wrong TOTP code too, or a used one) or `staff_locked`.
+async fn authenticate(state: &AppState, typed: &Typed<'_>) -> Result<(i64, bool), ErrorCode> {
+    let username = typed.username.trim();
     let now_ms = ms(state.clock.now());
-    let cfg = &state.settings.staff;
     let key = user_key(username);
-    let locked_until: Option<i64> =
+    let address_lock: Option<i64> = sqlx::query_scalar(
+        "SELECT locked_until FROM staff_login_failures_by_address \
+         WHERE user_key = $1 AND address = $2",
+    )
+    .bind(&key)
+    .bind(&typed.address)
+    .fetch_optional(&state.db.pool)
+    .await
+    .map_err(internal)?
+    .flatten();
+    let global_lock: Option<i64> =
         sqlx::query_scalar("SELECT locked_until FROM staff_login_failures WHERE user_key = $1")
             .bind(&key)
             .fetch_optional(&state.db.pool)
             .await
             .map_err(internal)?
             .flatten();
-    if locked_until.is_some_and(|t| t > now_ms) {
+    if [address_lock, global_lock]
+        .into_iter()
+        .flatten()
+        .any(|t| t > now_ms)
+    {
         return Err(ErrorCode::StaffLocked);
     }
-    let staff: Option<(i64, String)> =
-        sqlx::query_as("SELECT id, password_hash FROM staff WHERE username = $1")
+    let staff: Option<(i64, String, Option<String>)> =
+        sqlx::query_as("SELECT id, password_hash, totp_secret FROM staff WHERE username = $1")
             .bind(username)
             .fetch_optional(&state.db.pool)
             .await
@@ -155,53 +192,140 @@ async fn authenticate(state: &AppState, username: &str, password: &str) -> Resul
         .map_or_else(|| state.hasher.dummy_hash(), |s| s.1.clone());
     let matches = state
         .hasher
-        .verify(password.to_owned(), stored)
+        .verify(typed.password.to_owned(), stored)
         .await
         .map_err(|_| ErrorCode::Internal)?;
-    if let (Some((staff_id, _)), true) = (&staff, matches) {
-        sqlx::query("DELETE FROM staff_login_failures WHERE user_key = $1")
-            .bind(&key)
-            .execute(&state.db.pool)
-            .await
-            .map_err(internal)?;
-        return Ok(*staff_id);
+    if let (Some((staff_id, _, secret)), true) = (&staff, matches) {
+        if let Some(with_code) =
+            second_factor(state, *staff_id, secret.as_deref(), typed.totp).await?
+        {
+            for table in ["staff_login_failures_by_address", "staff_login_failures"] {
+                sqlx::query(&format!("DELETE FROM {table} WHERE user_key = $1"))
+                    .bind(&key)
+                    .execute(&state.db.pool)
+                    .await
+                    .map_err(internal)?;
+            }
+            return Ok((*staff_id, with_code));
+        }
     }
-    // A lock that ran out starts the count again: the row was reset to 0 when it locked.
+    count_failure(
+        state,
+        &key,
+        &typed.address,
+        staff.as_ref().map(|s| s.0),
+        now_ms,
+    )
+    .await
+}
+
+/// The second factor after a right password: `Some(true)` with a right, unused code,
+/// `Some(false)` when none was typed, `None` (a failure) for a wrong or used one.
+async fn second_factor(
+    state: &AppState,
+    staff_id: i64,
+    secret_hex: Option<&str>,
+    code: &str,
+) -> Result<Option<bool>, ErrorCode> {
+    if code.trim().is_empty() {
+        return Ok(Some(false));
+    }
+    let Some(secret) = secret_hex.and_then(|h| hex::decode(h).ok()) else {
+        return Ok(None);
+    };
+    let now_s = u64::try_from(state.clock.now().unix_timestamp()).unwrap_or(0);
+    let Some(step) = totp::matching_step(&secret, code, now_s) else {
+        return Ok(None);
+    };
+    // Each step's code once: of two logins racing with one code, one lands.
+    let used = sqlx::query(
+        "UPDATE staff SET totp_last_step = $1 WHERE id = $2 \
+         AND (totp_last_step IS NULL OR totp_last_step < $1)",
+    )
+    .bind(step as i64)
+    .bind(staff_id)
+    .execute(&state.db.pool)
+    .await
+    .map_err(internal)?;
+    Ok((used.rows_affected() == 1).then_some(true))
+}
+
+/// Counts a failed login for the username from this address and in all; locks either at its
+/// bound. A lock that ran out starts its count again (the row was reset to 0 when it locked).
+async fn count_failure(
+    state: &AppState,
+    key: &str,
+    address: &str,
+    staff_id: Option<i64>,
+    now_ms: i64,
+) -> Result<(i64, bool), ErrorCode> {
+    let cfg = &state.settings.staff;
+    let lock_until = now_ms + (cfg.lock_s as i64) * 1000;
     let mut tx = state.db.pool.begin().await.map_err(internal)?;
-    let failures: i64 = sqlx::query_scalar(
+    let here: i64 = sqlx::query_scalar(
+        "INSERT INTO staff_login_failures_by_address \
+         (user_key, address, failures, locked_until, updated_at) VALUES ($1, $2, 1, NULL, $3) \
+         ON CONFLICT (user_key, address) DO UPDATE SET \
+         failures = staff_login_failures_by_address.failures + 1, locked_until = NULL, \
+         updated_at = $3 RETURNING failures",
+    )
+    .bind(key)
+    .bind(address)
+    .bind(now_ms)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(internal)?;
+    let everywhere: i64 = sqlx::query_scalar(
         "INSERT INTO staff_login_failures (user_key, failures, locked_until, updated_at) \
          VALUES ($1, 1, NULL, $2) ON CONFLICT (user_key) DO UPDATE SET \
          failures = staff_login_failures.failures + 1, locked_until = NULL, updated_at = $2 \
          RETURNING failures",
     )
-    .bind(&key)
+    .bind(key)
     .bind(now_ms)
     .fetch_one(&mut *tx)
     .await
     .map_err(internal)?;
-    let staff_id = staff.as_ref().map(|s| s.0);
-    let detail = json!({ "staff_id": staff_id, "failures": failures });
+    let detail = json!({ "staff_id": staff_id, "failures": here });
     audit::record(&mut tx, now_ms, None, None, "staff_login_failed", detail)
         .await
         .map_err(internal)?;
-    let locked = failures >= i64::from(cfg.max_wrong.max(1));
-    if locked {
+    let locked_here = here >= i64::from(cfg.max_wrong.max(1));
+    let locked_everywhere = everywhere >= i64::from(cfg.max_wrong_everywhere.max(1));
+    if locked_here {
         sqlx::query(
-            "UPDATE staff_login_failures SET failures = 0, locked_until = $1 WHERE user_key = $2",
+            "UPDATE staff_login_failures_by_address SET failures = 0, locked_until = $1 \
+             WHERE user_key = $2 AND address = $3",
         )
-        .bind(now_ms + (cfg.lock_s as i64) * 1000)
-        .bind(&key)
+        .bind(lock_until)
+        .bind(key)
+        .bind(address)
         .execute(&mut *tx)
         .await
         .map_err(internal)?;
-        let detail = json!({ "staff_id": staff_id });
+    }
+    if locked_everywhere {
+        sqlx::query(
+            "UPDATE staff_login_failures SET failures = 0, locked_until = $1 WHERE user_key = $2",
+        )
+        .bind(lock_until)
+        .bind(key)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+    }
+    if locked_here || locked_everywhere {
+        let detail = json!({ "staff_id": staff_id, "everywhere": locked_everywhere });
         audit::record(&mut tx, now_ms, None, None, "staff_locked", detail)
             .await
             .map_err(internal)?;
     }
     tx.commit().await.map_err(internal)?;
-    if locked {
-        tracing::info!("staff login locked after too many wrong passwords");
+    if locked_here || locked_everywhere {
+        tracing::info!(
+            everywhere = locked_everywhere,
+            "staff login locked after too many failures"
+        );
         Err(ErrorCode::StaffLocked)
     } else {
         Err(ErrorCode::StaffBadCredentials)
@@ -237,6 +361,9 @@ fn login_page(state: &AppState, headers: &HeaderMap, refused: Option<ErrorCode>)
                     label for="password" { "密码" }
                     input #password type="password" name="password"
                         autocomplete="current-password" required maxlength="128";
+                    label for="totp" { "动态验证码（审批通过须填写）" }
+                    input #totp type="text" name="totp" inputmode="numeric"
+                        autocomplete="one-time-code" maxlength="6" pattern="[0-9]{6}";
                     button.btn.btn-primary.btn-block #login type="submit" { "登录" }
                 }
                 p.hint {

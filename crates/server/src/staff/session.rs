@@ -52,6 +52,8 @@ pub struct StaffSession {
     pub staff_id: i64,
     pub username: String,
     pub role: StaffRole,
+    /// Signed in with the TOTP code as well as the password: needed to approve a case.
+    pub second_factor: bool,
     pub csrf: String,
     token_hash: String,
 }
@@ -67,6 +69,15 @@ impl StaffSession {
         StaffActor {
             staff_id: self.staff_id,
             username: self.username.clone(),
+        }
+    }
+
+    /// Approving resets a customer's password: only a session signed in with the second factor.
+    pub fn require_second_factor(&self) -> Result<(), PageError> {
+        if self.second_factor {
+            Ok(())
+        } else {
+            Err(ErrorCode::SecondFactorRequired.into())
         }
     }
 
@@ -111,7 +122,7 @@ pub fn set_cookie(state: &AppState, name: &str, value: Option<&str>) -> HeaderVa
         .http_only(true)
         .same_site(SameSite::Strict)
         .path("/staff")
-        .secure(state.settings.staff.secure_cookies);
+        .secure(state.settings.secure_staff_cookies());
     if value.is_none() {
         c = c.max_age(cookie::time::Duration::ZERO);
     }
@@ -123,15 +134,18 @@ pub async fn open(
     state: &AppState,
     conn: &mut sqlx::AnyConnection,
     staff_id: i64,
+    second_factor: bool,
 ) -> Result<String, sqlx::Error> {
     let token = new_token(state);
     let now_ms = ms(state.clock.now());
     sqlx::query(
-        "INSERT INTO staff_sessions (token_hash, staff_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)",
+        "INSERT INTO staff_sessions (token_hash, staff_id, created_at, last_seen_at, second_factor) \
+         VALUES ($1, $2, $3, $3, $4)",
     )
     .bind(token_hash(&token))
     .bind(staff_id)
     .bind(now_ms)
+    .bind(i64::from(second_factor))
     .execute(conn)
     .await?;
     Ok(token)
@@ -141,7 +155,7 @@ pub async fn open(
 pub async fn find(state: &AppState, token: &str) -> Result<Option<StaffSession>, sqlx::Error> {
     let hash = token_hash(token);
     let row = sqlx::query(
-        "SELECT s.staff_id, s.created_at, s.last_seen_at, st.username, st.role \
+        "SELECT s.staff_id, s.created_at, s.last_seen_at, st.username, st.role, s.second_factor \
          FROM staff_sessions s JOIN staff st ON st.id = s.staff_id WHERE s.token_hash = $1",
     )
     .bind(&hash)
@@ -172,6 +186,7 @@ pub async fn find(state: &AppState, token: &str) -> Result<Option<StaffSession>,
         staff_id: row.try_get(0)?,
         username: row.try_get(3)?,
         role,
+        second_factor: row.try_get::<i64, _>(5)? != 0,
         csrf: csrf::for_session(token),
         token_hash: hash,
     }))

@@ -41,6 +41,8 @@ pub struct StaffClient {
     base: String,
     http: reqwest::Client,
     pub cookies: BTreeMap<String, String>,
+    /// Sent as `X-Forwarded-For`, as the bank's proxy would name this browser's address.
+    pub forwarded_for: Option<String>,
 }
 
 impl StaffClient {
@@ -52,7 +54,16 @@ impl StaffClient {
                 .build()
                 .expect("http client"),
             cookies: BTreeMap::new(),
+            forwarded_for: None,
         }
+    }
+
+    fn proxy_headers(&self) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        if let Some(addr) = self.forwarded_for.as_deref().and_then(|a| a.parse().ok()) {
+            h.insert("x-forwarded-for", addr);
+        }
+        h
     }
 
     fn cookie_header(&self) -> String {
@@ -95,6 +106,7 @@ impl StaffClient {
             .http
             .get(format!("{}{path}", self.base))
             .header(COOKIE, self.cookie_header())
+            .headers(self.proxy_headers())
             .send()
             .await
             .expect("get");
@@ -121,6 +133,7 @@ impl StaffClient {
             .http
             .post(format!("{}{path}", self.base))
             .header(COOKIE, self.cookie_header())
+            .headers(self.proxy_headers())
             .form(fields)
             .send()
             .await
@@ -130,6 +143,11 @@ impl StaffClient {
 
     /// Opens the login page and submits it: the answer to the submit.
     pub async fn login(&mut self, username: &str, password: &str) -> Page {
+        self.login_with_code(username, password, "").await
+    }
+
+    /// Logs in with the authenticator's code too (a session that may approve).
+    pub async fn login_with_code(&mut self, username: &str, password: &str, totp: &str) -> Page {
         let form = self.get("/staff/login").await;
         let csrf = form.csrf().unwrap_or_default();
         self.post_form(
@@ -137,6 +155,7 @@ impl StaffClient {
             &[
                 ("username", username),
                 ("password", password),
+                ("totp", totp),
                 ("csrf", &csrf),
             ],
         )

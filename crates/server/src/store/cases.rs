@@ -216,6 +216,28 @@ pub async fn by_flow(db: &Db, flow_id: &str) -> Result<Option<CaseRecord>, sqlx:
     .transpose()
 }
 
+/// The ID's other cases (hashed key), newest first: what a reviewer should know of earlier
+/// requests for the same account.
+pub async fn history(
+    db: &Db,
+    id_key: &str,
+    except_case: &str,
+    limit: i64,
+) -> Result<Vec<CaseRecord>, sqlx::Error> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM review_cases WHERE id_key = $1 AND id <> $2 \
+         ORDER BY created_at DESC LIMIT $3"
+    ))
+    .bind(id_key)
+    .bind(except_case)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
+}
+
 /// Whether the ID (hashed key) has a case waiting for review.
 pub async fn has_pending(db: &Db, id_key: &str) -> Result<bool, sqlx::Error> {
     let n: i64 = sqlx::query_scalar(

@@ -22,6 +22,10 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
         5,
         include_str!("../../migrations/sqlite/0005_id_reading.sql"),
     ),
+    (
+        6,
+        include_str!("../../migrations/sqlite/0006_bounds_per_id.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
@@ -40,6 +44,10 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         5,
         include_str!("../../migrations/postgres/0005_id_reading.sql"),
+    ),
+    (
+        6,
+        include_str!("../../migrations/postgres/0006_bounds_per_id.sql"),
     ),
 ];
 

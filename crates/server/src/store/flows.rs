@@ -1,5 +1,7 @@
 //! Reset flows as rows: the step machine's `Flow` as JSON plus the SMS-code columns. Every
-//! change is a compare-and-set on `version`, so of two racing requests exactly one wins.
+//! change is a compare-and-set on `version`, so of two racing requests exactly one wins. A
+//! flow's live slot is keyed by its ID and name together: only a start that typed both the
+//! same can replace it.
 
 use reset_flow::Flow;
 use sqlx::any::AnyRow;
@@ -10,6 +12,8 @@ use super::Db;
 #[derive(Debug, Clone)]
 pub struct FlowRecord {
     pub id: String,
+    /// The hashed ID typed at the start (see `login::id_key`), for the bounds per ID.
+    pub id_key: Option<String>,
     pub customer_id: Option<i64>,
     pub flow: Flow,
     pub version: i64,
@@ -37,6 +41,7 @@ impl FlowRecord {
         let flow = serde_json::from_str(&state).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
         Ok(FlowRecord {
             id: r.try_get("id")?,
+            id_key: r.try_get("id_key")?,
             customer_id: r.try_get("customer_id")?,
             flow,
             version: r.try_get("version")?,
@@ -57,9 +62,10 @@ fn state_json(flow: &Flow) -> String {
 
 pub async fn load(db: &Db, id: &str) -> Result<Option<FlowRecord>, sqlx::Error> {
     sqlx::query(
-        "SELECT f.id, f.customer_id, f.state, f.version, f.replaced, l.flow_id AS live_flow_id, \
-         f.code_hash, f.code_expires_at, f.code_wrong, f.codes_sent, f.last_code_at \
-         FROM flows f LEFT JOIN live_flows l ON l.id_key = f.id_key WHERE f.id = $1",
+        "SELECT f.id, f.id_key, f.customer_id, f.state, f.version, f.replaced, \
+         l.flow_id AS live_flow_id, f.code_hash, f.code_expires_at, f.code_wrong, f.codes_sent, \
+         f.last_code_at FROM flows f LEFT JOIN live_flows l ON l.live_key = f.live_key \
+         WHERE f.id = $1",
     )
     .bind(id)
     .fetch_optional(&db.pool)
@@ -69,24 +75,32 @@ pub async fn load(db: &Db, id: &str) -> Result<Option<FlowRecord>, sqlx::Error> 
     .transpose()
 }
 
+/// The keys a new flow is filed under: its ID's, and the one of its ID and name together
+/// that names its live slot.
+pub struct FlowKeys<'a> {
+    pub id_key: &'a str,
+    pub live_key: &'a str,
+}
+
 pub async fn insert(
     conn: &mut AnyConnection,
     id: &str,
-    id_key: &str,
+    keys: &FlowKeys<'_>,
     customer_id: Option<i64>,
     flow: &Flow,
     now_ms: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO flows (id, customer_id, state, step, version, replaced, created_at, updated_at, \
-         code_wrong, codes_sent, id_key) VALUES ($1, $2, $3, $4, 1, 0, $5, $5, 0, 0, $6)",
+         code_wrong, codes_sent, id_key, live_key) VALUES ($1, $2, $3, $4, 1, 0, $5, $5, 0, 0, $6, $7)",
     )
     .bind(id)
     .bind(customer_id)
     .bind(state_json(flow))
     .bind(flow.step.as_str())
     .bind(now_ms)
-    .bind(id_key)
+    .bind(keys.id_key)
+    .bind(keys.live_key)
     .execute(conn)
     .await
     .map(|_| ())
@@ -119,13 +133,14 @@ pub async fn save(
     Ok(done.rows_affected() == 1)
 }
 
-/// Counts a wrong code against the code still in force; the new count, or None when the code
-/// changed or was already burnt meanwhile.
-pub async fn count_wrong_code(
+/// Takes one try of the code still in force before it is judged; the tries now used, or None
+/// when the code changed or its tries were used up meanwhile. Every judgement takes a try
+/// first, so however many guesses race, at most `max_tries` are ever compared with one code.
+pub async fn take_code_try(
     db: &Db,
     id: &str,
     code_hash: &str,
-    max_wrong: i64,
+    max_tries: i64,
 ) -> Result<Option<i64>, sqlx::Error> {
     sqlx::query_scalar(
         "UPDATE flows SET code_wrong = code_wrong + 1 \
@@ -133,30 +148,30 @@ pub async fn count_wrong_code(
     )
     .bind(id)
     .bind(code_hash)
-    .bind(max_wrong)
+    .bind(max_tries)
     .fetch_optional(&db.pool)
     .await
 }
 
-/// The live flow of an ID (hashed key), known customer or not.
-pub async fn live_flow(db: &Db, id_key: &str) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT flow_id FROM live_flows WHERE id_key = $1")
-        .bind(id_key)
+/// The live flow of an ID and name (hashed key), known customer or not.
+pub async fn live_flow(db: &Db, live_key: &str) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT flow_id FROM live_flows WHERE live_key = $1")
+        .bind(live_key)
         .fetch_optional(&db.pool)
         .await
 }
 
-/// Makes `flow_id` the one live flow of the ID: any older one is thereby replaced.
+/// Makes `flow_id` the one live flow of the ID and name: any older one is thereby replaced.
 pub async fn set_live_flow(
     conn: &mut AnyConnection,
-    id_key: &str,
+    live_key: &str,
     flow_id: &str,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO live_flows (id_key, flow_id) VALUES ($1, $2) \
-         ON CONFLICT (id_key) DO UPDATE SET flow_id = excluded.flow_id",
+        "INSERT INTO live_flows (live_key, flow_id) VALUES ($1, $2) \
+         ON CONFLICT (live_key) DO UPDATE SET flow_id = excluded.flow_id",
     )
-    .bind(id_key)
+    .bind(live_key)
     .bind(flow_id)
     .execute(conn)
     .await

@@ -2,6 +2,7 @@
 //! queries each service needs. Timestamps are INTEGER unix milliseconds on both backends.
 
 pub mod cases;
+pub mod challenges;
 pub mod customers;
 mod db;
 pub mod flows;

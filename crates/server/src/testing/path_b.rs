@@ -3,10 +3,10 @@
 //! benchmarks of the queue.
 
 use reqwest::multipart::{Form, Part};
-use reset_flow::wire::ChallengeRecord;
+use reset_flow::wire::{ChallengeRecord, FaceChallenge};
 use serde_json::{json, Value};
 
-use super::pictures::{challenge_record, face_frames, id_pictures};
+use super::pictures::{face_answer, id_pictures};
 use super::TestServer;
 use crate::clock::{random_bytes, Clock};
 use crate::store::cases::{self, CaseRecord};
@@ -97,11 +97,19 @@ impl TestServer {
         flow
     }
 
-    /// From the face step: the generated face frames pass.
-    pub async fn pass_face(&self, flow: &str) {
+    /// `POST …/face/challenge`: the prompts the server chose for the next attempt.
+    pub async fn face_challenge(&self, flow: &str) -> FaceChallenge {
         let (s, b) = self
-            .post_face(flow, face_frames(), &challenge_record())
+            .post(&format!("/v1/resets/{flow}/face/challenge"), json!({}))
             .await;
+        assert_eq!(s, 200, "{b}");
+        serde_json::from_value(b).expect("a face challenge")
+    }
+
+    /// From the face step: a challenge, answered by generated frames doing what it asks.
+    pub async fn pass_face(&self, flow: &str) {
+        let (frames, record) = face_answer(&self.face_challenge(flow).await);
+        let (s, b) = self.post_face(flow, &frames, &record).await;
         assert_eq!((s, b["step"].as_str()), (200, Some("documents")), "{b}");
     }
 

@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use image::{Rgb, RgbImage};
 use reset_capture::synth::{face_frame, flat_card, portrait};
-use reset_flow::wire::{ChallengePrompt, ChallengeRecord, ChallengeStep};
+use reset_flow::wire::{ChallengePrompt, ChallengeRecord, ChallengeStep, FaceChallenge};
 
 /// JPEG bytes of `img` at quality 90.
 pub fn jpeg(img: &RgbImage) -> Vec<u8> {
@@ -22,37 +22,54 @@ fn the_portrait() -> &'static RgbImage {
     P.get_or_init(|| portrait(300).expect("rustface's test picture ships in its package"))
 }
 
-/// Three 640×480 face frames: at rest, turned left, turned right (one face each).
-pub fn face_frames() -> &'static [Vec<u8>] {
+/// A 640×480 frame of the face at rest (`None`) or doing `prompt`: turned left it sits to the
+/// picture's right (a camera facing the customer), turned right to its left, closer it is 40 %
+/// larger.
+pub fn face_frame_doing(prompt: Option<ChallengePrompt>) -> Vec<u8> {
     static F: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
-    F.get_or_init(|| {
+    let frames = F.get_or_init(|| {
         let p = the_portrait();
-        [(320, 240), (410, 240), (230, 240)]
-            .into_iter()
-            .map(|c| jpeg(&face_frame(p, 640, 480, c, 400)))
-            .collect()
-    })
+        [
+            ((320, 240), 400),
+            ((410, 240), 400),
+            ((230, 240), 400),
+            ((320, 240), 560),
+        ]
+        .into_iter()
+        .map(|(c, size)| jpeg(&face_frame(p, 640, 480, c, size)))
+        .collect()
+    });
+    let i = match prompt {
+        None => 0,
+        Some(ChallengePrompt::TurnLeft) => 1,
+        Some(ChallengePrompt::TurnRight) => 2,
+        Some(ChallengePrompt::ComeCloser) => 3,
+    };
+    frames[i].clone()
 }
 
-/// The record the app's face check would send for [`face_frames`].
-pub fn challenge_record() -> ChallengeRecord {
-    ChallengeRecord {
-        prompts: vec![
-            ChallengeStep {
-                prompt: ChallengePrompt::TurnLeft,
-                shown_at_ms: 0,
-                passed_at_ms: 1_200,
-                frame: 1,
-            },
-            ChallengeStep {
-                prompt: ChallengePrompt::TurnRight,
-                shown_at_ms: 1_200,
-                passed_at_ms: 2_600,
-                frame: 2,
-            },
-        ],
-        total_ms: 2_600,
+/// What the app's face check uploads for `challenge`: the face at rest, then one frame per
+/// prompt doing it, and the record of the prompts with a person's timings.
+pub fn face_answer(challenge: &FaceChallenge) -> (Vec<Vec<u8>>, ChallengeRecord) {
+    let mut frames = vec![face_frame_doing(None)];
+    let mut steps = Vec::new();
+    let mut at = 0;
+    for prompt in &challenge.prompts {
+        steps.push(ChallengeStep {
+            prompt: *prompt,
+            shown_at_ms: at,
+            passed_at_ms: at + 1_200,
+            frame: frames.len(),
+        });
+        frames.push(face_frame_doing(Some(*prompt)));
+        at += 1_200;
     }
+    let record = ChallengeRecord {
+        challenge_id: challenge.challenge_id.clone(),
+        prompts: steps,
+        total_ms: at,
+    };
+    (frames, record)
 }
 
 /// A 640×480 frame with no face.

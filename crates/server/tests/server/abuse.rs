@@ -143,7 +143,11 @@ async fn unknown_and_malformed_flow_ids_are_not_found(s: TestServer) {
     assert_eq!((st, &b["code"]), (404, &json!("not_found")));
 }
 
-both!(code_brute_force_across_resends_is_bounded);
+// The bound of one flow alone: the ID's daily bound (tested in `takeover`) is lifted here.
+both!(
+    code_brute_force_across_resends_is_bounded,
+    |s: &mut reset_server::Settings| s.policy.wrong_codes_per_id_per_day = 1000
+);
 async fn code_brute_force_across_resends_is_bounded(s: TestServer) {
     // Five codes a flow, five tries a code: at most 25 guesses, then only too_many / burnt.
     let flow = s.start_reset(ZHANG.0, ZHANG.1).await;
@@ -211,13 +215,17 @@ async fn per_ip_limits_refuse_floods(s: TestServer) {
 }
 
 both!(
-    forwarded_for_counts_only_when_trusted,
+    forwarded_for_counts_only_from_trusted_proxies,
     |s: &mut reset_server::Settings| {
         s.limits.status = 1;
-        s.trust_forwarded_for = true;
+        // The test client comes from loopback: it plays the bank's load balancer.
+        s.trusted_proxies = vec![
+            "127.0.0.0/8".parse().unwrap(),
+            "10.0.0.0/8".parse().unwrap(),
+        ];
     }
 );
-async fn forwarded_for_counts_only_when_trusted(s: TestServer) {
+async fn forwarded_for_counts_only_from_trusted_proxies(s: TestServer) {
     let url = s.url("/v1/resets/0123456789abcdef0123456789abcdef");
     let get = |ip: &'static str| s.client.get(&url).header("x-forwarded-for", ip).send();
     assert_eq!(
@@ -227,12 +235,43 @@ async fn forwarded_for_counts_only_when_trusted(s: TestServer) {
     assert_eq!(
         get("198.51.100.1").await.unwrap().status(),
         429,
-        "the last entry is the client"
+        "the right-most untrusted entry is the client"
+    );
+    assert_eq!(
+        get("198.51.100.1, 10.0.0.9").await.unwrap().status(),
+        429,
+        "a trusted hop after the client is skipped"
     );
     assert_eq!(
         get("198.51.100.2").await.unwrap().status(),
         404,
         "another client"
+    );
+    // An IPv6 attacker's many addresses in one /64 are one caller.
+    assert_eq!(get("2001:db8:7:7::1").await.unwrap().status(), 404);
+    assert_eq!(
+        get("2001:db8:7:7:dead:beef:0:2").await.unwrap().status(),
+        429,
+        "the same /64"
+    );
+    assert_eq!(get("2001:db8:7:8::1").await.unwrap().status(), 404);
+}
+
+both!(
+    forwarded_for_from_an_untrusted_peer_is_ignored,
+    |s: &mut reset_server::Settings| {
+        s.limits.status = 1;
+        s.trusted_proxies = vec!["10.0.0.0/8".parse().unwrap()];
+    }
+);
+async fn forwarded_for_from_an_untrusted_peer_is_ignored(s: TestServer) {
+    let url = s.url("/v1/resets/0123456789abcdef0123456789abcdef");
+    let get = |ip: &'static str| s.client.get(&url).header("x-forwarded-for", ip).send();
+    assert_eq!(get("198.51.100.1").await.unwrap().status(), 404);
+    assert_eq!(
+        get("198.51.100.2").await.unwrap().status(),
+        429,
+        "the loopback caller is not a trusted proxy: its header changes nothing"
     );
 }
 

@@ -8,7 +8,9 @@ use reset_server::store::Db;
 
 fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_reset-server"));
-    c.env("RESET_LOG", "error");
+    c.env("RESET_LOG", "error")
+        .env("RESET_STAFF_LISTEN", "off")
+        .env("RESET_ADMIN_LISTEN", "off");
     c
 }
 
@@ -105,7 +107,7 @@ async fn migrate_import_and_staff_add() {
             "--username",
             "alice",
             "--password",
-            "S3cret#pass",
+            "S3cret#Shenhe#77",
             "--role",
             "reviewer",
         ])
@@ -126,6 +128,51 @@ async fn migrate_import_and_staff_add() {
             .unwrap();
     assert_eq!(role, "reviewer");
     assert!(hash.starts_with("$argon2id$"));
+    // The second factor is enrolled and shown once: the address and its QR code.
+    let printed = String::from_utf8_lossy(&out.stdout);
+    let enrolment = printed
+        .lines()
+        .find(|l| l.starts_with("otpauth://totp/"))
+        .expect("the enrolment address");
+    assert!(printed.contains('█') || printed.contains('▀'), "a QR code");
+    let secret = reset_server::staff::totp::secret_in_url(enrolment).unwrap();
+    let stored: String =
+        sqlx::query_scalar("SELECT totp_secret FROM staff WHERE username = 'alice'")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(stored, hex::encode(&secret));
+    assert_eq!(secret.len(), 20);
+    // A weak password is refused with the reason, and nothing is added.
+    for (weak, why) in [
+        ("S3cret#pass", "12 to 64"),
+        ("bobbobbob#2026", "username"),
+        ("abcdefghijklmn", "Letters, digits"),
+    ] {
+        let out = bin()
+            .args(["--database-url", &url, "staff", "add"])
+            .args([
+                "--username",
+                "bob",
+                "--password",
+                weak,
+                "--role",
+                "reviewer",
+            ])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{weak}");
+        assert!(
+            err.contains(why) || err.contains("refused"),
+            "{weak}: {err}"
+        );
+    }
+    let bob: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM staff WHERE username = 'bob'")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(bob, 0);
     let out = bin()
         .args([
             "--database-url",
@@ -197,6 +244,9 @@ async fn sigterm_stops_the_server_cleanly() {
         ])
         .env("RESET_HASHING__M_KIB", "256")
         .env("RESET_HASHING__T", "1")
+        // A production server: the bank's SMS provider (nobody listens on port 9 here).
+        .env("RESET_SMS__GATEWAY", "http")
+        .env("RESET_SMS__HTTP_URL", "http://127.0.0.1:9/sms")
         .env(
             "RESET_EVIDENCE__MASTER_KEYS",
             reset_server::testing::TEST_MASTER_KEYS,

@@ -40,6 +40,8 @@ mod shared_db;
 mod sms;
 mod staff_console;
 mod staff_login;
+mod staff_security;
+mod takeover;
 mod vault;
 
 /// The demo customers of the design.

@@ -12,8 +12,10 @@ async fn health_readiness_and_metrics(s: TestServer) {
     s.reset_password(ZHANG.0, ZHANG.1, ZHANG.2, "Qiushui#88")
         .await;
     s.flush_sms().await;
-    let (st, text) = s.get_text("/metrics").await;
-    assert_eq!(st, 200);
+    let metrics = s.client.get(format!("{}/metrics", s.admin_base));
+    let resp = metrics.send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    let text = resp.text().await.unwrap();
     for needle in [
         "reset_http_requests_total{route=\"/v1/resets\",status=\"201\"} 1",
         "reset_sms_sent_total 2",
@@ -26,6 +28,44 @@ async fn health_readiness_and_metrics(s: TestServer) {
     s.state.db.pool.close().await;
     let (st, b) = s.get("/readyz").await;
     assert_eq!((st, &b["code"]), (503, &json!("service_unavailable")));
+}
+
+// The customers' port answers for customers only: the metrics (whose SMS counters once told a
+// stranger which phone was whose) and the staff console are on listeners of their own.
+both!(operator_and_staff_endpoints_are_not_on_the_customer_port);
+async fn operator_and_staff_endpoints_are_not_on_the_customer_port(s: TestServer) {
+    for path in [
+        "/metrics",
+        "/staff",
+        "/staff/login",
+        "/staff/assets/console.css",
+    ] {
+        let (st, b) = s.get(path).await;
+        assert_eq!((st, &b["code"]), (404, &json!("not_found")), "{path}");
+    }
+    let resp = s
+        .client
+        .post(s.url("/staff/login"))
+        .form(&[("username", "wangfang"), ("password", "x"), ("csrf", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 404);
+    // And the other way round: no customer call on the staff or the operators' listener.
+    for base in [&s.staff_base, &s.admin_base] {
+        let resp = s
+            .client
+            .post(format!("{base}/v1/resets"))
+            .json(&json!({"id_type": "id_card", "id_number": ZHANG.0, "name": ZHANG.1}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 404, "{base}");
+    }
+    let staff = s.client.get(format!("{}/staff/login", s.staff_base));
+    assert_eq!(staff.send().await.unwrap().status(), 200);
+    let metrics = s.client.get(format!("{}/metrics", s.staff_base));
+    assert_eq!(metrics.send().await.unwrap().status(), 404);
 }
 
 both!(audit_rows_are_append_only);

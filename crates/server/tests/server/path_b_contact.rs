@@ -99,11 +99,11 @@ async fn contact_codes_follow_the_reserved_phone_rules(s: TestServer) {
     let (st, b) = contact_verify(&s, &flow, &code).await;
     assert_eq!((st, &b), (200, &json!({"step": "new_password"})));
 
-    // The password rules of path A, with the contact phone among the phones refused.
+    // The password rules of path A, with the contact phone among the phones refused (and only
+    // what the requester typed: the reserved phone is not, see `takeover`).
     for (password, rule) in [
         ("12345678", "too_few_kinds"),
         ("a13912345678", "contains_phone"),
-        ("x13800000001", "contains_phone"),
         ("Ab19491231#", "contains_birth_date"),
     ] {
         let (st, b) = s

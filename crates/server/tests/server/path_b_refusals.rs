@@ -2,8 +2,8 @@
 //! gets its own code and changes nothing (step, rows, stored files, audit trail).
 
 use reset_server::testing::pictures::{
-    challenge_record, empty_room, face_frames, header_claiming, id_pictures, plain_jpeg, two_faces,
-    with_exif_gps, EXIF_MARKER,
+    empty_room, face_answer, header_claiming, id_pictures, plain_jpeg, two_faces, with_exif_gps,
+    EXIF_MARKER,
 };
 use reset_server::testing::{test_evidence_dir, TestServer};
 use serde_json::{json, Value};
@@ -154,7 +154,9 @@ async fn bad_pictures_are_refused_with_their_code_and_change_nothing(s: TestServ
     // The step is over: another upload is the wrong step, before any picture is looked at.
     let (st, b) = s.post_documents(&flow).await;
     assert_eq!((st, b["code"].as_str()), (409, Some("wrong_step")));
-    let (st, b) = s.post_face(&flow, face_frames(), &challenge_record()).await;
+    let (st, b) = s
+        .post(&format!("/v1/resets/{flow}/face/challenge"), json!({}))
+        .await;
     assert_eq!((st, b["code"].as_str()), (409, Some("wrong_step")));
 }
 
@@ -162,10 +164,10 @@ both!(bad_face_uploads_are_refused_and_change_nothing);
 async fn bad_face_uploads_are_refused_and_change_nothing(s: TestServer) {
     let flow = at_face(&s).await;
     let before = snapshot(&s, &flow).await;
-    let frames = face_frames().to_vec();
-    let record = challenge_record();
+    // Each attempt answers a challenge of its own: an answered one is spent.
+    let fresh = || async { face_answer(&s.face_challenge(&flow).await) };
 
-    let mut no_face = frames.clone();
+    let (mut no_face, record) = fresh().await;
     no_face[1] = empty_room();
     let (st, b) = s.post_face(&flow, &no_face, &record).await;
     assert_eq!(
@@ -173,7 +175,7 @@ async fn bad_face_uploads_are_refused_and_change_nothing(s: TestServer) {
         (422, Some("face_not_found"), Some("frame:1"))
     );
 
-    let mut two = frames.clone();
+    let (mut two, record) = fresh().await;
     two[2] = two_faces();
     let (st, b) = s.post_face(&flow, &two, &record).await;
     assert_eq!(
@@ -182,23 +184,24 @@ async fn bad_face_uploads_are_refused_and_change_nothing(s: TestServer) {
         "{b}"
     );
 
-    let mut bad_index = record.clone();
+    let (frames, mut bad_index) = fresh().await;
     bad_index.prompts[1].frame = 7;
     let (st, b) = s.post_face(&flow, &frames, &bad_index).await;
     assert_eq!((st, b["code"].as_str()), (422, Some("challenge_failed")));
 
-    let mut impossible = record.clone();
+    let (frames, mut impossible) = fresh().await;
     impossible.prompts[1].passed_at_ms = impossible.prompts[1].shown_at_ms + 5;
     impossible.total_ms = impossible.prompts[1].passed_at_ms;
     let (st, b) = s.post_face(&flow, &frames, &impossible).await;
     assert_eq!((st, b["code"].as_str()), (422, Some("challenge_failed")));
 
-    let mut too_slow = record.clone();
+    let (frames, mut too_slow) = fresh().await;
     too_slow.prompts[1].passed_at_ms = 60_000;
     too_slow.total_ms = 60_000;
     let (st, b) = s.post_face(&flow, &frames, &too_slow).await;
     assert_eq!((st, b["code"].as_str()), (422, Some("challenge_failed")));
 
+    let (frames, record) = fresh().await;
     let (st, b) = s
         .post_parts(
             &format!("/v1/resets/{flow}/face"),
@@ -246,7 +249,7 @@ both!(stored_pictures_are_re_encoded_without_metadata_and_encrypted);
 async fn stored_pictures_are_re_encoded_without_metadata_and_encrypted(s: TestServer) {
     let flow = at_face(&s).await;
     s.pass_face(&flow).await;
-    let mut front = with_exif_gps(&plain_jpeg(2400, 1500));
+    let mut front = with_exif_gps(&plain_jpeg(1920, 1200));
     front.extend_from_slice(b"hidden after the image");
     let image::ImageFormat::Jpeg = image::guess_format(&front).unwrap() else {
         panic!("still a JPEG");

@@ -18,6 +18,8 @@ fn spawn(db_url: &str, port: u16) -> Child {
             db_url,
             "--dev",
         ])
+        .env("RESET_STAFF_LISTEN", "off")
+        .env("RESET_ADMIN_LISTEN", "off")
         .env("RESET_HASHING__M_KIB", "256")
         .env("RESET_HASHING__T", "1")
         .env("RESET_SMS__POLL_MS", "20")

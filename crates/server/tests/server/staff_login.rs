@@ -9,20 +9,39 @@ use time::Duration;
 pub const REVIEWER: (&str, &str) = ("wangfang", "Shenhe#2026a");
 pub const SUPERVISOR: (&str, &str) = ("zhaolei", "Zhuguan#2026b");
 
+/// The TOTP secret the test staff are enrolled with (RFC 6238's test secret).
+pub const TOTP_SECRET: &[u8] = b"12345678901234567890";
+
 /// Adds the reviewer and the supervisor logins.
 pub async fn add_staff(s: &TestServer) {
     let now = s.state.clock.now();
     for ((user, pass), role) in [(REVIEWER, "reviewer"), (SUPERVISOR, "supervisor")] {
-        reset_server::admin::add_staff(&s.state.db, &s.state.hasher, now, user, pass, role)
-            .await
-            .expect("staff add");
+        reset_server::admin::add_staff(
+            &s.state.db,
+            &s.state.hasher,
+            now,
+            user,
+            pass,
+            role,
+            TOTP_SECRET,
+        )
+        .await
+        .expect("staff add");
     }
 }
 
-/// A browser logged in as `who`.
+/// The authenticator's code now, on the server's clock, `steps` 30-second steps on.
+pub fn totp_now(s: &TestServer, steps: i64) -> String {
+    let t = s.state.clock.now().unix_timestamp() + steps * 30;
+    reset_server::staff::totp::code_at(TOTP_SECRET, t as u64)
+}
+
+/// A browser logged in as `who`, with the second factor (it may approve). Each login takes the
+/// next 30-second step, as a code is good once.
 pub async fn logged_in(s: &TestServer, who: (&str, &str)) -> StaffClient {
-    let mut c = StaffClient::new(&s.base);
-    let page = c.login(who.0, who.1).await;
+    s.clock.advance(Duration::seconds(30));
+    let mut c = StaffClient::new(&s.staff_base);
+    let page = c.login_with_code(who.0, who.1, &totp_now(s, 0)).await;
     assert_eq!(
         (page.status, page.location()),
         (303, Some("/staff")),
@@ -42,7 +61,7 @@ async fn sessions(s: &TestServer) -> i64 {
 both!(login_opens_the_console_with_a_strict_cookie);
 async fn login_opens_the_console_with_a_strict_cookie(s: TestServer) {
     add_staff(&s).await;
-    let mut c = StaffClient::new(&s.base);
+    let mut c = StaffClient::new(&s.staff_base);
     let form = c.get("/staff/login").await;
     assert_eq!(form.status, 200);
     assert!(form.body.contains("员工登录"), "{}", form.body);
@@ -86,7 +105,7 @@ both!(
 );
 async fn the_cookie_is_secure_when_configured(s: TestServer) {
     add_staff(&s).await;
-    let mut c = StaffClient::new(&s.base);
+    let mut c = StaffClient::new(&s.staff_base);
     let page = c.login(REVIEWER.0, REVIEWER.1).await;
     let cookies = page.set_cookies();
     let session = cookies
@@ -99,7 +118,7 @@ async fn the_cookie_is_secure_when_configured(s: TestServer) {
 both!(unknown_users_answer_like_wrong_passwords);
 async fn unknown_users_answer_like_wrong_passwords(s: TestServer) {
     add_staff(&s).await;
-    let mut c = StaffClient::new(&s.base);
+    let mut c = StaffClient::new(&s.staff_base);
     let wrong = c.login(REVIEWER.0, "Wrong#123456").await;
     let unknown = c.login("nobody", "Wrong#123456").await;
     assert_eq!(wrong.status, 401);
@@ -114,7 +133,7 @@ async fn unknown_users_answer_like_wrong_passwords(s: TestServer) {
 both!(five_wrong_passwords_lock_until_the_lock_runs_out);
 async fn five_wrong_passwords_lock_until_the_lock_runs_out(s: TestServer) {
     add_staff(&s).await;
-    let mut c = StaffClient::new(&s.base);
+    let mut c = StaffClient::new(&s.staff_base);
     for _ in 0..4 {
         assert_eq!(c.login(REVIEWER.0, "Wrong#123456").await.status, 401);
     }
@@ -138,7 +157,7 @@ async fn five_wrong_passwords_lock_until_the_lock_runs_out(s: TestServer) {
     let page = c.login(REVIEWER.0, REVIEWER.1).await;
     assert_eq!((page.status, page.location()), (303, Some("/staff")));
     // The count starts again after the lock.
-    let mut other = StaffClient::new(&s.base);
+    let mut other = StaffClient::new(&s.staff_base);
     assert_eq!(other.login(REVIEWER.0, "Wrong#123456").await.status, 401);
 }
 
@@ -151,7 +170,7 @@ both!(
 );
 async fn the_lockout_is_configurable(s: TestServer) {
     add_staff(&s).await;
-    let mut c = StaffClient::new(&s.base);
+    let mut c = StaffClient::new(&s.staff_base);
     assert_eq!(c.login(SUPERVISOR.0, "Wrong#123456").await.status, 401);
     assert_eq!(c.login(SUPERVISOR.0, "Wrong#123456").await.status, 423);
     s.clock.advance(Duration::seconds(61));
@@ -207,7 +226,7 @@ async fn logout_ends_the_session(s: TestServer) {
 
 both!(every_staff_page_needs_a_session);
 async fn every_staff_page_needs_a_session(s: TestServer) {
-    let mut c = StaffClient::new(&s.base);
+    let mut c = StaffClient::new(&s.staff_base);
     for path in ["/staff", "/staff/cases/0123456789abcdef0123456789abcdef"] {
         let page = c.get(path).await;
         assert_eq!(
@@ -232,7 +251,7 @@ async fn every_staff_page_needs_a_session(s: TestServer) {
 both!(the_login_form_needs_its_csrf_token);
 async fn the_login_form_needs_its_csrf_token(s: TestServer) {
     add_staff(&s).await;
-    let mut c = StaffClient::new(&s.base);
+    let mut c = StaffClient::new(&s.staff_base);
     // No pre-session cookie at all (a form posted from elsewhere).
     let page = c
         .post_form(
@@ -275,7 +294,7 @@ both!(
 );
 async fn logins_are_limited_per_ip(s: TestServer) {
     add_staff(&s).await;
-    let mut c = StaffClient::new(&s.base);
+    let mut c = StaffClient::new(&s.staff_base);
     for _ in 0..3 {
         assert_eq!(c.login("nobody", "Wrong#123456").await.status, 401);
     }
@@ -318,7 +337,7 @@ async fn staff_pages_carry_the_security_headers(s: TestServer) {
 both!(logins_are_audited_without_passwords);
 async fn logins_are_audited_without_passwords(s: TestServer) {
     add_staff(&s).await;
-    let mut c = StaffClient::new(&s.base);
+    let mut c = StaffClient::new(&s.staff_base);
     c.login(REVIEWER.0, "Wrong#123456").await;
     c.login("nobody", "Secret#999999").await;
     let mut c = logged_in(&s, REVIEWER).await;

@@ -168,6 +168,10 @@ fn serve_without_a_master_key_is_a_clear_startup_error() {
     let out = Command::new(env!("CARGO_BIN_EXE_reset-server"))
         .args(["--database-url", &url, "serve", "--listen", "127.0.0.1:0"])
         .env("RESET_LOG", "error")
+        .env("RESET_STAFF_LISTEN", "off")
+        .env("RESET_ADMIN_LISTEN", "off")
+        .env("RESET_SMS__GATEWAY", "http")
+        .env("RESET_SMS__HTTP_URL", "http://127.0.0.1:9/sms")
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
