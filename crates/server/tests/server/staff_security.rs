@@ -164,12 +164,13 @@ async fn approval_needs_pictures_that_open(s: TestServer) {
     .await
     .unwrap();
     let dir = test_evidence_dir(&s.state.settings.database_url);
-    let removed = std::fs::read_dir(&dir)
-        .unwrap()
-        .flatten()
-        .filter(|e| e.file_name().to_string_lossy().starts_with(&object))
-        .map(|e| std::fs::remove_file(e.path()))
-        .count();
+    let mut removed = 0;
+    for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+        if entry.file_name().to_string_lossy().starts_with(&object) {
+            std::fs::remove_file(entry.path()).unwrap();
+            removed += 1;
+        }
+    }
     assert_eq!(removed, 1);
     let mut c = logged_in(&s, REVIEWER).await;
     let page = c.decide(&case, "approve", "", "").await;
