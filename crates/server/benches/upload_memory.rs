@@ -54,25 +54,27 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// A picture of `side`×`side` pixels: a gradient with a little texture, small as a JPEG.
+/// A picture of `side`×`side` pixels: a smooth gradient, so even the most pixels fit the
+/// per-picture byte cap as a JPEG. What costs memory is the pixel count, not the content.
 fn big_picture(side: u32) -> Vec<u8> {
     jpeg(&RgbImage::from_fn(side, side, |x, y| {
-        Rgb([(x / 8) as u8, (y / 8) as u8, ((x ^ y) % 7) as u8 * 20])
+        Rgb([(x * 255 / side) as u8, (y * 255 / side) as u8, 128])
     }))
 }
 
 // `Server`'s Drop kills and waits for the child; the lint cannot see through it.
 #[allow(clippy::zombie_processes)]
 async fn start(db_url: &str, max_pixels: Option<u64>) -> Server {
-    let bin = std::env::var("RESET_SERVER_BIN")
-        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_reset-server").to_owned());
+    let other = std::env::var("RESET_SERVER_BIN").ok();
+    let this_build = other.is_none();
+    let bin = other.unwrap_or_else(|| env!("CARGO_BIN_EXE_reset-server").to_owned());
     let port = free_port();
     let mut cmd = Command::new(bin);
-    cmd.args(["--database-url", db_url, "serve", "--dev"])
+    // The server reads every `RESET_*` variable as a setting.
+    cmd.env_remove("RESET_SERVER_BIN")
+        .args(["--database-url", db_url, "serve", "--dev"])
         .args(["--listen", &format!("127.0.0.1:{port}")])
         .env("RESET_LOG", "error")
-        .env("RESET_STAFF_LISTEN", "off")
-        .env("RESET_ADMIN_LISTEN", "off")
         .env("RESET_OCR__ENABLED", "false")
         .env("RESET_EVIDENCE__DIR", test_evidence_dir(db_url))
         .env(
@@ -89,6 +91,11 @@ async fn start(db_url: &str, max_pixels: Option<u64>) -> Server {
         "STATUS",
     ] {
         cmd.env(format!("RESET_LIMITS__{k}"), "100000");
+    }
+    if this_build {
+        // Builds before the listeners were split know neither setting (and refuse it).
+        cmd.env("RESET_STAFF_LISTEN", "off")
+            .env("RESET_ADMIN_LISTEN", "off");
     }
     if let Some(n) = max_pixels {
         cmd.env("RESET_EVIDENCE__MAX_PIXELS", n.to_string());
