@@ -159,7 +159,8 @@ pub async fn add_staff(
         "INSERT INTO staff (username, password_hash, role, created_at, totp_secret, totp_last_step) \
          VALUES ($1, $2, $3, $4, $5, NULL) ON CONFLICT (username) DO UPDATE SET \
          password_hash = excluded.password_hash, role = excluded.role, \
-         totp_secret = excluded.totp_secret, totp_last_step = NULL",
+         totp_secret = excluded.totp_secret, totp_last_step = NULL, totp_failures = 0, \
+         totp_locked_until = NULL",
     )
     .bind(username.trim())
     .bind(hash)

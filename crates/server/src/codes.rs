@@ -60,6 +60,14 @@ impl CodePhone {
         }
     }
 
+    /// Whose daily allowance of a phone a code uses.
+    fn allowance(self) -> &'static str {
+        match self {
+            CodePhone::Reserved => "reserved",
+            CodePhone::Contact => "contact",
+        }
+    }
+
     /// The log lines of the two phones (no number, no code in them).
     fn log_requested(self) -> &'static str {
         match self {
@@ -130,17 +138,15 @@ pub async fn send(
         // Computed either way, so a code not sent costs what a sent one does.
         let hash = code_hash(id, &code);
         let mut tx = state.db.pool.begin().await?;
-        let phone_ok =
-            phone_quota_left(&mut tx, phone.as_str(), now, policy.codes_per_phone_per_day).await?
-                && (!sent
-                    || take_phone_quota(
-                        &mut tx,
-                        phone.as_str(),
-                        now,
-                        policy.codes_per_phone_per_day,
-                    )
-                    .await?);
-        let id_ok = match rec.id_key.as_deref() {
+        // A phone's allowance is kept apart for each phone kind. Contact codes always go out,
+        // so anyone can spend a phone's contact allowance; were it shared, filling it to one
+        // below the cap and asking once on a victim's flow would tell whether the phone is the
+        // reserved one (taken) or not (only looked at).
+        let quota_phone = format!("{}:{}", which.allowance(), phone.as_str());
+        let cap = policy.codes_per_phone_per_day;
+        let phone_ok = phone_quota_left(&mut tx, &quota_phone, now, cap).await?
+            && (!sent || take_phone_quota(&mut tx, &quota_phone, now, cap).await?);
+        let id_ok = match rec.bound_key() {
             Some(key) => {
                 take_id_quota(
                     &mut tx,
@@ -253,7 +259,7 @@ pub async fn verify(
         if rec.code_wrong >= max_tries {
             return Err(AppError::from(ErrorCode::CodeBurnt).with_attempts_left(0));
         }
-        let key = rec.id_key.as_deref();
+        let key = rec.bound_key();
         if let Some(key) = key {
             let mut conn = state.db.pool.acquire().await?;
             let allowed = take_id_quota(

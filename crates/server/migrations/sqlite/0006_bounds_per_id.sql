@@ -47,3 +47,9 @@ CREATE TABLE staff_login_failures_by_address (
     updated_at INTEGER NOT NULL,
     PRIMARY KEY (user_key, address)
 )
+--;
+ALTER TABLE staff ADD COLUMN totp_failures INTEGER NOT NULL DEFAULT 0
+--;
+ALTER TABLE staff ADD COLUMN totp_locked_until INTEGER
+--;
+ALTER TABLE flows ADD COLUMN challenges_issued INTEGER NOT NULL DEFAULT 0

@@ -72,9 +72,11 @@ pub async fn phone_unavailable(state: &AppState, id: &str) -> AppResult<StepResp
         let mut tx = state.db.pool.begin().await?;
         // Customer or stranger alike: a new case every few minutes would bury the owner in SMS
         // and the reviewers in cases.
+        // Keyed by ID and name: a stranger with only the ID number cannot use the owner's up.
+        let slot_key = rec.bound_key().unwrap_or(&id_key).to_owned();
         if !take_id_slot(
             &mut tx,
-            &id_key,
+            &slot_key,
             "case",
             now,
             policy.cases_per_id_per_30_days,
@@ -214,14 +216,20 @@ pub(crate) async fn withdraw_pending(
     let Some(case) = cases::withdraw_pending(tx, id_key, WITHDRAWN_REASON, now_ms).await? else {
         return Ok(());
     };
-    if let Some(rec) = flows::load(&state.db, &case.flow_id).await? {
+    // Read on the transaction's own connection: a second one could wait on a pool that racing
+    // transactions hold.
+    if let Some(rec) = flows::load_on(tx, &case.flow_id).await? {
         if let Ok(next) = rec
             .flow
             .advance(Event::ReviewRejected, now, &state.settings.policy)
         {
             let mut updated = rec.clone();
             updated.flow = next;
-            flows::save(tx, &updated, now_ms).await?;
+            // The case is rejected only with its flow: if the flow moved meanwhile, the whole
+            // reset is tried again.
+            if !flows::save(tx, &updated, now_ms).await? {
+                return Err(ErrorCode::TooMany.into());
+            }
         }
     }
     if let Some(phone) = &case.contact_phone {

@@ -51,7 +51,7 @@ pub async fn face_challenge(state: &AppState, id: &str) -> AppResult<FaceChallen
     let rec = open(state, id).await?;
     let now = state.clock.now();
     step(state, &rec, Event::FacePassed, now).await?;
-    if challenges::issued_to(&state.db, id).await? >= i64::from(settings.challenges_per_flow) {
+    if !challenges::take_one(&state.db, id, settings.challenges_per_flow).await? {
         return Err(ErrorCode::TooMany.into());
     }
     let prompts = {
@@ -138,6 +138,12 @@ pub async fn face(state: &AppState, id: &str, parts: Vec<Part>) -> AppResult<Ste
                 let scale = pic.width as f32 / preview.width().max(1) as f32;
                 faces.push(scaled(face, scale));
                 pictures.push(pic);
+            }
+            // Face boxes are compared across frames: the same picture at two sizes would
+            // otherwise "come closer", and cropped copies would "turn".
+            let first = pictures.first().map(|p: &CleanPicture| (p.width, p.height));
+            if pictures.iter().any(|p| Some((p.width, p.height)) != first) {
+                return Err(ErrorCode::ChallengeFailed.into());
             }
             check_movement(&record, &faces)?;
             Ok::<_, AppError>(pictures)

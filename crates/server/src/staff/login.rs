@@ -233,21 +233,51 @@ async fn second_factor(
     let Some(secret) = secret_hex.and_then(|h| hex::decode(h).ok()) else {
         return Ok(None);
     };
-    let now_s = u64::try_from(state.clock.now().unix_timestamp()).unwrap_or(0);
-    let Some(step) = totp::matching_step(&secret, code, now_s) else {
+    let now = state.clock.now();
+    let now_ms = ms(now);
+    let now_s = u64::try_from(now.unix_timestamp()).unwrap_or(0);
+    // Wrong codes are counted on the staff member, apart from the password failures that a
+    // password-only sign-in clears: whoever has the password cannot guess the code forever.
+    let cfg = &state.settings.staff;
+    let locked: Option<i64> =
+        sqlx::query_scalar("SELECT totp_locked_until FROM staff WHERE id = $1")
+            .bind(staff_id)
+            .fetch_one(&state.db.pool)
+            .await
+            .map_err(internal)?;
+    if locked.is_some_and(|t| t > now_ms) {
         return Ok(None);
-    };
+    }
+    let step = totp::matching_step(&secret, code, now_s);
     // Each step's code once: of two logins racing with one code, one lands.
-    let used = sqlx::query(
-        "UPDATE staff SET totp_last_step = $1 WHERE id = $2 \
-         AND (totp_last_step IS NULL OR totp_last_step < $1)",
-    )
-    .bind(step as i64)
-    .bind(staff_id)
-    .execute(&state.db.pool)
-    .await
-    .map_err(internal)?;
-    Ok((used.rows_affected() == 1).then_some(true))
+    let used = match step {
+        Some(step) => sqlx::query(
+            "UPDATE staff SET totp_last_step = $1, totp_failures = 0, totp_locked_until = NULL \
+             WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)",
+        )
+        .bind(step as i64)
+        .bind(staff_id)
+        .execute(&state.db.pool)
+        .await
+        .map_err(internal)?
+        .rows_affected()
+            == 1,
+        None => false,
+    };
+    if !used {
+        sqlx::query(
+            "UPDATE staff SET totp_failures = totp_failures + 1, \
+             totp_locked_until = CASE WHEN totp_failures + 1 >= $1 THEN $2 ELSE totp_locked_until END \
+             WHERE id = $3",
+        )
+        .bind(i64::from(cfg.max_wrong.max(1)))
+        .bind(now_ms + (cfg.lock_s as i64) * 1000)
+        .bind(staff_id)
+        .execute(&state.db.pool)
+        .await
+        .map_err(internal)?;
+    }
+    Ok(used.then_some(true))
 }
 
 /// Counts a failed login for the username from this address and in all; locks either at its
@@ -262,12 +292,18 @@ async fn count_failure(
     let cfg = &state.settings.staff;
     let lock_until = now_ms + (cfg.lock_s as i64) * 1000;
     let mut tx = state.db.pool.begin().await.map_err(internal)?;
-    let here: i64 = sqlx::query_scalar(
+    // A lock that is running stays as it is: a failure still in flight when it was set must
+    // not lift it (the check at the start of a login ran before the slow password check).
+    let (here, still_locked_here): (i64, Option<i64>) = sqlx::query_as(
         "INSERT INTO staff_login_failures_by_address \
          (user_key, address, failures, locked_until, updated_at) VALUES ($1, $2, 1, NULL, $3) \
          ON CONFLICT (user_key, address) DO UPDATE SET \
-         failures = staff_login_failures_by_address.failures + 1, locked_until = NULL, \
-         updated_at = $3 RETURNING failures",
+         failures = CASE WHEN staff_login_failures_by_address.locked_until > $3 \
+           THEN staff_login_failures_by_address.failures \
+           ELSE staff_login_failures_by_address.failures + 1 END, \
+         locked_until = CASE WHEN staff_login_failures_by_address.locked_until > $3 \
+           THEN staff_login_failures_by_address.locked_until ELSE NULL END, \
+         updated_at = $3 RETURNING failures, locked_until",
     )
     .bind(key)
     .bind(address)
@@ -275,23 +311,28 @@ async fn count_failure(
     .fetch_one(&mut *tx)
     .await
     .map_err(internal)?;
-    let everywhere: i64 = sqlx::query_scalar(
+    let (everywhere, still_locked_everywhere): (i64, Option<i64>) = sqlx::query_as(
         "INSERT INTO staff_login_failures (user_key, failures, locked_until, updated_at) \
          VALUES ($1, 1, NULL, $2) ON CONFLICT (user_key) DO UPDATE SET \
-         failures = staff_login_failures.failures + 1, locked_until = NULL, updated_at = $2 \
-         RETURNING failures",
+         failures = CASE WHEN staff_login_failures.locked_until > $2 \
+           THEN staff_login_failures.failures ELSE staff_login_failures.failures + 1 END, \
+         locked_until = CASE WHEN staff_login_failures.locked_until > $2 \
+           THEN staff_login_failures.locked_until ELSE NULL END, \
+         updated_at = $2 RETURNING failures, locked_until",
     )
     .bind(key)
     .bind(now_ms)
     .fetch_one(&mut *tx)
     .await
     .map_err(internal)?;
+    let already_locked = still_locked_here.or(still_locked_everywhere).is_some();
     let detail = json!({ "staff_id": staff_id, "failures": here });
     audit::record(&mut tx, now_ms, None, None, "staff_login_failed", detail)
         .await
         .map_err(internal)?;
-    let locked_here = here >= i64::from(cfg.max_wrong.max(1));
-    let locked_everywhere = everywhere >= i64::from(cfg.max_wrong_everywhere.max(1));
+    let locked_here = still_locked_here.is_none() && here >= i64::from(cfg.max_wrong.max(1));
+    let locked_everywhere = still_locked_everywhere.is_none()
+        && everywhere >= i64::from(cfg.max_wrong_everywhere.max(1));
     if locked_here {
         sqlx::query(
             "UPDATE staff_login_failures_by_address SET failures = 0, locked_until = $1 \
@@ -321,6 +362,9 @@ async fn count_failure(
             .map_err(internal)?;
     }
     tx.commit().await.map_err(internal)?;
+    if already_locked {
+        return Err(ErrorCode::StaffLocked);
+    }
     if locked_here || locked_everywhere {
         tracing::info!(
             everywhere = locked_everywhere,

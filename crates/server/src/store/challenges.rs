@@ -35,12 +35,18 @@ pub async fn insert(
     .map(|_| ())
 }
 
-/// Challenges issued to a flow so far.
-pub async fn issued_to(db: &Db, flow_id: &str) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM face_challenges WHERE flow_id = $1")
-        .bind(flow_id)
-        .fetch_one(&db.pool)
-        .await
+/// Takes one of the flow's `cap` challenges; false when all were issued. One conditional
+/// update, so racing requests cannot get more.
+pub async fn take_one(db: &Db, flow_id: &str, cap: u32) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE flows SET challenges_issued = challenges_issued + 1 \
+         WHERE id = $1 AND challenges_issued < $2",
+    )
+    .bind(flow_id)
+    .bind(i64::from(cap))
+    .execute(&db.pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Marks the flow's challenge `id` answered, if it is unanswered and unexpired; what was

@@ -12,8 +12,11 @@ use super::Db;
 #[derive(Debug, Clone)]
 pub struct FlowRecord {
     pub id: String,
-    /// The hashed ID typed at the start (see `login::id_key`), for the bounds per ID.
+    /// The hashed ID typed at the start (see `login::id_key`).
     pub id_key: Option<String>,
+    /// The hashed ID and name typed at the start: the flow's live slot, and what the bounds
+    /// per ID count against (so a stranger who knows only the ID number cannot use them up).
+    pub live_key: Option<String>,
     pub customer_id: Option<i64>,
     pub flow: Flow,
     pub version: i64,
@@ -28,6 +31,12 @@ pub struct FlowRecord {
 }
 
 impl FlowRecord {
+    /// What the bounds per ID count against: the ID and name typed (the ID alone for flows
+    /// started before names were part of the key).
+    pub fn bound_key(&self) -> Option<&str> {
+        self.live_key.as_deref().or(self.id_key.as_deref())
+    }
+
     /// A newer flow for the same ID took over while this one was live.
     pub fn is_replaced(&self) -> bool {
         self.replaced
@@ -42,6 +51,7 @@ impl FlowRecord {
         Ok(FlowRecord {
             id: r.try_get("id")?,
             id_key: r.try_get("id_key")?,
+            live_key: r.try_get("live_key")?,
             customer_id: r.try_get("customer_id")?,
             flow,
             version: r.try_get("version")?,
@@ -61,14 +71,23 @@ fn state_json(flow: &Flow) -> String {
 }
 
 pub async fn load(db: &Db, id: &str) -> Result<Option<FlowRecord>, sqlx::Error> {
+    let mut conn = db.pool.acquire().await?;
+    load_on(&mut conn, id).await
+}
+
+/// As [`load`], on a connection the caller holds (inside its transaction).
+pub async fn load_on(
+    conn: &mut AnyConnection,
+    id: &str,
+) -> Result<Option<FlowRecord>, sqlx::Error> {
     sqlx::query(
-        "SELECT f.id, f.id_key, f.customer_id, f.state, f.version, f.replaced, \
+        "SELECT f.id, f.id_key, f.live_key, f.customer_id, f.state, f.version, f.replaced, \
          l.flow_id AS live_flow_id, f.code_hash, f.code_expires_at, f.code_wrong, f.codes_sent, \
          f.last_code_at FROM flows f LEFT JOIN live_flows l ON l.live_key = f.live_key \
          WHERE f.id = $1",
     )
     .bind(id)
-    .fetch_optional(&db.pool)
+    .fetch_optional(conn)
     .await?
     .as_ref()
     .map(FlowRecord::from_row)

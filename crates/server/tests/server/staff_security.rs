@@ -181,3 +181,58 @@ async fn approval_needs_pictures_that_open(s: TestServer) {
     let page = c.decide(&case, "reject", "资料不完整", "").await;
     assert_eq!(page.status, 303);
 }
+
+// Wrong passwords in flight when the lock is set do not lift it when they finish.
+both!(racing_wrong_passwords_do_not_lift_the_lock);
+async fn racing_wrong_passwords_do_not_lift_the_lock(s: TestServer) {
+    add_staff(&s).await;
+    let mut calls = tokio::task::JoinSet::new();
+    for _ in 0..24 {
+        let base = s.staff_base.clone();
+        calls.spawn(async move {
+            let mut c = StaffClient::new(&base);
+            c.login(REVIEWER.0, "Wrong#123456").await.status
+        });
+    }
+    let answers = calls.join_all().await;
+    assert!(
+        answers.iter().all(|st| *st == 401 || *st == 423),
+        "{answers:?}"
+    );
+    let mut c = StaffClient::new(&s.staff_base);
+    assert_eq!(
+        c.login(REVIEWER.0, REVIEWER.1).await.status,
+        423,
+        "the lock holds"
+    );
+}
+
+// Whoever has a staff password cannot guess the TOTP code forever: wrong codes are counted on
+// the staff member, and a password-only sign-in does not clear them.
+both!(wrong_totp_codes_lock_the_second_factor);
+async fn wrong_totp_codes_lock_the_second_factor(s: TestServer) {
+    add_staff(&s).await;
+    let mut c = StaffClient::new(&s.staff_base);
+    for round in 0..5 {
+        let page = c.login_with_code(REVIEWER.0, REVIEWER.1, "000001").await;
+        assert_eq!(page.status, 401, "wrong code {round}");
+        if round == 2 {
+            // A password-only sign-in between the guesses.
+            assert_eq!(c.login(REVIEWER.0, REVIEWER.1).await.status, 303);
+            c = StaffClient::new(&s.staff_base);
+        }
+    }
+    s.clock.advance(Duration::seconds(30));
+    let page = c
+        .login_with_code(REVIEWER.0, REVIEWER.1, &totp_now(&s, 0))
+        .await;
+    assert_eq!(
+        page.status, 401,
+        "the second factor is locked, even for a right code"
+    );
+    s.clock.advance(Duration::minutes(16));
+    let page = c
+        .login_with_code(REVIEWER.0, REVIEWER.1, &totp_now(&s, 0))
+        .await;
+    assert_eq!(page.status, 303, "{}", page.body);
+}

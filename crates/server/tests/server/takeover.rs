@@ -490,3 +490,128 @@ async fn pictures_beyond_the_apps_size_are_refused_unread(s: TestServer) {
         (422, Some("evidence_too_many_pixels"), Some("id_front"))
     );
 }
+
+// A stranger who knows only the ID number (and tries other names) cannot use up the owner's
+// bounds: they are kept per ID and name, and only the right name can ever succeed.
+both!(a_stranger_without_the_name_cannot_use_up_the_owners_bounds);
+async fn a_stranger_without_the_name_cannot_use_up_the_owners_bounds(s: TestServer) {
+    guessing_script(&s, ZHANG.0, "李四").await;
+    for name in ["张四", "张五", "张六", "张七"] {
+        let flow = s.start_reset(ZHANG.0, name).await;
+        let (st, b) = s
+            .post(&format!("/v1/resets/{flow}/phone-unavailable"), json!({}))
+            .await;
+        assert_eq!(st, 200, "{b}");
+    }
+    let flow = s.start_reset(ZHANG.0, ZHANG.1).await;
+    let (st, b) = verify(&s, &flow, "000000").await;
+    assert_eq!((st, &b["code"]), (422, &json!("code_not_sent")));
+    let (st, b) = send_code(&s, &flow, ZHANG.2).await;
+    assert_eq!(st, 202, "{b}");
+    let code = s.last_code(ZHANG.2).await.unwrap();
+    let (st, b) = verify(&s, &flow, &code).await;
+    assert_eq!((st, &b["step"]), (200, &json!("new_password")), "{b}");
+    let flow = s.start_reset(ZHANG.0, ZHANG.1).await;
+    let (st, b) = s
+        .post(&format!("/v1/resets/{flow}/phone-unavailable"), json!({}))
+        .await;
+    assert_eq!((st, &b["step"]), (200, &json!("face")), "{b}");
+}
+
+// A phone's contact allowance (codes always sent, to any phone) is apart from its reserved
+// allowance: were it shared, filling it to one below the cap would let one request on a
+// victim's flow tell whether the phone is the reserved one.
+both!(contact_codes_do_not_spend_a_phones_reserved_allowance);
+async fn contact_codes_do_not_spend_a_phones_reserved_allowance(s: TestServer) {
+    let cap = s.state.settings.policy.codes_per_phone_per_day as usize;
+    let mut sent = 0;
+    let mut day = 10;
+    while sent < cap {
+        let flow = s.path_b_to_contact_phone(&stranger_id(day), "钱七").await;
+        day += 1;
+        for _ in 0..s.state.settings.policy.codes_per_flow {
+            let (st, _) = s
+                .post(
+                    &format!("/v1/resets/{flow}/contact/sms"),
+                    json!({ "phone": ZHANG.2 }),
+                )
+                .await;
+            if st == 202 {
+                sent += 1;
+            }
+            s.clock.advance(Duration::seconds(61));
+        }
+    }
+    assert_eq!(s.sms_to(ZHANG.2).await.len(), cap);
+    let flow = s.start_reset(ZHANG.0, ZHANG.1).await;
+    let (st, b) = send_code(&s, &flow, ZHANG.2).await;
+    assert_eq!(st, 202, "{b}");
+    assert_eq!(s.sms_to(ZHANG.2).await.len(), cap + 1);
+}
+
+// The same picture at two sizes is not "coming closer": the frames of one upload must be of
+// one size, or the boxes compared across them mean nothing.
+both!(frames_of_different_sizes_fail_the_challenge);
+async fn frames_of_different_sizes_fail_the_challenge(s: TestServer) {
+    let flow = s.start_path_b(ZHANG.0, ZHANG.1).await;
+    let rest = image::load_from_memory(&face_frame_doing(None)).unwrap();
+    let bigger = rest.resize(960, 720, image::imageops::FilterType::Triangle);
+    let mut bigger_jpeg = Vec::new();
+    bigger
+        .to_rgb8()
+        .write_to(
+            &mut std::io::Cursor::new(&mut bigger_jpeg),
+            image::ImageFormat::Jpeg,
+        )
+        .unwrap();
+    for _ in 0..10 {
+        let challenge = s.face_challenge(&flow).await;
+        if !challenge.prompts.contains(&ChallengePrompt::ComeCloser) {
+            continue;
+        }
+        let (mut frames, record) = face_answer(&challenge);
+        let at = 1 + challenge
+            .prompts
+            .iter()
+            .position(|p| *p == ChallengePrompt::ComeCloser)
+            .unwrap();
+        frames[at] = bigger_jpeg.clone();
+        let (st, b) = s.post_face(&flow, &frames, &record).await;
+        assert_eq!((st, &b["code"]), (422, &json!("challenge_failed")), "{b}");
+        return;
+    }
+    panic!("no challenge asked to come closer in ten");
+}
+
+// Racing requests for challenges get no more than the flow's allowance.
+both!(racing_challenge_requests_get_no_more_than_the_allowance);
+async fn racing_challenge_requests_get_no_more_than_the_allowance(s: TestServer) {
+    let flow = s.start_path_b(ZHANG.0, ZHANG.1).await;
+    let mut calls = tokio::task::JoinSet::new();
+    for _ in 0..24 {
+        let (client, url) = (
+            s.client.clone(),
+            s.url(&format!("/v1/resets/{flow}/face/challenge")),
+        );
+        calls.spawn(async move {
+            client
+                .post(url)
+                .json(&json!({}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        });
+    }
+    let issued = calls
+        .join_all()
+        .await
+        .iter()
+        .filter(|st| **st == 200)
+        .count();
+    assert_eq!(
+        issued,
+        s.state.evidence.settings.challenges_per_flow as usize
+    );
+}
