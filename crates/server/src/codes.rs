@@ -138,14 +138,8 @@ pub async fn send(
         // Computed either way, so a code not sent costs what a sent one does.
         let hash = code_hash(id, &code);
         let mut tx = state.db.pool.begin().await?;
-        // A phone's allowance is kept apart for each phone kind. Contact codes always go out,
-        // so anyone can spend a phone's contact allowance; were it shared, filling it to one
-        // below the cap and asking once on a victim's flow would tell whether the phone is the
-        // reserved one (taken) or not (only looked at).
-        let quota_phone = format!("{}:{}", which.allowance(), phone.as_str());
-        let cap = policy.codes_per_phone_per_day;
-        let phone_ok = phone_quota_left(&mut tx, &quota_phone, now, cap).await?
-            && (!sent || take_phone_quota(&mut tx, &quota_phone, now, cap).await?);
+        // The first statement writes: a SQLite transaction that read first could not become
+        // the writer once another had committed (busy, not waited for).
         let id_ok = match rec.bound_key() {
             Some(key) => {
                 take_id_quota(
@@ -159,6 +153,14 @@ pub async fn send(
             }
             None => true,
         };
+        // A phone's allowance is kept apart for each phone kind. Contact codes always go out,
+        // so anyone can spend a phone's contact allowance; were it shared, filling it to one
+        // below the cap and asking once on a victim's flow would tell whether the phone is the
+        // reserved one (taken) or not (only looked at).
+        let quota_phone = format!("{}:{}", which.allowance(), phone.as_str());
+        let cap = policy.codes_per_phone_per_day;
+        let phone_ok = phone_quota_left(&mut tx, &quota_phone, now, cap).await?
+            && (!sent || take_phone_quota(&mut tx, &quota_phone, now, cap).await?);
         if !phone_ok || !id_ok {
             tx.rollback().await?;
             return Err(ErrorCode::TooMany.into());
