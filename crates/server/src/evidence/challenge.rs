@@ -4,8 +4,9 @@
 //! one face (rustface, as on the device); and the server sees the movement itself, on its own
 //! face finding: against the face at rest (frame 0), the face centre moved sideways towards the
 //! asked side for a turn, and the face grew for "come closer".
-//! This is an active challenge, not certified liveness (no presentation-attack detection): a
-//! video of the customer doing what is asked would pass it. The reviewer looks at the frames.
+//! This is an active challenge, not certified liveness (no presentation-attack detection):
+//! copies of one photo edited frame by frame, a video of the customer doing what is asked, or a
+//! mask would pass it. The reviewer looks at the frames.
 
 use image::RgbImage;
 use rand::seq::SliceRandom;

@@ -335,7 +335,8 @@ fn pictures(d: &CaseDetail) -> Markup {
     html! {
         section.card {
             h2 { "影像资料" }
-            // Said plainly: the movement check guards against a still photo, not a video or a mask.
+            // Said plainly: the movement check stops a photo held up unchanged, not edited copies,
+            // a video or a mask.
             p.muted #challenge-note {
                 "人脸照片为主动动作挑战（由服务器随机指定转头、靠近等动作）的抓拍，并非经认证的活体检测，请人工比对。"
             }
