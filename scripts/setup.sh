@@ -73,3 +73,10 @@ ensure_tauri_driver() {
 ensure_ocr_models() {
   scripts/fetch-models >/dev/null
 }
+
+# axe-core, which the accessibility test runs inside the real app window: pinned in
+# tests/axe/package-lock.json, installed from the npm registry into tests/axe/node_modules.
+ensure_axe() {
+  command -v npm >/dev/null 2>&1 || apt_install nodejs npm
+  [ -f tests/axe/node_modules/axe-core/axe.min.js ] || npm ci --prefix tests/axe --no-audit --no-fund --silent
+}

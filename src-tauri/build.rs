@@ -2,6 +2,12 @@
 // (capabilities/default.json) grants exactly these and nothing else.
 const COMMANDS: &[&str] = &[
     "get_view",
+    "back",
+    "answer_leave",
+    "log_out",
+    "retry",
+    "set_large_text",
+    "still_here",
     "set_language",
     "start_reset",
     "choose_id_type",

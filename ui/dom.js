@@ -15,8 +15,8 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
-// A labelled input row of the bank's forms: label on the left, field on the right, the error
-// for the field underneath (filled in by update()).
+// A labelled input row of the bank's forms: label on the left, field on the right (below it when
+// the text is large), the error for the field underneath (filled in by update()).
 export function row(id, label, input, extra = null) {
   return h('div', { class: 'row', 'data-field': input.dataset.field || '' },
     h('label', { for: id, class: 'row-label' }, label),

@@ -2,8 +2,6 @@
 //! unlocked (countdowns and the kiosk's idle watch keep working); each frame's news is put into
 //! the core and published as a view.
 
-use std::time::Instant;
-
 use reset_capture::webview::MAX_FRAME_BYTES;
 use reset_capture::SourceError;
 use reset_flow::wire::ErrorBody;
@@ -44,7 +42,7 @@ pub async fn scan_id_card<R: Runtime>(app: AppHandle<R>, state: State<'_, AppSta
 pub async fn cancel_camera(state: State<'_, AppState>) -> Answer {
     let mut core = state.touch().await;
     core.cancel_camera();
-    Ok(core.view(Instant::now()))
+    Ok(state.view(&core))
 }
 
 /// One JPEG frame from the screen's camera (phones). Answers whether it was kept; nothing but
@@ -92,15 +90,15 @@ pub async fn camera_unavailable(state: State<'_, AppState>, reason: String) -> A
             _ => SourceError::CameraFailed("the screen could not open the camera".into()),
         });
     }
-    Ok(core.view(Instant::now()))
+    Ok(state.view(&core))
 }
 
 /// 下一步 on 上传资料.
 #[tauri::command]
 pub async fn submit_documents(state: State<'_, AppState>) -> Answer {
     let mut core = state.touch().await;
-    core.submit_documents().await;
-    Ok(core.view(Instant::now()))
+    state.abortable(core.submit_documents()).await;
+    Ok(state.view(&core))
 }
 
 async fn run_camera<R: Runtime>(app: &AppHandle<R>, state: &AppState, task: CameraTask) -> View {
@@ -108,10 +106,10 @@ async fn run_camera<R: Runtime>(app: &AppHandle<R>, state: &AppState, task: Came
         let mut core = state.touch().await;
         match core.begin_camera(task).await {
             Some(job) => job,
-            None => return core.view(Instant::now()),
+            None => return state.view(&core),
         }
     };
-    let _ = app.emit(VIEW_EVENT, state.core.lock().await.view(Instant::now()));
+    let _ = app.emit(VIEW_EVENT, state.view(&*state.core.lock().await));
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let worker = tauri::async_runtime::spawn_blocking(move || {
         camera::run(&job, &mut |update| {
@@ -121,10 +119,10 @@ async fn run_camera<R: Runtime>(app: &AppHandle<R>, state: &AppState, task: Came
     while let Some(update) = rx.recv().await {
         let mut core = state.core.lock().await;
         core.camera_update(update);
-        let _ = app.emit(VIEW_EVENT, core.view(Instant::now()));
+        let _ = app.emit(VIEW_EVENT, state.view(&core));
     }
     let result = worker.await.unwrap_or(Err(CameraFailure::Cancelled));
     let mut core = state.touch().await;
     core.camera_finished(result).await;
-    core.view(Instant::now())
+    state.view(&core)
 }

@@ -1,8 +1,6 @@
 //! One Tauri command per user intent. Each locks the core, hands it the intent, and answers with
 //! the next view; the rules live in the core and the flow crate.
 
-use std::time::Instant;
-
 use reset_flow::wire::ErrorBody;
 use reset_flow::IdType;
 use tauri::{AppHandle, Runtime, State};
@@ -14,28 +12,28 @@ type Answer = Result<View, ErrorBody>;
 
 #[tauri::command]
 pub async fn get_view(state: State<'_, AppState>) -> Answer {
-    Ok(state.core.lock().await.view(Instant::now()))
+    Ok(state.view(&*state.core.lock().await))
 }
 
 #[tauri::command]
 pub async fn set_language(state: State<'_, AppState>, lang: Lang) -> Answer {
     let mut core = state.touch().await;
     core.set_language(lang);
-    Ok(core.view(Instant::now()))
+    Ok(state.view(&core))
 }
 
 #[tauri::command]
 pub async fn start_reset(state: State<'_, AppState>) -> Answer {
     let mut core = state.touch().await;
     core.start_reset();
-    Ok(core.view(Instant::now()))
+    Ok(state.view(&core))
 }
 
 #[tauri::command]
 pub async fn choose_id_type(state: State<'_, AppState>, id_type: IdType) -> Answer {
     let mut core = state.touch().await;
     core.choose_id_type(id_type);
-    Ok(core.view(Instant::now()))
+    Ok(state.view(&core))
 }
 
 #[tauri::command]
@@ -45,8 +43,10 @@ pub async fn submit_identity(
     name: String,
 ) -> Answer {
     let mut core = state.touch().await;
-    core.submit_identity(&id_number, &name).await;
-    Ok(core.view(Instant::now()))
+    state
+        .abortable(core.submit_identity(&id_number, &name))
+        .await;
+    Ok(state.view(&core))
 }
 
 #[tauri::command]
@@ -56,8 +56,10 @@ pub async fn request_code<R: Runtime>(
     phone: String,
 ) -> Answer {
     let mut core = state.touch().await;
-    core.request_code(&phone, Instant::now()).await;
-    let view = core.view(Instant::now());
+    state
+        .abortable(core.request_code(&phone, std::time::Instant::now()))
+        .await;
+    let view = state.view(&core);
     drop(core);
     state.tick_countdown(&app, &view);
     Ok(view)
@@ -66,15 +68,15 @@ pub async fn request_code<R: Runtime>(
 #[tauri::command]
 pub async fn verify_code(state: State<'_, AppState>, code: String) -> Answer {
     let mut core = state.touch().await;
-    core.verify_code(&code).await;
-    Ok(core.view(Instant::now()))
+    state.abortable(core.verify_code(&code)).await;
+    Ok(state.view(&core))
 }
 
 #[tauri::command]
 pub async fn phone_unavailable(state: State<'_, AppState>) -> Answer {
     let mut core = state.touch().await;
-    core.phone_unavailable().await;
-    Ok(core.view(Instant::now()))
+    state.abortable(core.phone_unavailable()).await;
+    Ok(state.view(&core))
 }
 
 #[tauri::command]
@@ -85,14 +87,16 @@ pub async fn password_input(
 ) -> Answer {
     let mut core = state.touch().await;
     core.password_input(&password, &confirm);
-    Ok(core.view(Instant::now()))
+    Ok(state.view(&core))
 }
 
 #[tauri::command]
 pub async fn set_password(state: State<'_, AppState>, password: String, confirm: String) -> Answer {
     let mut core = state.touch().await;
-    core.set_password(&password, &confirm).await;
-    Ok(core.view(Instant::now()))
+    state
+        .abortable(core.set_password(&password, &confirm))
+        .await;
+    Ok(state.view(&core))
 }
 
 #[tauri::command]
@@ -102,29 +106,79 @@ pub async fn log_in(
     password: String,
 ) -> Answer {
     let mut core = state.touch().await;
-    core.log_in(id_number.as_deref(), &password).await;
-    Ok(core.view(Instant::now()))
+    state
+        .abortable(core.log_in(id_number.as_deref(), &password))
+        .await;
+    Ok(state.view(&core))
 }
 
 #[tauri::command]
 pub async fn switch_user(state: State<'_, AppState>) -> Answer {
     let mut core = state.touch().await;
     core.switch_user();
-    Ok(core.view(Instant::now()))
+    Ok(state.view(&core))
 }
 
+/// 取消 and 返回登录: stops a request in flight rather than waiting for it.
 #[tauri::command]
 pub async fn cancel(state: State<'_, AppState>) -> Answer {
-    let mut core = state.touch().await;
+    let mut core = state.interrupt().await;
     core.cancel();
-    Ok(core.view(Instant::now()))
+    Ok(state.view(&core))
+}
+
+/// The header's back arrow and the phone's back button.
+#[tauri::command]
+pub async fn back(state: State<'_, AppState>) -> Answer {
+    let mut core = state.interrupt().await;
+    core.back();
+    Ok(state.view(&core))
+}
+
+/// 放弃 (`leave`) or 继续办理 in the dialog 返回 opened.
+#[tauri::command]
+pub async fn answer_leave(state: State<'_, AppState>, leave: bool) -> Answer {
+    let mut core = state.touch().await;
+    core.answer_leave(leave);
+    Ok(state.view(&core))
+}
+
+/// 退出登录 on the signed-in screen.
+#[tauri::command]
+pub async fn log_out(state: State<'_, AppState>) -> Answer {
+    let mut core = state.touch().await;
+    core.log_out();
+    Ok(state.view(&core))
+}
+
+/// 重试 on the offline screen.
+#[tauri::command]
+pub async fn retry(state: State<'_, AppState>) -> Answer {
+    let mut core = state.touch().await;
+    state.abortable(core.retry()).await;
+    Ok(state.view(&core))
+}
+
+/// 大字版 on or off.
+#[tauri::command]
+pub async fn set_large_text(state: State<'_, AppState>, on: bool) -> Answer {
+    let mut core = state.touch().await;
+    core.set_large_text(on);
+    Ok(state.view(&core))
+}
+
+/// A touch or a key anywhere on the screen (the UI sends at most one a second): the kiosk's
+/// idle clock starts again, also while typing into a field. Does not wait for the core.
+#[tauri::command]
+pub fn still_here(state: State<'_, AppState>) {
+    state.activity();
 }
 
 #[tauri::command]
 pub async fn refresh_inbox(state: State<'_, AppState>) -> Answer {
     let mut core = state.touch().await;
     core.refresh_inbox().await;
-    Ok(core.view(Instant::now()))
+    Ok(state.view(&core))
 }
 
 /// The UI has painted its first view. With `RESET_STARTUP_TRACE=1` the app says so on stderr,

@@ -20,29 +20,59 @@ use state::{AppState, VIEW_EVENT};
 
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
-    let options = AppOptions::from_env_and_args(std::env::args().skip(1));
-    build(tauri::Builder::default(), options)
-        .run(tauri::generate_context!())
-        .expect("the app failed to start");
+    let context = tauri::generate_context!();
+    let mut options = AppOptions::from_env_and_args(std::env::args().skip(1));
+    // A build with tauri.kiosk.conf.json is a kiosk whatever its arguments say.
+    options.kiosk |= context.config().identifier.ends_with(".kiosk");
+    if let Err(why) = options.preflight() {
+        eprintln!("reset-app: {why}");
+        std::process::exit(2);
+    }
+    if let Err(e) = build(tauri::Builder::default(), options).run(context) {
+        eprintln!("reset-app: the app failed to start: {e}");
+        std::process::exit(1);
+    }
 }
 
 /// Full screen, no window controls: what tauri.kiosk.conf.json sets, also for `--kiosk`.
+/// Phones have no such window settings: the app is full screen there anyway.
+#[cfg(desktop)]
 fn kiosk_window<R: Runtime>(app: &tauri::App<R>) -> tauri::Result<()> {
     if let Some(w) = app.get_webview_window("main") {
         w.set_fullscreen(true)?;
         w.set_decorations(false)?;
         w.set_closable(false)?;
+        w.set_minimizable(false)?;
+        w.set_maximizable(false)?;
+        w.set_resizable(false)?;
         w.set_always_on_top(true)?;
     }
     Ok(())
+}
+
+/// A kiosk's window is not closed by the keyboard (Alt+F4) or the window manager: the
+/// request is refused. Only the operator ends the app (a signal, the session).
+fn refuse_close<R: Runtime>(window: &tauri::Window<R>, event: &tauri::WindowEvent) {
+    if let tauri::WindowEvent::CloseRequested { api, .. } = event {
+        if window.try_state::<AppState>().is_some_and(|s| s.is_kiosk()) {
+            api.prevent_close();
+        }
+    }
 }
 
 /// The app on any runtime, so tests can build it on Tauri's mock runtime.
 pub fn build<R: Runtime>(builder: tauri::Builder<R>, options: AppOptions) -> tauri::Builder<R> {
     builder
         .setup(move |app| init(app, options))
+        .on_window_event(refuse_close)
         .invoke_handler(tauri::generate_handler![
             commands::get_view,
+            commands::back,
+            commands::answer_leave,
+            commands::log_out,
+            commands::retry,
+            commands::set_large_text,
+            commands::still_here,
             commands::set_language,
             commands::start_reset,
             commands::choose_id_type,
@@ -79,7 +109,11 @@ pub fn init<R: Runtime>(
     let mut options = options;
     options.kiosk |= app.config().identifier.ends_with(".kiosk");
     if options.kiosk {
+        options.preflight()?;
+        #[cfg(desktop)]
         kiosk_window(app)?;
+        // A kiosk started by an earlier phone-style run of the app resumes nothing either.
+        let _ = std::fs::remove_file(data_dir.join(settings::RESUME_FILE));
     }
     // No server named: a desktop tester build runs its own; other builds use the server named
     // when they were built.

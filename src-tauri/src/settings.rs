@@ -16,6 +16,9 @@ use crate::core::Settings;
 /// The folder of the OCR models inside a packaged app's resources (tauri.bundle.conf.json).
 pub const BUNDLED_MODELS: &str = "models";
 
+/// Where a phone keeps the open flow's id (in the app's data folder).
+pub const RESUME_FILE: &str = "open-flow";
+
 /// Kiosk default: a customer who walks away loses the flow after this long.
 const KIOSK_IDLE: Duration = Duration::from_secs(120);
 
@@ -72,6 +75,17 @@ impl AppOptions {
         o
     }
 
+    /// What must hold before the app starts: a kiosk names the bank's server, on the command
+    /// line or in its build.
+    pub fn preflight(&self) -> Result<(), &'static str> {
+        let built_in = option_env!("RESET_DEFAULT_API_URL").is_some_and(|u| !u.is_empty())
+            && !cfg!(feature = "embedded-server");
+        if self.kiosk && self.api_url.is_none() && !built_in {
+            return Err(KIOSK_NEEDS_SERVER);
+        }
+        Ok(())
+    }
+
     pub fn idle_timeout(&self) -> Option<Duration> {
         self.kiosk.then(|| {
             self.idle_timeout_s
@@ -102,6 +116,8 @@ impl AppOptions {
     ) -> Result<Settings, String> {
         let api_url = match (&self.api_url, embedded_url) {
             (Some(url), _) => checked_server_url(url)?,
+            // The tester's server and its SMS inbox show every code: never on a kiosk.
+            (None, Some(_)) if self.kiosk => return Err(KIOSK_NEEDS_SERVER.into()),
             (None, Some(url)) => url.to_owned(),
             (None, None) => {
                 return Err("no server named: pass --api-url or set RESET_API_URL".into())
@@ -119,12 +135,19 @@ impl AppOptions {
             api_url,
             dev_inbox: self.api_url.is_none(),
             kiosk: self.kiosk,
-            resume_file: Some(data_dir.join("open-flow")),
+            // A kiosk resumes nobody: after a crash or a power cut the next person finds a
+            // clean start, not the last customer's reset.
+            resume_file: (!self.kiosk).then(|| data_dir.join(RESUME_FILE)),
             camera,
             model_dir,
+            request_timeout: None,
         })
     }
 }
+
+/// Why a kiosk without a named server does not start.
+pub const KIOSK_NEEDS_SERVER: &str =
+    "a kiosk talks to the bank's server: pass --api-url (the tester's embedded server and its SMS inbox are refused in kiosk mode)";
 
 /// A server address the app may talk to: `https`, or plain `http` only to this machine (a
 /// tester's own server). Anything else would send codes and passwords readable on the way.
@@ -177,6 +200,35 @@ mod tests {
             ..AppOptions::default()
         };
         assert!(o.settings(Path::new("/tmp"), None, None).is_err());
+    }
+
+    #[test]
+    fn a_kiosk_needs_a_named_server_and_keeps_no_resume_file() {
+        let kiosk = AppOptions {
+            kiosk: true,
+            ..AppOptions::default()
+        };
+        let embedded = Some("http://127.0.0.1:9");
+        assert_eq!(
+            kiosk
+                .settings(Path::new("/tmp"), embedded, None)
+                .unwrap_err(),
+            KIOSK_NEEDS_SERVER
+        );
+        assert!(kiosk.settings(Path::new("/tmp"), None, None).is_err());
+        let named = AppOptions {
+            api_url: Some("https://reset.bank.example".into()),
+            ..kiosk
+        };
+        let s = named.settings(Path::new("/tmp"), None, None).unwrap();
+        assert!(s.kiosk && !s.dev_inbox);
+        assert_eq!(s.resume_file, None, "a kiosk resumes nobody");
+        let phone = AppOptions {
+            kiosk: false,
+            ..named
+        };
+        let s = phone.settings(Path::new("/tmp"), None, None).unwrap();
+        assert_eq!(s.resume_file, Some(Path::new("/tmp").join(RESUME_FILE)));
     }
 
     #[test]

@@ -1,13 +1,15 @@
-//! What the Tauri side keeps: the core behind a lock, the countdown ticker and the kiosk's idle
-//! clock.
+//! What the Tauri side keeps: the core behind a lock, the countdown ticker, the kiosk's clock,
+//! and the signal that stops an intent in flight (取消, 返回, the kiosk's wipe).
 
+use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use tauri::{AppHandle, Emitter, Manager, Runtime};
-use tokio::sync::{Mutex, MutexGuard};
+use tokio::sync::{Mutex, MutexGuard, Notify};
 
-use crate::core::view::{Screen, View};
+use crate::core::kiosk::KioskClock;
+use crate::core::view::View;
 use crate::core::AppCore;
 
 /// The event carrying a new view when it changes without an intent (countdown, idle timeout).
@@ -16,9 +18,11 @@ pub const VIEW_EVENT: &str = "view";
 pub struct AppState {
     pub core: Mutex<AppCore>,
     ticking: AtomicBool,
-    last_intent: std::sync::Mutex<Instant>,
-    /// Kiosk: idle time after which the flow is cancelled and wiped.
-    pub idle_timeout: Option<Duration>,
+    /// Kiosk only. Kept outside the core's lock: a touch is noted at once, even while an
+    /// intent waits for the server.
+    kiosk: Option<std::sync::Mutex<KioskClock>>,
+    /// Wakes the intent in flight so it gives up its request and the core.
+    abort: Notify,
 }
 
 impl AppState {
@@ -26,17 +30,60 @@ impl AppState {
         AppState {
             core: Mutex::new(core),
             ticking: AtomicBool::new(false),
-            last_intent: std::sync::Mutex::new(Instant::now()),
-            idle_timeout,
+            kiosk: idle_timeout.map(|t| std::sync::Mutex::new(KioskClock::new(t, Instant::now()))),
+            abort: Notify::new(),
+        }
+    }
+
+    pub fn is_kiosk(&self) -> bool {
+        self.kiosk.is_some()
+    }
+
+    /// The customer touched the screen or typed: the kiosk's idle clock starts again.
+    pub fn activity(&self) {
+        if let Some(clock) = &self.kiosk {
+            if let Ok(mut c) = clock.lock() {
+                c.activity(Instant::now());
+            }
         }
     }
 
     /// Lock the core for an intent, noting the customer is still there.
     pub async fn touch(&self) -> MutexGuard<'_, AppCore> {
-        if let Ok(mut t) = self.last_intent.lock() {
-            *t = Instant::now();
-        }
+        self.activity();
         self.core.lock().await
+    }
+
+    /// Stop the intent in flight, if any, and lock the core: for 取消, 返回 and the wipe,
+    /// which must not wait out a slow server.
+    pub async fn interrupt(&self) -> MutexGuard<'_, AppCore> {
+        self.activity();
+        self.abort.notify_waiters();
+        self.core.lock().await
+    }
+
+    /// Run an intent's work unless [`interrupt`](Self::interrupt) stops it first; a stopped
+    /// request is dropped (its connection closed) and the interrupting intent decides what
+    /// the screen shows.
+    pub async fn abortable(&self, work: impl Future<Output = ()>) {
+        tokio::select! {
+            () = work => {}
+            () = self.abort.notified() => {}
+        }
+    }
+
+    /// The view to draw, with the kiosk's countdowns as they stand now.
+    pub fn view(&self, core: &AppCore) -> View {
+        let now = Instant::now();
+        let mut view = core.view(now);
+        if let Some(Ok(mut clock)) = self.kiosk.as_ref().map(|c| c.lock()) {
+            if core.visit_finished() {
+                clock.finished(now);
+            }
+            view.idle_warning_s = clock.idle_warning_s(now);
+            view.return_in_s = clock.return_in_s(now);
+        }
+        view
     }
 
     /// While the 获取 countdown runs, publish a view every second (with the dev inbox read anew).
@@ -52,7 +99,7 @@ impl AppState {
                 let mut core = state.core.lock().await;
                 // The dev SMS inbox fills when the outbox has delivered, a moment after 获取.
                 core.refresh_inbox().await;
-                let view = core.view(Instant::now());
+                let view = state.view(&core);
                 drop(core);
                 let _ = app.emit(VIEW_EVENT, &view);
                 if view.resend_in_s == 0 {
@@ -63,35 +110,75 @@ impl AppState {
         });
     }
 
-    /// Kiosk: cancel the flow and wipe what was typed when nobody has touched the screen for
-    /// the idle timeout.
+    /// Kiosk: once a second, show the countdowns and, when the idle time is up or a finished
+    /// visit's pause is over, wipe everything for the next customer.
     pub fn watch_idle<R: Runtime>(app: &AppHandle<R>) {
-        let Some(timeout) = app.state::<AppState>().idle_timeout else {
+        if app.state::<AppState>().kiosk.is_none() {
             return;
-        };
+        }
         let app = app.clone();
         tauri::async_runtime::spawn(async move {
             let state = app.state::<AppState>();
+            let mut counting = false;
             loop {
                 tokio::time::sleep(Duration::from_secs(1)).await;
-                let idle = state
-                    .last_intent
-                    .lock()
-                    .map(|t| t.elapsed())
-                    .unwrap_or_default();
-                if idle < timeout {
+                let Some(Ok(due)) = state
+                    .kiosk
+                    .as_ref()
+                    .map(|c| c.lock().map(|c| c.due(Instant::now())))
+                else {
                     continue;
-                }
-                let mut core = state.core.lock().await;
-                if core.view(Instant::now()).screen != Screen::Login {
-                    core.cancel();
-                    let _ = app.emit(VIEW_EVENT, &core.view(Instant::now()));
-                }
+                };
+                let core = if due {
+                    state.abort.notify_waiters();
+                    let mut core = state.core.lock().await;
+                    core.fresh_start();
+                    if let Some(Ok(mut clock)) = state.kiosk.as_ref().map(|c| c.lock()) {
+                        clock.wiped(Instant::now());
+                    }
+                    core
+                } else {
+                    state.core.lock().await
+                };
+                let view = state.view(&core);
                 drop(core);
-                if let Ok(mut t) = state.last_intent.lock() {
-                    *t = Instant::now();
+                let showing = view.idle_warning_s.is_some() || view.return_in_s.is_some();
+                // Every second while a countdown shows, and once when it goes.
+                if due || showing || counting {
+                    let _ = app.emit(VIEW_EVENT, &view);
                 }
+                counting = showing;
             }
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::core::Settings;
+
+    #[tokio::test]
+    async fn an_interrupt_stops_the_intent_in_flight() {
+        let core = AppCore::new(Settings {
+            api_url: "http://127.0.0.1:9".into(),
+            ..Settings::default()
+        })
+        .unwrap();
+        let state = Arc::new(AppState::new(core, None));
+        let busy = state.clone();
+        // An intent whose request never answers, holding the core.
+        let intent = tokio::spawn(async move {
+            let _core = busy.touch().await;
+            busy.abortable(std::future::pending()).await;
+        });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let core = tokio::time::timeout(Duration::from_secs(5), state.interrupt())
+            .await
+            .expect("取消 gets the core without waiting for the server");
+        drop(core);
+        intent.await.unwrap();
     }
 }

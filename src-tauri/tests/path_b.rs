@@ -21,6 +21,7 @@ fn core_on(server: &TestServer, scenes: &Scenes) -> AppCore {
         resume_file: None,
         camera: Some(SourceSetting::Scenes(scenes.0.clone())),
         model_dir: None,
+        request_timeout: None,
     })
     .unwrap()
 }
@@ -104,7 +105,13 @@ async fn path_b_reaches_review_through_the_core() {
     let view = core.view(Instant::now());
     assert_eq!(view.screen, Screen::Result, "{:?}", notices(&core));
     match view.outcome {
-        Some(Outcome::UnderReview { due_by }) => assert!(!due_by.is_empty()),
+        Some(Outcome::UnderReview {
+            due_by,
+            contact_phone,
+        }) => {
+            assert!(!due_by.is_empty());
+            assert_eq!(contact_phone.as_deref(), Some("139****5678"));
+        }
         other => panic!("{other:?}"),
     }
     server.stop().await;

@@ -28,6 +28,7 @@ fn webview_core(server: &TestServer) -> AppCore {
         resume_file: None,
         camera: Some(SourceSetting::Webview),
         model_dir: None,
+        request_timeout: None,
     })
     .unwrap()
 }

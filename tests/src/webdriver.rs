@@ -145,7 +145,12 @@ impl Session {
     }
 
     pub async fn close(&self) {
-        let _ = self.cmd(reqwest::Method::DELETE, "", None).await;
+        // A kiosk window refuses to close: the driver's process group is ended after this.
+        let _ = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            self.cmd(reqwest::Method::DELETE, "", None),
+        )
+        .await;
     }
 }
 

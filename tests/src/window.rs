@@ -1,7 +1,7 @@
 //! The real app window driven over WebDriver: tauri-driver starts the app binary under its own
 //! Xvfb display, and the tests click and type as a customer would.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -16,7 +16,9 @@ pub struct AppWindow {
     pub session: Session,
     _driver: Process,
     _display: Display,
-    _data: TempDir,
+    /// The app's data folder (`XDG_DATA_HOME`), where a phone keeps its open flow's id.
+    pub data_dir: PathBuf,
+    _data: Option<TempDir>,
 }
 
 fn tauri_driver() -> PathBuf {
@@ -45,8 +47,16 @@ impl AppWindow {
 
     /// [`launch`](Self::launch) with extra environment variables for the app.
     pub async fn launch_env(args: &[&str], env: &[(&str, &str)]) -> AppWindow {
-        let display = Display::start();
         let data = TempDir::new("app-data");
+        let mut window = AppWindow::launch_in(args, env, &data.path).await;
+        window._data = Some(data);
+        window
+    }
+
+    /// [`launch_env`](Self::launch_env) with the data folder `data_dir`, which outlives the
+    /// window: the same app started again finds what the last run left there.
+    pub async fn launch_in(args: &[&str], env: &[(&str, &str)], data_dir: &Path) -> AppWindow {
+        let display = Display::start();
         let port = free_port();
         let native = free_port();
         let driver = Process::spawn(
@@ -59,7 +69,7 @@ impl AppWindow {
                     &native.to_string(),
                 ])
                 .env("DISPLAY", &display.name)
-                .env("XDG_DATA_HOME", &data.path)
+                .env("XDG_DATA_HOME", data_dir)
                 // tauri-driver and WebKitWebDriver pass their environment on to the app.
                 .envs(env.iter().copied())
                 .stdout(Stdio::null())
@@ -89,7 +99,8 @@ impl AppWindow {
             session,
             _driver: driver,
             _display: display,
-            _data: data,
+            data_dir: data_dir.to_owned(),
+            _data: None,
         };
         window.wait_screen("login").await;
         window
@@ -168,6 +179,39 @@ impl AppWindow {
             assert!(start.elapsed() < WAIT, "{what} never happened");
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// The value of the input `#id`, or `None` when there is no such input.
+    pub async fn value(&self, id: &str) -> Option<String> {
+        let v = self
+            .session
+            .execute(&format!(
+                "const el = document.getElementById('{id}'); return el ? el.value : null;"
+            ))
+            .await
+            .ok()?;
+        v.as_str().map(str::to_owned)
+    }
+
+    /// Every input's value on the page (fields, the dialogs' and sheets' too), by id.
+    pub async fn typed(&self) -> Vec<(String, String)> {
+        let v = self
+            .session
+            .execute(
+                "return [...document.querySelectorAll('input')].map((el) => [el.id, el.value]);",
+            )
+            .await
+            .unwrap_or_default();
+        serde_json::from_value(v).unwrap_or_default()
+    }
+
+    /// Type `text` into `#id` after what it holds, as a customer types.
+    pub async fn type_more(&self, id: &str, text: &str) {
+        let el = self.element(&format!("#{id}")).await;
+        self.session
+            .send_keys(&el, text)
+            .await
+            .unwrap_or_else(|e| panic!("cannot type into #{id}: {e}"));
     }
 
     /// Save what the window shows as docs/screenshots/NAME.png.

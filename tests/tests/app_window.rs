@@ -54,14 +54,16 @@ async fn path_a_resets_the_password_and_logs_in() {
 
     app.fill("phone", "13800000002").await;
     app.click("get-code").await;
-    let countdown = app.wait_text("#get-code", "s").await;
+    let countdown = app.wait_text("#get-code", "秒后重新获取").await;
     assert!(
         countdown
-            .trim_end_matches('s')
+            .trim_end_matches("秒后重新获取")
             .parse::<u32>()
             .is_ok_and(|n| n <= 60),
         "{countdown}"
     );
+    let sent = app.text("#code-sent").await;
+    assert_eq!(sent, "验证码已发送至 138****0002");
     let code = server.latest_code("13800000002").await;
     app.fill("code", &code).await;
     app.screenshot("03-reserved-phone").await;
@@ -91,8 +93,21 @@ async fn path_a_resets_the_password_and_logs_in() {
     app.wait_text("#password-error", "错误").await;
     app.fill("password", "Spring#2026").await;
     app.click("login").await;
-    app.wait_text("#signed-in", "登录成功").await;
+    // Where the customer now is: signed in, the password field gone with the form.
+    app.wait_screen("signed_in").await;
+    let welcome = app.wait_text("#result-title", "欢迎回来").await;
+    assert!(welcome.contains("*四"), "{welcome}");
+    assert_eq!(app.value("password").await, None);
     app.screenshot("06-login-after-reset").await;
+    app.click("log-out").await;
+    app.wait_screen("login").await;
+    // 忘记密码 again: the remembered ID is shown masked, never in full.
+    app.click("forgot").await;
+    app.wait_screen("identity").await;
+    assert_eq!(
+        app.value("id-number").await.as_deref(),
+        Some("4403**********123X")
+    );
     app.close().await;
 }
 
@@ -109,6 +124,11 @@ async fn path_b_face_check_documents_and_contact_phone_reach_review() {
     let camera = format!("scenes:{}", scenes.path.display());
     let app = AppWindow::launch(&["--api-url", &server.url, "--camera", &camera]).await;
     to_face_screen(&app).await;
+    let notice = app.text("#face-notice").await;
+    assert!(
+        notice.contains("该功能仅重置登录密码") && notice.contains("手机号变更"),
+        "{notice}"
+    );
     app.screenshot("07-face").await;
 
     app.click("start-face").await;
@@ -127,6 +147,8 @@ async fn path_b_face_check_documents_and_contact_phone_reach_review() {
         "document.getElementById('camera').hidden",
     )
     .await;
+    assert_eq!(app.text("#applicant-name").await, "王五");
+    assert_eq!(app.text("#applicant-id").await, "6501**********4562");
     app.screenshot("09-documents").await;
 
     // 下一步 before the pictures: told what is missing, nothing sent.
@@ -163,7 +185,10 @@ async fn path_b_face_check_documents_and_contact_phone_reach_review() {
     assert_eq!(title, "已提交，等待人工审核");
     let text = app.text(".result").await;
     assert!(
-        text.contains("95379") && text.contains("前完成审核"),
+        text.contains("95379")
+            && text.contains("完成审核")
+            && text.contains("139****5678")
+            && text.contains("审核通过后方可生效"),
         "{text}"
     );
     app.screenshot("13-result-review").await;

@@ -111,6 +111,8 @@ error_codes! {
     // Environment
     CardUnreadable = "card_unreadable", 422, "未能识别证件信息，请手动输入", "The card could not be read; please type the details.";
     Offline = "offline", 503, "网络连接不可用，请检查网络后重试", "No network connection; check it and try again.";
+    // The app's own: a request sent that got no answer in time (the server may have done it).
+    TimedOut = "timed_out", 504, "网络超时，请稍后重试", "The network timed out; try again.";
     ServiceUnavailable = "service_unavailable", 503, "服务暂不可用，请稍后再试", "The service is unavailable; try again later.";
     Internal = "internal", 500, "系统繁忙，请稍后再试", "Something went wrong; try again later.";
 }

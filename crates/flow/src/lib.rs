@@ -2,6 +2,7 @@
 //! phones, SMS codes, the password rule, the step machine of both paths, the API's wire types
 //! and the one error-code enum. Time and randomness come in as arguments.
 
+mod bank;
 mod error;
 mod id_number;
 mod id_type;
@@ -15,6 +16,7 @@ mod sms_code;
 pub mod text;
 pub mod wire;
 
+pub use bank::Bank;
 pub use error::ErrorCode;
 pub use id_number::IdNumber;
 pub use id_type::IdType;

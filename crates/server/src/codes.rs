@@ -181,11 +181,7 @@ pub async fn send(
             cases::set_contact_phone(&mut tx, &case.id, phone.as_str(), now_ms).await?;
         }
         if sent {
-            let text = code_text(
-                &state.settings.sms.signature,
-                code.as_str(),
-                policy.code_ttl_s,
-            );
+            let text = code_text(&state.settings.bank, code.as_str(), policy.code_ttl_s);
             outbox::enqueue(&mut tx, phone.as_str(), &text, "code", now_ms).await?;
         } else {
             outbox::enqueue_void(&mut tx, &phone.masked(), now_ms).await?;

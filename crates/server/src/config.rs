@@ -5,7 +5,7 @@ use std::path::Path;
 
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
-use reset_flow::Policy;
+use reset_flow::{Bank, Policy};
 use serde::{Deserialize, Serialize};
 
 use crate::evidence::id_reading::OcrSettings;
@@ -37,6 +37,8 @@ pub struct Settings {
     pub policy: Policy,
     pub hashing: HashingSettings,
     pub limits: IpLimits,
+    /// Who the bank is (bank/bank.toml when built; `[bank]` here overrides any key).
+    pub bank: Bank,
     pub sms: SmsSettings,
     /// Path B's pictures: caps, the vault's master keys, the folder, retention.
     pub evidence: EvidenceSettings,
@@ -60,6 +62,7 @@ impl Default for Settings {
             policy: Policy::default(),
             hashing: HashingSettings::default(),
             limits: IpLimits::default(),
+            bank: Bank::default(),
             sms: SmsSettings::default(),
             evidence: EvidenceSettings::default(),
             staff: StaffSettings::default(),
@@ -157,6 +160,37 @@ mod tests {
             dev: true,
             ..Settings::default()
         }
+    }
+
+    /// Another bank is configuration: a `[bank]` table overrides the built-in identity key by
+    /// key, and every text message then speaks in its name.
+    #[test]
+    fn a_bank_table_in_the_config_file_names_the_bank_in_the_texts() {
+        let dir = std::env::temp_dir().join(format!("reset-bank-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("reset.toml");
+        std::fs::write(
+            &file,
+            "[bank]\nsms_signature = \"【天山银行】\"\nhotline = \"96000\"\n",
+        )
+        .unwrap();
+        let s = Settings::load(Some(&file)).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(s.bank.sms_signature, "【天山银行】");
+        assert_eq!(
+            s.bank.short_name,
+            Bank::default().short_name,
+            "the rest kept"
+        );
+        let text = crate::sms::code_text(&s.bank, "123456", 300);
+        assert!(text.starts_with("【天山银行】"), "{text}");
+        let text = crate::sms::password_changed_text(&s.bank);
+        assert!(text.contains("96000") && !text.contains("95379"), "{text}");
+        let default = crate::sms::review_rejected_text(&Bank::default(), "照片不清晰");
+        assert!(
+            default.starts_with("【昆仑银行】") && default.contains("95379"),
+            "{default}"
+        );
     }
 
     #[test]

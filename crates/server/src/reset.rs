@@ -182,7 +182,7 @@ pub async fn set_password(
         revoke_sessions(&mut tx, customer.id).await?;
         // A path-B case still waiting would later put back an older password: it ends here.
         crate::path_b::withdraw_pending(state, &mut tx, &key, now).await?;
-        let text = password_changed_text(&state.settings.sms.signature);
+        let text = password_changed_text(&state.settings.bank);
         outbox::enqueue(
             &mut tx,
             &customer.reserved_phone,

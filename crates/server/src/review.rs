@@ -466,10 +466,10 @@ pub async fn decide(
         None => owner_phone(state, case.customer_id).await?,
         Some(_) => None,
     };
-    let signature = &state.settings.sms.signature;
+    let bank = &state.settings.bank;
     let text = match &reason {
-        None => review_approved_text(signature),
-        Some(r) => review_rejected_text(signature, r),
+        None => review_approved_text(bank),
+        Some(r) => review_rejected_text(bank, r),
     };
     for _ in 0..RACE_RETRIES {
         let rec = flows::load(&state.db, &case.flow_id)

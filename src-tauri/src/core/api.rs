@@ -41,11 +41,12 @@ pub struct ApiClient {
 }
 
 impl ApiClient {
-    /// A client for the server at `base` (e.g. `http://127.0.0.1:8080`).
-    pub fn new(base: &str) -> Result<ApiClient, ErrorBody> {
+    /// A client for the server at `base` (e.g. `http://127.0.0.1:8080`); `timeout` for one
+    /// request, `None` for the default (15 s).
+    pub fn new(base: &str, timeout: Option<Duration>) -> Result<ApiClient, ErrorBody> {
         let http = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
-            .timeout(REQUEST_TIMEOUT)
+            .timeout(timeout.unwrap_or(REQUEST_TIMEOUT))
             .build()
             .map_err(|_| ErrorBody::new(ErrorCode::Internal))?;
         Ok(ApiClient {
@@ -208,6 +209,8 @@ impl ApiClient {
             }
             return match outcome {
                 Err(e) if e.is_connect() => Err(ErrorBody::new(ErrorCode::Offline)),
+                // Sent but unanswered: the core reads the flow's state before saying anything.
+                Err(e) if e.is_timeout() => Err(ErrorBody::new(ErrorCode::TimedOut)),
                 Err(_) => Err(ErrorBody::new(ErrorCode::ServiceUnavailable)),
                 Ok(r) if r.status().is_success() => r
                     .json::<R>()

@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use reset_capture::Reason;
 use reset_flow::wire::ChallengePrompt;
 
-use super::camera::{CameraTask, DocumentKind};
+use super::camera::DocumentKind;
 use super::view::{Field, Lang};
 
 pub fn error_text(code: ErrorCode, body: Option<&ErrorBody>, lang: Lang) -> String {
@@ -86,27 +86,70 @@ pub fn prompt_text(prompt: ChallengePrompt, lang: Lang) -> &'static str {
     }
 }
 
-/// The tiles of 上传资料, in the guide's words.
-pub fn document_label(kind: DocumentKind, lang: Lang) -> &'static str {
-    match (kind, lang) {
-        (DocumentKind::IdFront, Lang::Zh) => "身份证正面",
-        (DocumentKind::IdBack, Lang::Zh) => "身份证反面",
-        (DocumentKind::Handheld, Lang::Zh) => "手持身份证照",
-        (DocumentKind::IdFront, Lang::En) => "ID card front",
-        (DocumentKind::IdBack, Lang::En) => "ID card back",
-        (DocumentKind::Handheld, Lang::En) => "Photo holding the ID card",
+/// The tiles of 上传资料, in the guide's words, for the ID the customer named: a passport's
+/// photo page and its entry-visa page, a permit's or a card's front and back.
+pub fn document_label(kind: DocumentKind, id_type: IdType, lang: Lang) -> &'static str {
+    use DocumentKind as D;
+    use IdType as T;
+    match (lang, id_type, kind) {
+        (Lang::Zh, T::IdCard, D::IdFront) => "身份证正面",
+        (Lang::Zh, T::IdCard, D::IdBack) => "身份证反面",
+        (Lang::Zh, T::IdCard, D::Handheld) => "手持身份证照",
+        (Lang::Zh, T::Passport, D::IdFront) => "护照个人资料页",
+        (Lang::Zh, T::Passport, D::IdBack) => "护照入境签证页",
+        (Lang::Zh, T::Passport, D::Handheld) => "手持护照照",
+        (Lang::Zh, T::HkMacauPermit | T::TaiwanPermit, D::IdFront) => "通行证正面",
+        (Lang::Zh, T::HkMacauPermit | T::TaiwanPermit, D::IdBack) => "通行证反面",
+        (Lang::Zh, T::HkMacauPermit | T::TaiwanPermit, D::Handheld) => "手持通行证照",
+        (Lang::Zh, T::ForeignPermanentResident, D::IdFront) => "永久居留身份证正面",
+        (Lang::Zh, T::ForeignPermanentResident, D::IdBack) => "永久居留身份证反面",
+        (Lang::Zh, T::ForeignPermanentResident, D::Handheld) => "手持永久居留身份证照",
+        (Lang::En, T::IdCard, D::IdFront) => "ID card front",
+        (Lang::En, T::IdCard, D::IdBack) => "ID card back",
+        (Lang::En, T::IdCard, D::Handheld) => "Photo holding the ID card",
+        (Lang::En, T::Passport, D::IdFront) => "Passport photo page",
+        (Lang::En, T::Passport, D::IdBack) => "Passport entry visa page",
+        (Lang::En, T::Passport, D::Handheld) => "Photo holding the passport",
+        (Lang::En, T::HkMacauPermit | T::TaiwanPermit, D::IdFront) => "Permit front",
+        (Lang::En, T::HkMacauPermit | T::TaiwanPermit, D::IdBack) => "Permit back",
+        (Lang::En, T::HkMacauPermit | T::TaiwanPermit, D::Handheld) => "Photo holding the permit",
+        (Lang::En, T::ForeignPermanentResident, D::IdFront) => "Permanent residence card front",
+        (Lang::En, T::ForeignPermanentResident, D::IdBack) => "Permanent residence card back",
+        (Lang::En, T::ForeignPermanentResident, D::Handheld) => "Photo holding the residence card",
     }
 }
 
-/// The camera screen's heading.
-pub fn camera_title(task: CameraTask, lang: Lang) -> &'static str {
-    match (task, lang) {
-        (CameraTask::Face, Lang::Zh) => "人脸识别",
-        (CameraTask::Face, Lang::En) => "Face check",
-        (CameraTask::Document(k), _) => document_label(k, lang),
-        (CameraTask::IdScan, Lang::Zh) => "扫描身份证",
-        (CameraTask::IdScan, Lang::En) => "Scan the ID card",
-    }
+/// 上传资料's tips: which document, and how to photograph it.
+pub fn document_tips(id_type: IdType, lang: Lang) -> [&'static str; 2] {
+    let which = match (lang, id_type) {
+        (Lang::Zh, IdType::IdCard) => "请使用本人有效期内的居民身份证原件。",
+        (Lang::Zh, IdType::Passport) => {
+            "请使用本人有效期内的护照原件；无入境签证页的，请拍摄护照签名页。"
+        }
+        (Lang::Zh, IdType::HkMacauPermit) => "请使用本人有效期内的港澳居民来往内地通行证原件。",
+        (Lang::Zh, IdType::TaiwanPermit) => "请使用本人有效期内的台湾居民来往大陆通行证原件。",
+        (Lang::Zh, IdType::ForeignPermanentResident) => {
+            "请使用本人有效期内的外国人永久居留身份证原件。"
+        }
+        (Lang::En, IdType::IdCard) => "Use your own valid resident ID card.",
+        (Lang::En, IdType::Passport) => {
+            "Use your own valid passport; without an entry visa, photograph its signature page."
+        }
+        (Lang::En, IdType::HkMacauPermit) => {
+            "Use your own valid Mainland Travel Permit for Hong Kong and Macau Residents."
+        }
+        (Lang::En, IdType::TaiwanPermit) => {
+            "Use your own valid Mainland Travel Permit for Taiwan Residents."
+        }
+        (Lang::En, IdType::ForeignPermanentResident) => {
+            "Use your own valid Foreign Permanent Resident ID card."
+        }
+    };
+    let how = match lang {
+        Lang::Zh => "拍摄时请保证证件四角完整、字迹清晰、无反光。",
+        Lang::En => "Keep all four corners in view, the print sharp and free of glare.",
+    };
+    [which, how]
 }
 
 /// The field an error from the server belongs under; `None` shows it on the whole screen.
@@ -204,6 +247,39 @@ mod tests {
                 assert!(field_of(*code).is_some(), "{code}");
             }
         }
+    }
+
+    #[test]
+    fn every_id_type_names_its_own_pictures_in_both_languages() {
+        for t in IdType::ALL {
+            for lang in [Lang::Zh, Lang::En] {
+                let labels: Vec<_> = DocumentKind::ALL
+                    .iter()
+                    .map(|k| document_label(*k, t, lang))
+                    .collect();
+                assert_eq!(
+                    labels
+                        .iter()
+                        .collect::<std::collections::HashSet<_>>()
+                        .len(),
+                    3,
+                    "{t:?} {lang:?}"
+                );
+                if t != IdType::IdCard {
+                    for k in DocumentKind::ALL {
+                        let card = document_label(k, IdType::IdCard, lang);
+                        assert!(
+                            !labels.contains(&card),
+                            "{t:?} is not asked for a resident ID card: {labels:?}"
+                        );
+                    }
+                }
+            }
+        }
+        assert_eq!(
+            document_label(DocumentKind::IdFront, IdType::Passport, Lang::Zh),
+            "护照个人资料页"
+        );
     }
 
     #[test]

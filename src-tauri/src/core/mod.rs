@@ -4,6 +4,7 @@
 pub mod api;
 pub mod camera;
 mod id_scan;
+pub mod kiosk;
 mod messages;
 mod models;
 mod path_b;
@@ -13,12 +14,13 @@ pub mod view;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use base64::Engine;
 use reset_flow::wire::{
-    CodeRequest, ErrorBody, LoginRequest, PasswordRequest, PhoneRequest, Sensitive,
+    CodeRequest, ErrorBody, FlowStatus, LoginRequest, PasswordRequest, PhoneRequest, Sensitive,
     StartResetRequest,
 };
 use reset_flow::{
-    check_password, CustomerName, ErrorCode, Event, Flow, IdNumber, IdType, MobileNumber,
+    check_password, Bank, CustomerName, ErrorCode, Event, Flow, IdNumber, IdType, MobileNumber,
     PasswordContext, PasswordRule, Policy, SmsCode, Step,
 };
 use time::OffsetDateTime;
@@ -26,7 +28,14 @@ use time::OffsetDateTime;
 use api::{ApiClient, PhoneKind};
 use path_b::PathB;
 use reset_capture::SourceSetting;
-use view::{Field, IdTypeOption, InboxMessage, Lang, Notice, Outcome, RuleLine, Screen, View};
+use view::{
+    Applicant, BankView, Field, IdTypeOption, InboxMessage, Lang, Notice, Outcome, RuleLine,
+    Screen, View,
+};
+
+/// The bank's logo and its WeChat account's QR code, beside bank/bank.toml.
+const BANK_LOGO: &[u8] = include_bytes!("../../../bank/logo.svg");
+const BANK_WECHAT_QR: &[u8] = include_bytes!("../../../bank/wechat-qr.png");
 
 /// Who the login screen greets: remembered after a successful reset or login on this device.
 #[derive(Debug, Clone)]
@@ -49,23 +58,34 @@ pub struct Settings {
     pub api_url: String,
     /// The server is the app's own development server: show the SMS inbox.
     pub dev_inbox: bool,
+    /// A branch kiosk: nobody is remembered, nothing is resumed, and every visit ends clean.
     pub kiosk: bool,
-    /// Where to keep the open flow's id so a restarted app resumes it.
+    /// Where to keep the open flow's id so a restarted app resumes it (never on a kiosk).
     pub resume_file: Option<PathBuf>,
     /// Where camera frames come from; `None`: this device has no camera to offer.
     pub camera: Option<SourceSetting>,
     /// The OCR models' folder for the camera icon (an app bundle's resources); `None`: the OCR
     /// crate's default (`RESET_MODEL_DIR`, else the fetch script's cache folder).
     pub model_dir: Option<PathBuf>,
+    /// How long one request may take before it counts as unanswered; `None`: 15 s.
+    pub request_timeout: Option<Duration>,
 }
 
 pub struct AppCore {
     api: ApiClient,
     settings: Settings,
     policy: Policy,
+    bank: BankView,
+    visit: u64,
     lang: Lang,
+    large_text: bool,
     screen: Screen,
     customer: Option<Customer>,
+    /// 证件号码 holds the remembered customer's number, shown masked.
+    id_remembered: bool,
+    /// The open flow an offline start could not resume yet (its id stays on disk too).
+    pending_resume: Option<String>,
+    confirm_leave: bool,
     signed_in: bool,
     id_type: IdType,
     id_number: String,
@@ -85,12 +105,18 @@ impl AppCore {
     pub fn new(settings: Settings) -> Result<AppCore, ErrorBody> {
         models::use_model_dir(settings.model_dir.clone());
         Ok(AppCore {
-            api: ApiClient::new(&settings.api_url)?,
+            api: ApiClient::new(&settings.api_url, settings.request_timeout)?,
             settings,
             policy: Policy::default(),
+            bank: bank_view(&Bank::default()),
+            visit: 0,
             lang: Lang::Zh,
+            large_text: false,
             screen: Screen::Login,
             customer: None,
+            id_remembered: false,
+            pending_resume: None,
+            confirm_leave: false,
             signed_in: false,
             id_type: IdType::IdCard,
             id_number: String::new(),
@@ -114,6 +140,7 @@ impl AppCore {
             .map(|at| at.saturating_duration_since(now).as_secs_f64().ceil() as u64)
             .unwrap_or(0);
         View {
+            visit: self.visit,
             screen: self.screen,
             lang: self.lang,
             id_types: IdType::ALL
@@ -124,24 +151,51 @@ impl AppCore {
                 })
                 .collect(),
             id_type: self.id_type,
-            id_number: self.id_number.clone(),
+            id_number: if self.id_remembered {
+                self.masked_id_number().unwrap_or_default()
+            } else {
+                self.id_number.clone()
+            },
+            id_number_remembered: self.id_remembered,
             name: self.name.clone(),
             phone: self.phone.clone(),
             welcome_name: self.customer.as_ref().and_then(|c| c.masked_name.clone()),
             code_sent: self.code_sent,
             resend_in_s,
+            code_sent_to: self
+                .code_sent
+                .then(|| MobileNumber::parse(&self.phone).ok())
+                .flatten()
+                .map(|p| p.masked()),
             notices: self.notices.clone(),
             password_rules: self.rule_lines(),
             password_ok: self.password_broken.as_ref().is_some_and(Vec::is_empty),
             outcome: self.outcome.clone(),
             dev_inbox: self.settings.dev_inbox.then(|| self.inbox.clone()),
             kiosk: self.settings.kiosk,
+            idle_warning_s: None,
+            return_in_s: None,
+            confirm_leave: self.confirm_leave,
+            large_text: self.large_text,
+            bank: self.bank.clone(),
+            applicant: (self.screen == Screen::Documents).then(|| Applicant {
+                name: self.name.clone(),
+                id_number: self.masked_id_number().unwrap_or_default(),
+            }),
+            documents_tips: messages::document_tips(self.id_type, self.lang)
+                .map(str::to_owned)
+                .to_vec(),
             signed_in: self.signed_in,
             remembered_customer: self.customer.is_some(),
             camera: self.camera_view(),
             documents: self.document_tiles(),
             scanned: self.path_b.scanned,
         }
+    }
+
+    /// 大字版 (适老化): larger text everywhere, on top of the system's text size.
+    pub fn set_large_text(&mut self, on: bool) {
+        self.large_text = on;
     }
 
     pub fn set_language(&mut self, lang: Lang) {
@@ -157,11 +211,17 @@ impl AppCore {
         if let Some(c) = &self.customer {
             self.id_type = c.id_type;
             self.id_number = c.id_number.clone();
+            self.id_remembered = true;
         }
         self.screen = Screen::Identity;
     }
 
     pub fn choose_id_type(&mut self, id_type: IdType) {
+        if id_type != self.id_type && self.id_remembered {
+            // The remembered number is one of the other type's.
+            self.id_number.clear();
+            self.id_remembered = false;
+        }
         self.id_type = id_type;
         self.notices.clear();
         self.path_b.scanned = false;
@@ -171,9 +231,15 @@ impl AppCore {
     pub async fn submit_identity(&mut self, id_number: &str, name: &str) {
         self.notices.clear();
         self.path_b.scanned = false;
-        self.id_number = id_number.to_owned();
+        // The masked remembered number sent back unchanged stands for the number remembered.
+        let remembered =
+            self.id_remembered && Some(id_number) == self.masked_id_number().as_deref();
+        if !remembered {
+            self.id_number = id_number.to_owned();
+            self.id_remembered = false;
+        }
         self.name = name.to_owned();
-        let id = IdNumber::parse(self.id_type, id_number, beijing_today());
+        let id = IdNumber::parse(self.id_type, &self.id_number, beijing_today());
         let person = CustomerName::parse(name);
         if let Err(code) = &id {
             self.notice(Some(Field::IdNumber), *code, None);
@@ -192,6 +258,7 @@ impl AppCore {
         match self.api.start_reset(&req).await {
             Ok(started) => {
                 self.id_number = id.as_str().to_owned();
+                self.id_remembered = remembered;
                 self.name = person.as_str().to_owned();
                 self.flow = Some(OpenFlow {
                     id: started.flow_id,
@@ -230,15 +297,23 @@ impl AppCore {
         let req = PhoneRequest {
             phone: Sensitive(number.as_str().to_owned()),
         };
-        match self.api.request_code(&flow_id, kind, &req).await {
-            Ok(sent) => {
-                self.phone = number.as_str().to_owned();
-                self.code_sent = true;
-                self.resend_at = Some(now + Duration::from_secs(sent.resend_after_s));
-                self.advance_local(event);
-                self.refresh_inbox().await;
-            }
-            Err(body) => self.refused(body),
+        let before = self.mirrored_step();
+        let sent = match self.api.request_code(&flow_id, kind, &req).await {
+            Ok(sent) => Some(sent.resend_after_s),
+            // Unanswered: a running countdown on the server says the code went out.
+            Err(body) => match self.settled(&body).await {
+                Some(s) if Some(s.step) == before && s.resend_after_s.is_some_and(|r| r > 0) => {
+                    s.resend_after_s
+                }
+                _ => return self.refused(body),
+            },
+        };
+        if let Some(resend_after_s) = sent {
+            self.phone = number.as_str().to_owned();
+            self.code_sent = true;
+            self.resend_at = Some(now + Duration::from_secs(resend_after_s));
+            self.advance_local(event);
+            self.refresh_inbox().await;
         }
     }
 
@@ -271,15 +346,18 @@ impl AppCore {
         let req = CodeRequest {
             code: Sensitive(code.as_str().to_owned()),
         };
-        match self.api.verify_code(&flow_id, kind, &req).await {
-            Ok(answer) => {
-                self.advance_local(event);
-                self.code_sent = false;
-                self.resend_at = None;
-                self.show_step(answer.step);
-            }
-            Err(body) => self.refused(body),
-        }
+        let before = self.mirrored_step();
+        let step = match self.api.verify_code(&flow_id, kind, &req).await {
+            Ok(answer) => answer.step,
+            Err(body) => match self.settled(&body).await {
+                Some(s) if Some(s.step) != before => s.step,
+                _ => return self.refused(body),
+            },
+        };
+        self.advance_local(event);
+        self.code_sent = false;
+        self.resend_at = None;
+        self.show_step(step);
     }
 
     /// 手机号不可用?
@@ -291,16 +369,18 @@ impl AppCore {
         let Some(flow_id) = self.flow.as_ref().map(|f| f.id.clone()) else {
             return;
         };
-        match self.api.phone_unavailable(&flow_id).await {
-            Ok(answer) => {
-                self.advance_local(Event::PhoneUnavailable);
-                self.phone.clear();
-                self.code_sent = false;
-                self.resend_at = None;
-                self.show_step(answer.step);
-            }
-            Err(body) => self.refused(body),
-        }
+        let step = match self.api.phone_unavailable(&flow_id).await {
+            Ok(answer) => answer.step,
+            Err(body) => match self.settled(&body).await {
+                Some(s) if s.step == Step::Face => s.step,
+                _ => return self.refused(body),
+            },
+        };
+        self.advance_local(Event::PhoneUnavailable);
+        self.phone.clear();
+        self.code_sent = false;
+        self.resend_at = None;
+        self.show_step(step);
     }
 
     /// Each keystroke in 登录密码 / 确认密码: the checklist under the fields.
@@ -329,22 +409,25 @@ impl AppCore {
         let req = PasswordRequest {
             password: Sensitive(password.to_owned()),
         };
-        match self.api.set_password(&flow_id, &req).await {
-            Ok(answer) => {
-                self.advance_local(Event::PasswordSet);
-                self.remember_customer();
-                self.outcome = Some(match answer.due_by {
-                    Some(due) => Outcome::UnderReview {
-                        due_by: messages::beijing_time(due),
-                    },
-                    None => Outcome::Done,
-                });
-                self.screen = Screen::Result;
-                if answer.step == Step::Done {
-                    resume::save(self.settings.resume_file.as_deref(), None);
-                }
-            }
-            Err(body) => self.refused(body),
+        let (step, due_by) = match self.api.set_password(&flow_id, &req).await {
+            Ok(answer) => (answer.step, answer.due_by),
+            Err(body) => match self.settled(&body).await {
+                Some(s) if matches!(s.step, Step::Done | Step::UnderReview) => (s.step, s.due_by),
+                _ => return self.refused(body),
+            },
+        };
+        self.advance_local(Event::PasswordSet);
+        self.remember_customer();
+        self.outcome = Some(match due_by {
+            Some(due) => Outcome::UnderReview {
+                due_by: messages::beijing_time(due),
+                contact_phone: MobileNumber::parse(&self.phone).ok().map(|p| p.masked()),
+            },
+            None => Outcome::Done,
+        });
+        self.screen = Screen::Result;
+        if step == Step::Done {
+            resume::save(self.settings.resume_file.as_deref(), None);
         }
     }
 
@@ -372,15 +455,28 @@ impl AppCore {
         match self.api.login(&req).await {
             Ok(_session) => {
                 self.signed_in = true;
-                let masked = self.customer.as_ref().and_then(|c| c.masked_name.clone());
-                self.customer = Some(Customer {
-                    id_type: self.id_type,
-                    id_number: id.as_str().to_owned(),
-                    masked_name: masked,
-                });
+                // A kiosk is shared: it greets nobody by name and keeps no ID number.
+                if !self.settings.kiosk {
+                    let masked = self.customer.as_ref().and_then(|c| c.masked_name.clone());
+                    self.customer = Some(Customer {
+                        id_type: self.id_type,
+                        id_number: id.as_str().to_owned(),
+                        masked_name: masked,
+                    });
+                }
+                self.visit += 1;
+                self.screen = Screen::SignedIn;
             }
             Err(body) => self.refused(body),
         }
+    }
+
+    /// 退出登录 on the signed-in screen.
+    pub fn log_out(&mut self) {
+        self.signed_in = false;
+        self.notices.clear();
+        self.visit += 1;
+        self.screen = Screen::Login;
     }
 
     /// 切换/注册用户: forget the remembered customer.
@@ -388,42 +484,156 @@ impl AppCore {
         self.customer = None;
         self.signed_in = false;
         self.id_number.clear();
+        self.id_remembered = false;
         self.notices.clear();
     }
 
-    /// Back to the login screen, forgetting the flow and everything typed (also the kiosk's
-    /// idle timeout).
+    /// Back to the login screen, forgetting the flow and everything typed.
     pub fn cancel(&mut self) {
         self.wipe();
         resume::save(self.settings.resume_file.as_deref(), None);
+        self.visit += 1;
         self.screen = Screen::Login;
     }
 
-    /// At start: pick up a flow left open by an earlier run of the app.
+    /// The kiosk's clean start (idle, or a finished visit): nothing of the customer is left,
+    /// neither what they typed nor the language or text size they chose.
+    pub fn fresh_start(&mut self) {
+        self.cancel();
+        self.customer = None;
+        self.pending_resume = None;
+        self.lang = Lang::Zh;
+        self.large_text = false;
+    }
+
+    /// Whether the visit has reached its end: a kiosk returns to a clean start from here.
+    pub fn visit_finished(&self) -> bool {
+        matches!(self.screen, Screen::SignedIn | Screen::Result)
+    }
+
+    /// The header's back arrow and the phone's back button: closes the camera, else one step
+    /// back where the flow allows it, and asks before abandoning an open reset.
+    pub fn back(&mut self) {
+        self.notices.clear();
+        if self.path_b.camera.is_some() {
+            return self.cancel_camera();
+        }
+        if self.confirm_leave {
+            self.confirm_leave = false;
+            return;
+        }
+        match self.screen {
+            Screen::Login => {}
+            Screen::Identity | Screen::Result => self.cancel(),
+            Screen::SignedIn => self.log_out(),
+            // Not resumed yet: the flow's id stays on disk for the next start.
+            Screen::Offline => {
+                self.pending_resume = None;
+                self.screen = Screen::Login;
+            }
+            Screen::ReservedPhone
+            | Screen::Face
+            | Screen::Documents
+            | Screen::ContactPhone
+            | Screen::NewPassword => self.confirm_leave = true,
+        }
+    }
+
+    /// The answer to 确定放弃本次密码重置吗？: `leave` abandons the reset. From 预留手机号 that
+    /// is one step back, to 个人信息 with what was typed (a new flow starts on 下一步); from
+    /// later steps, back to the login screen.
+    pub fn answer_leave(&mut self, leave: bool) {
+        if !std::mem::take(&mut self.confirm_leave) || !leave {
+            return;
+        }
+        if self.screen == Screen::ReservedPhone {
+            let kept = (
+                self.id_type,
+                self.id_number.clone(),
+                self.id_remembered,
+                self.name.clone(),
+            );
+            self.wipe();
+            resume::save(self.settings.resume_file.as_deref(), None);
+            (self.id_type, self.id_number, self.id_remembered, self.name) = kept;
+            self.screen = Screen::Identity;
+        } else {
+            self.cancel();
+        }
+    }
+
+    /// At start: pick up a flow left open by an earlier run of the app. Offline, the flow is
+    /// kept (on disk too) and the screen offers 重试; only the server saying the flow is gone
+    /// forgets it.
     pub async fn resume(&mut self) {
-        let Some(id) = resume::load(self.settings.resume_file.as_deref()) else {
+        let Some(id) = self
+            .pending_resume
+            .take()
+            .or_else(|| resume::load(self.settings.resume_file.as_deref()))
+        else {
             return;
         };
+        self.notices.clear();
         match self.api.status(&id).await {
-            Ok(status) => {
-                let mut flow = Flow::start(OffsetDateTime::now_utc());
-                flow.step = status.step;
-                flow.path = status.path;
-                self.flow = Some(OpenFlow { id, flow });
-                if let Some(due) = status.due_by {
-                    self.outcome = Some(Outcome::UnderReview {
-                        due_by: messages::beijing_time(due),
-                    });
-                }
-                if status.step == Step::Rejected {
-                    self.outcome = Some(Outcome::Rejected {
-                        reason: status.reason,
-                    });
-                }
-                self.show_step(status.step);
+            Ok(status) => self.resumed(id, status),
+            Err(body) if is_unanswered(body.code) || body.code == ErrorCode::Internal => {
+                self.pending_resume = Some(id);
+                self.screen = Screen::Offline;
+                self.notice(None, body.code, None);
             }
-            Err(_) => resume::save(self.settings.resume_file.as_deref(), None),
+            Err(_) => {
+                resume::save(self.settings.resume_file.as_deref(), None);
+                self.screen = Screen::Login;
+            }
         }
+    }
+
+    /// 重试 on the offline screen.
+    pub async fn retry(&mut self) {
+        if self.pending_resume.is_some() {
+            self.resume().await;
+        } else {
+            self.screen = Screen::Login;
+        }
+    }
+
+    fn resumed(&mut self, id: String, status: FlowStatus) {
+        let mut flow = Flow::start(OffsetDateTime::now_utc());
+        flow.step = status.step;
+        flow.path = status.path;
+        self.flow = Some(OpenFlow { id, flow });
+        if let Some(due) = status.due_by {
+            self.outcome = Some(Outcome::UnderReview {
+                due_by: messages::beijing_time(due),
+                contact_phone: None,
+            });
+        }
+        if status.step == Step::Rejected {
+            self.outcome = Some(Outcome::Rejected {
+                reason: status.reason,
+            });
+        }
+        self.show_step(status.step);
+    }
+
+    /// A request sent but not answered may have been carried out: the flow's state on the
+    /// server tells, so the customer is not refused a step already taken (当前步骤不允许该操作).
+    async fn settled(&mut self, body: &ErrorBody) -> Option<FlowStatus> {
+        if !is_unanswered(body.code) || body.code == ErrorCode::Offline {
+            return None;
+        }
+        let id = self.flow.as_ref()?.id.clone();
+        self.api.status(&id).await.ok()
+    }
+
+    fn mirrored_step(&self) -> Option<Step> {
+        self.flow.as_ref().map(|f| f.flow.step)
+    }
+
+    fn masked_id_number(&self) -> Option<String> {
+        IdNumber::parse(self.id_type, &self.id_number, beijing_today())
+            .ok()
+            .map(|id| id.masked())
     }
 
     /// Fetch the development gateway's messages for the phone in use.
@@ -535,6 +745,7 @@ impl AppCore {
             Step::UnderReview => {
                 self.outcome.get_or_insert(Outcome::UnderReview {
                     due_by: String::new(),
+                    contact_phone: None,
                 });
                 Screen::Result
             }
@@ -595,6 +806,9 @@ impl AppCore {
     }
 
     fn remember_customer(&mut self) {
+        if self.settings.kiosk {
+            return;
+        }
         let masked_name = CustomerName::parse(&self.name).ok().map(|n| n.masked());
         self.customer = Some(Customer {
             id_type: self.id_type,
@@ -606,6 +820,8 @@ impl AppCore {
     /// Forget the flow and everything typed for it.
     fn wipe(&mut self) {
         self.flow = None;
+        self.confirm_leave = false;
+        self.id_remembered = false;
         self.id_number.clear();
         self.name.clear();
         self.phone.clear();
@@ -617,6 +833,31 @@ impl AppCore {
         self.inbox.clear();
         self.signed_in = false;
         self.path_b.wipe();
+    }
+}
+
+/// Whether a failure may hide a request that reached the server (or the network is down).
+fn is_unanswered(code: ErrorCode) -> bool {
+    matches!(
+        code,
+        ErrorCode::Offline | ErrorCode::TimedOut | ErrorCode::ServiceUnavailable
+    )
+}
+
+fn bank_view(bank: &Bank) -> BankView {
+    let data_url = |mime: &str, bytes: &[u8]| {
+        format!(
+            "data:{mime};base64,{}",
+            base64::engine::general_purpose::STANDARD.encode(bytes)
+        )
+    };
+    BankView {
+        short_name: bank.short_name.clone(),
+        name_en: bank.name_en.clone(),
+        hotline: bank.hotline.clone(),
+        wechat_account: bank.wechat_account.clone(),
+        logo: data_url("image/svg+xml", BANK_LOGO),
+        wechat_qr: data_url("image/png", BANK_WECHAT_QR),
     }
 }
 

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use reset_capture::{SourceSetting, WebviewFeed};
-use reset_flow::{ErrorCode, Event, IdType};
+use reset_flow::{ErrorCode, Event, IdType, Step};
 
 use super::camera::{
     CameraFailure, CameraJob, CameraResult, CameraTask, CameraUpdate, DocumentKind,
@@ -152,13 +152,15 @@ impl AppCore {
                 let Some(flow_id) = self.flow.as_ref().map(|f| f.id.clone()) else {
                     return;
                 };
-                match self.api.submit_face(&flow_id, &record, frames).await {
-                    Ok(answer) => {
-                        self.advance_local(Event::FacePassed);
-                        self.show_step(answer.step);
-                    }
-                    Err(body) => self.refused(body),
-                }
+                let step = match self.api.submit_face(&flow_id, &record, frames).await {
+                    Ok(answer) => answer.step,
+                    Err(body) => match self.settled(&body).await {
+                        Some(s) if s.step == Step::Documents => s.step,
+                        _ => return self.refused(body),
+                    },
+                };
+                self.advance_local(Event::FacePassed);
+                self.show_step(step);
             }
             Ok(CameraResult::Document {
                 kind,
@@ -217,15 +219,17 @@ impl AppCore {
                     .map(|p| (k.part(), p.jpeg.clone()))
             })
             .collect();
-        match self.api.submit_documents(&flow_id, parts).await {
-            Ok(answer) => {
-                self.advance_local(Event::DocumentsAccepted);
-                // Uploaded: the pictures leave the device's memory.
-                self.path_b.documents.clear();
-                self.show_step(answer.step);
-            }
-            Err(body) => self.refused(body),
-        }
+        let step = match self.api.submit_documents(&flow_id, parts).await {
+            Ok(answer) => answer.step,
+            Err(body) => match self.settled(&body).await {
+                Some(s) if s.step == Step::ContactPhone => s.step,
+                _ => return self.refused(body),
+            },
+        };
+        self.advance_local(Event::DocumentsAccepted);
+        // Uploaded: the pictures leave the device's memory.
+        self.path_b.documents.clear();
+        self.show_step(step);
     }
 
     pub(crate) fn camera_view(&self) -> Option<CameraView> {
@@ -233,7 +237,6 @@ impl AppCore {
         let u = &run.update;
         Some(CameraView {
             task: run.task,
-            title: messages::camera_title(run.task, self.lang).into(),
             prompt: u
                 .prompt
                 .map(|(p, _, _)| messages::prompt_text(p, self.lang).into()),
@@ -259,7 +262,7 @@ impl AppCore {
             .iter()
             .map(|k| DocumentTile {
                 kind: *k,
-                label: messages::document_label(*k, self.lang).into(),
+                label: messages::document_label(*k, self.id_type, self.lang).into(),
                 thumbnail: self.path_b.documents.get(k).map(|p| p.thumbnail.clone()),
             })
             .collect()

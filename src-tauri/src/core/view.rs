@@ -18,6 +18,10 @@ pub enum Screen {
     ContactPhone,
     NewPassword,
     Result,
+    /// A successful 登录: where the customer now is (the mobile bank's home, in this app).
+    SignedIn,
+    /// The server cannot be reached to resume the open reset; 重试 asks again.
+    Offline,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -65,6 +69,8 @@ pub enum Outcome {
     /// Path B: staff decide by `due_by` (Beijing time, already formatted for the screen).
     UnderReview {
         due_by: String,
+        /// Where the result will be texted, masked (`139****5678`), when this app knows it.
+        contact_phone: Option<String>,
     },
     Rejected {
         reason: Option<String>,
@@ -87,14 +93,42 @@ pub struct IdTypeOption {
     pub label: String,
 }
 
+/// Who the bank is, for the header's logo and the help footer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BankView {
+    pub short_name: String,
+    pub name_en: String,
+    pub hotline: String,
+    pub wechat_account: String,
+    /// The logo (`bank/logo.svg`) and the WeChat account's QR code (`bank/wechat-qr.png`) as
+    /// `data:` URLs, which the app's CSP allows for pictures.
+    pub logo: String,
+    pub wechat_qr: String,
+}
+
+/// The applicant, as 上传资料 shows them above the pictures.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Applicant {
+    pub name: String,
+    /// First and last characters only (`1101**********002X`).
+    pub id_number: String,
+}
+
 /// The whole view.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct View {
+    /// Counts the clean starts (the kiosk's idle wipe, a finished kiosk visit, 取消). When it
+    /// changes the UI throws its page away: typed fields, open sheets and dialogs.
+    pub visit: u64,
     pub screen: Screen,
     pub lang: Lang,
     pub id_types: Vec<IdTypeOption>,
     pub id_type: IdType,
+    /// What 证件号码 shows: the typed number, or a remembered one masked (never in full).
     pub id_number: String,
+    /// `id_number` is the remembered customer's, masked: sent back unchanged, the core uses the
+    /// number it remembers.
+    pub id_number_remembered: bool,
     pub name: String,
     pub phone: String,
     /// The login screen's 欢迎回来 line: the remembered customer's masked name.
@@ -103,6 +137,8 @@ pub struct View {
     pub code_sent: bool,
     /// Seconds until 获取 may be tapped again; 0 when it may.
     pub resend_in_s: u64,
+    /// The phone the last code went to, masked: 验证码已发送至 138****0001.
+    pub code_sent_to: Option<String>,
     pub notices: Vec<Notice>,
     pub password_rules: Vec<RuleLine>,
     pub password_ok: bool,
@@ -110,6 +146,19 @@ pub struct View {
     /// Present only when the app runs its own development server.
     pub dev_inbox: Option<Vec<InboxMessage>>,
     pub kiosk: bool,
+    /// Kiosk: seconds before the idle wipe, while 即将返回首页 shows.
+    pub idle_warning_s: Option<u64>,
+    /// Kiosk: seconds before a finished visit returns to a clean start.
+    pub return_in_s: Option<u64>,
+    /// 返回 during an open reset asks first: 放弃 or 继续办理.
+    pub confirm_leave: bool,
+    /// The larger-text mode (适老化): every size follows from the root font size.
+    pub large_text: bool,
+    pub bank: BankView,
+    /// Path B: whose pictures 上传资料 takes.
+    pub applicant: Option<Applicant>,
+    /// 上传资料's tips, for the ID type chosen.
+    pub documents_tips: Vec<String>,
     /// The last 登录 succeeded.
     pub signed_in: bool,
     /// The login screen greets a known customer instead of asking for the ID number.
@@ -127,7 +176,6 @@ pub struct View {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CameraView {
     pub task: CameraTask,
-    pub title: String,
     /// The face check's prompt (请向左转头 …), with its place: (1, 2) is the first of two.
     pub prompt: Option<String>,
     pub step: Option<(usize, usize)>,

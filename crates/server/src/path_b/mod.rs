@@ -233,7 +233,7 @@ pub(crate) async fn withdraw_pending(
         }
     }
     if let Some(phone) = &case.contact_phone {
-        let text = review_rejected_text(&state.settings.sms.signature, WITHDRAWN_REASON);
+        let text = review_rejected_text(&state.settings.bank, WITHDRAWN_REASON);
         outbox::enqueue(tx, phone, &text, "case_withdrawn", now_ms).await?;
     }
     audit::record(
@@ -298,10 +298,10 @@ pub(crate) async fn tell_owner(
         outbox::enqueue_void(tx, "***********", now_ms).await?;
         return Ok(());
     };
-    let signature = &state.settings.sms.signature;
+    let bank = &state.settings.bank;
     let (text, kind) = match news {
-        CaseNews::Submitted => (case_submitted_owner_text(signature), "case_submitted_owner"),
-        CaseNews::Approved => (case_approved_owner_text(signature), "case_approved_owner"),
+        CaseNews::Submitted => (case_submitted_owner_text(bank), "case_submitted_owner"),
+        CaseNews::Approved => (case_approved_owner_text(bank), "case_approved_owner"),
     };
     outbox::enqueue(tx, phone, &text, kind, now_ms).await?;
     Ok(())

@@ -5,6 +5,7 @@ pub mod gateway_dev;
 pub mod gateway_http;
 pub mod outbox;
 
+use reset_flow::Bank;
 use serde::{Deserialize, Serialize};
 
 pub use outbox::Outbox;
@@ -20,8 +21,6 @@ pub enum GatewayKind {
 #[serde(default, deny_unknown_fields)]
 pub struct SmsSettings {
     pub gateway: GatewayKind,
-    /// The signature every text starts with.
-    pub signature: String,
     /// `http` gateway: where to POST, and the body with `{to}` and `{text}` (JSON-escaped).
     pub http_url: String,
     pub http_template: String,
@@ -42,7 +41,6 @@ impl Default for SmsSettings {
     fn default() -> Self {
         SmsSettings {
             gateway: GatewayKind::Dev,
-            signature: "【XX银行】".into(),
             http_url: String::new(),
             http_template: r#"{"mobile":"{to}","content":"{text}"}"#.into(),
             http_timeout_ms: 5000,
@@ -56,40 +54,64 @@ impl Default for SmsSettings {
     }
 }
 
-/// The code text, e.g. 【XX银行】您正在重置登录密码，验证码123456，5分钟内有效。请勿告诉他人。
-pub fn code_text(signature: &str, code: &str, ttl_s: u64) -> String {
+/// The code text, e.g. 【昆仑银行】您正在重置登录密码，验证码123456，5分钟内有效。请勿告诉他人。
+pub fn code_text(bank: &Bank, code: &str, ttl_s: u64) -> String {
     let minutes = ttl_s.div_ceil(60).max(1);
+    let signature = &bank.sms_signature;
     format!("{signature}您正在重置登录密码，验证码{code}，{minutes}分钟内有效。请勿告诉他人。")
 }
 
 /// Sent to the contact phone when staff approve a path-B case.
-pub fn review_approved_text(signature: &str) -> String {
-    format!(
-        "{signature}您的登录密码重置申请已审核通过，新密码已生效。如非本人操作，请立即致电95379。"
-    )
+pub fn review_approved_text(bank: &Bank) -> String {
+    let Bank {
+        sms_signature,
+        hotline,
+        ..
+    } = bank;
+    format!("{sms_signature}您的登录密码重置申请已审核通过，新密码已生效。如非本人操作，请立即致电{hotline}。")
 }
 
 /// Sent to the contact phone when staff reject a path-B case, with their reason.
-pub fn review_rejected_text(signature: &str, reason: &str) -> String {
-    format!("{signature}您的登录密码重置申请未通过审核，原因：{reason}。您可重新申请，或致电95379咨询。")
+pub fn review_rejected_text(bank: &Bank, reason: &str) -> String {
+    let Bank {
+        sms_signature,
+        hotline,
+        ..
+    } = bank;
+    format!("{sms_signature}您的登录密码重置申请未通过审核，原因：{reason}。您可重新申请，或致电{hotline}咨询。")
 }
 
 /// Sent to the reserved phone (the account's owner) when someone submits a phone-unavailable
 /// case for the account: the owner hears of it before staff decide, not after.
-pub fn case_submitted_owner_text(signature: &str) -> String {
+pub fn case_submitted_owner_text(bank: &Bank) -> String {
+    let Bank {
+        sms_signature,
+        hotline,
+        ..
+    } = bank;
     format!(
-        "{signature}您的手机银行账户刚提交了登录密码重置申请（手机号不可用），将于人工审核通过后生效。如非本人操作请立即致电95379。"
+        "{sms_signature}您的手机银行账户刚提交了登录密码重置申请（手机号不可用），将于人工审核通过后生效。如非本人操作请立即致电{hotline}。"
     )
 }
 
 /// Sent to the reserved phone when staff approve a phone-unavailable case for the account.
-pub fn case_approved_owner_text(signature: &str) -> String {
+pub fn case_approved_owner_text(bank: &Bank) -> String {
+    let Bank {
+        sms_signature,
+        hotline,
+        ..
+    } = bank;
     format!(
-        "{signature}您的手机银行登录密码重置申请已审核通过，新密码已生效。如非本人操作请立即致电95379。"
+        "{sms_signature}您的手机银行登录密码重置申请已审核通过，新密码已生效。如非本人操作请立即致电{hotline}。"
     )
 }
 
 /// Sent to the reserved phone once the new password is in force.
-pub fn password_changed_text(signature: &str) -> String {
-    format!("{signature}您的手机银行登录密码已重置成功。如非本人操作，请立即致电95379。")
+pub fn password_changed_text(bank: &Bank) -> String {
+    let Bank {
+        sms_signature,
+        hotline,
+        ..
+    } = bank;
+    format!("{sms_signature}您的手机银行登录密码已重置成功。如非本人操作，请立即致电{hotline}。")
 }

@@ -48,7 +48,7 @@ impl Default for StaffSettings {
         StaffSettings {
             max_wrong: 5,
             max_wrong_everywhere: 50,
-            totp_issuer: "昆仑银行审核台".into(),
+            totp_issuer: format!("{}审核台", reset_flow::Bank::default().short_name),
             lock_s: 15 * 60,
             idle_s: 15 * 60,
             absolute_s: 8 * 3600,

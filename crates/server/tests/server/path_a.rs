@@ -52,7 +52,7 @@ async fn full_reset_changes_the_password_and_tells_the_phone(s: TestServer) {
     let texts = s.sms_to(phone).await;
     assert_eq!(texts.len(), 1);
     assert!(
-        texts[0].starts_with("【XX银行】您正在重置登录密码，验证码"),
+        texts[0].starts_with("【昆仑银行】您正在重置登录密码，验证码"),
         "{}",
         texts[0]
     );

@@ -70,7 +70,7 @@ async fn messages_wait_out_a_gateway_outage(s: TestServer) {
     enqueue(
         &mut conn,
         ZHANG.2,
-        "【XX银行】您正在重置登录密码，验证码123456，5分钟内有效。请勿告诉他人。",
+        "【昆仑银行】您正在重置登录密码，验证码123456，5分钟内有效。请勿告诉他人。",
         "code",
         now,
     )
