@@ -43,7 +43,8 @@ function setBusy(on) {
   document.body.classList.toggle('busy', on);
   clearTimeout(busyTimer);
   if (on) {
-    busyTimer = setTimeout(() => { $('busy').hidden = false; }, 300);
+    // The camera screen is its own progress: no indicator over it.
+    busyTimer = setTimeout(() => { $('busy').hidden = !$('camera').hidden; }, 300);
   } else {
     $('busy').hidden = true;
   }
@@ -119,9 +120,10 @@ function draw(view) {
     $('back').classList.toggle('invisible', view.screen === 'login');
     $('back').setAttribute('aria-label', w.back);
     $('lang').textContent = w.langSwitch;
-    $('lang').setAttribute('aria-label', w.langSwitchLabel);
+    // Each name starts with what the button shows, for those who say what they see.
+    $('lang').setAttribute('aria-label', `${w.langSwitch} ${w.langSwitchLabel}`);
     $('large-text').textContent = w.largeText;
-    $('large-text').setAttribute('aria-label', w.largeTextLabel);
+    $('large-text').setAttribute('aria-label', w.largeTextLabel.includes(w.largeText) ? w.largeTextLabel : `${w.largeText} ${w.largeTextLabel}`);
     $('help').replaceChildren(...helpFooter(view, w, say));
     $('busy-text').textContent = w.busy;
     shown = { screen: view.screen, lang: view.lang, visit: view.visit };
@@ -141,7 +143,7 @@ function helpFooter(view, w, say) {
   return [
     h('h2', { class: 'help-title' }, w.helpTitle),
     h('ul', { class: 'help-list' },
-      h('li', {}, before, tel, after),
+      h('li', { class: 'help-call' }, before, tel, after),
       h('li', {}, say.fill(w.helpWechat))),
     h('figure', { class: 'help-qr' },
       h('img', { src: view.bank.wechat_qr, alt: say.fill(w.helpQrAlt), width: '88', height: '88' }),
@@ -232,6 +234,7 @@ function drawCamera(view, w, s) {
     cam.replaceChildren(...camera(view, w, act));
     cam.dataset.task = task;
     cam.hidden = false;
+    $('busy').hidden = true;
     $('camera-title').focus({ preventScroll: true });
   }
   const img = $('camera-preview');

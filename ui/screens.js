@@ -16,7 +16,7 @@ const primary = (id, text, onclick) => h('button', { id, class: 'primary', type:
 const secondary = (id, text, onclick) => h('button', { id, class: 'secondary', type: 'button', onclick }, text);
 const link = (id, text, onclick) => h('button', { id, class: 'link', type: 'button', onclick }, text);
 const tipsBox = (w, lines, id = 'tips') => h('section', { id, class: 'tips-box', 'aria-labelledby': `${id}-title` },
-  h('h3', { id: `${id}-title` }, w.tips), ...lines.map((t) => h('p', {}, t)));
+  h('h2', { id: `${id}-title` }, w.tips), ...lines.map((t) => h('p', {}, t)));
 // A kiosk's finished visit: the countdown to the clean start, updated in place by app.js.
 const kioskCountdown = (view) => (view.kiosk ? h('p', { id: 'return-in', class: 'countdown' }) : null);
 
@@ -113,7 +113,7 @@ const builders = {
         h('p', { class: 'prompt' }, w.faceIntro)),
       h('ul', { class: 'face-rules' }, ...w.faceRules.map((t) => h('li', {}, t))),
       h('section', { id: 'face-notice', class: 'notice-box', 'aria-labelledby': 'face-notice-title' },
-        h('h3', { id: 'face-notice-title' }, w.faceNotice), ...w.faceNoticeLines.map((t) => h('p', {}, t))),
+        h('h2', { id: 'face-notice-title' }, w.faceNotice), ...w.faceNoticeLines.map((t) => h('p', {}, t))),
       primary('start-face', w.faceStart, () => act.faceCheck()),
       h('p', { class: 'fine' }, w.faceNote),
     ];
@@ -182,12 +182,11 @@ const builders = {
 export function tiles(view, w, act) {
   return view.documents.map((d) => h('button', {
     id: `tile-${d.kind}`, class: d.thumbnail ? 'tile taken' : 'tile', type: 'button',
-    'aria-label': d.thumbnail ? `${d.label} · ${w.retake}` : d.label,
     onclick: () => act.captureDocument(d.kind),
   },
   d.thumbnail ? h('img', { class: 'tile-picture', src: d.thumbnail, alt: '' }) : h('div', { class: 'tile-icon', 'aria-hidden': 'true' }, h('span', { class: 'cam-icon' })),
-  h('span', { class: 'tile-label', 'aria-hidden': 'true' }, d.label),
-  d.thumbnail ? h('span', { class: 'tile-retake', 'aria-hidden': 'true' }, w.retake) : null));
+  h('span', { class: 'tile-label' }, d.label),
+  d.thumbnail ? h('span', { class: 'tile-retake' }, ' ', w.retake) : null));
 }
 
 // The face check, the card scan, or the picture the tile named.

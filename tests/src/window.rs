@@ -102,7 +102,8 @@ impl AppWindow {
             data_dir: data_dir.to_owned(),
             _data: None,
         };
-        window.wait_screen("login").await;
+        // The first screen drawn (the login screen, or where a resumed reset is).
+        window.element("#screen[data-screen]").await;
         window
     }
 

@@ -189,6 +189,10 @@ impl Audit {
     }
 
     fn finish(self) {
+        self.finish_into("docs/accessibility.md");
+    }
+
+    fn finish_into(self, file: &str) {
         let mut page = String::from(
             "# Accessibility check\n\nWritten by `tests/tests/accessibility.rs`: axe-core \
              (WCAG 2.0/2.1/2.2 A and AA rules and best practices) inside the real app window, on \
@@ -199,7 +203,7 @@ impl Audit {
         for row in &self.rows {
             let _ = writeln!(page, "{row}");
         }
-        std::fs::write(repo_root().join("docs/accessibility.md"), page).expect("written");
+        std::fs::write(repo_root().join(file), page).expect("written");
         assert!(self.failures.is_empty(), "{}", self.failures.join("\n"));
     }
 }
@@ -330,4 +334,42 @@ async fn every_screen_of_both_paths_passes_axe_in_both_languages() {
     a.app.wait_text("#result-title", "审核").await;
     a.check("result: under review").await;
     a.finish();
+}
+
+/// The kiosk's larger screens and its idle warning, and a phone started offline with a reset
+/// open (the 网络连接不可用 screen with 重试).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_kiosk_and_the_offline_screen_pass_axe_in_both_languages() {
+    let server = Server::start_dev();
+    let kiosk = AppWindow::launch_env(
+        &["--kiosk", "--api-url", &server.url],
+        &[("RESET_KIOSK_IDLE_S", "20")],
+    )
+    .await;
+    let mut a = Audit::new(kiosk).await;
+    a.check("kiosk: login").await;
+    a.app.screenshot("kiosk-00-start").await;
+    a.app.fill("password", "x").await;
+    a.app.element("#dialog [data-dialog='idle']").await;
+    a.axe_here("kiosk: 即将返回首页 dialog").await;
+    let rows = std::mem::take(&mut a.rows);
+    let failures = std::mem::take(&mut a.failures);
+
+    // A phone whose last run left a reset open, started without a network.
+    let data = TempDir::new("offline-data");
+    let app_dir = data.path.join("cn.bank.mobile.reset");
+    std::fs::create_dir_all(&app_dir).unwrap();
+    std::fs::write(app_dir.join("open-flow"), "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").unwrap();
+    let dead = format!("http://127.0.0.1:{}", reset_tests::free_port());
+    let phone = AppWindow::launch_in(&["--api-url", &dead], &[], &data.path).await;
+    phone.wait_screen("offline").await;
+    phone.screenshot("16-offline-resume").await;
+    let mut b = Audit::new(phone).await;
+    b.rows = rows;
+    b.failures = failures;
+    b.check("offline, a reset open").await;
+    b.app.click("retry").await;
+    b.app.wait_screen("offline").await;
+    assert!(app_dir.join("open-flow").is_file(), "an offline start keeps the reset");
+    b.finish_into("docs/accessibility-kiosk.md");
 }
