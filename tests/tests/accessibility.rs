@@ -359,7 +359,11 @@ async fn the_kiosk_and_the_offline_screen_pass_axe_in_both_languages() {
     let data = TempDir::new("offline-data");
     let app_dir = data.path.join("cn.bank.mobile.reset");
     std::fs::create_dir_all(&app_dir).unwrap();
-    std::fs::write(app_dir.join("open-flow"), "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").unwrap();
+    std::fs::write(
+        app_dir.join("open-flow"),
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+    )
+    .unwrap();
     let dead = format!("http://127.0.0.1:{}", reset_tests::free_port());
     let phone = AppWindow::launch_in(&["--api-url", &dead], &[], &data.path).await;
     phone.wait_screen("offline").await;
@@ -370,6 +374,9 @@ async fn the_kiosk_and_the_offline_screen_pass_axe_in_both_languages() {
     b.check("offline, a reset open").await;
     b.app.click("retry").await;
     b.app.wait_screen("offline").await;
-    assert!(app_dir.join("open-flow").is_file(), "an offline start keeps the reset");
+    assert!(
+        app_dir.join("open-flow").is_file(),
+        "an offline start keeps the reset"
+    );
     b.finish_into("docs/accessibility-kiosk.md");
 }
