@@ -242,6 +242,18 @@ async fn every_screen_of_both_paths_passes_axe_in_both_languages() {
     a.app.click("next").await;
     a.app.wait_text("#id-number-error", "校验位").await;
     a.check("identity with an error").await;
+    // The same screen in English with larger text, to look at.
+    a.toggle_lang().await;
+    a.app.click("large-text").await;
+    a.app
+        .wait_until(
+            "larger text",
+            "document.documentElement.classList.contains('large-text')",
+        )
+        .await;
+    a.app.screenshot("17-identity-en-large-text").await;
+    a.app.click("large-text").await;
+    a.toggle_lang().await;
     a.app.fill("id-number", "44030419900307123X").await;
     a.app.fill("name", "李四").await;
     a.app.click("next").await;
