@@ -14,16 +14,19 @@ let shown = { screen: null, lang: null, visit: null };
 let current = null;
 let busy = false;
 let busyTimer = null;
+let scannedShown = false;
 // Keystroke checks are not serialised like intents: only the newest answer may be drawn.
 let typing = 0;
 
 // An intent: one at a time; the screen says it is working after 300 ms.
+// Each carries the page's `visit`: the core drops an intent tapped on a page that a clean start
+// (the kiosk's wipe, 取消) has replaced meanwhile.
 async function send(command, args = {}) {
   if (busy) return;
   busy = true;
   setBusy(true);
   try {
-    draw(await tauri.core.invoke(command, args));
+    draw(await tauri.core.invoke(command, { ...args, visit: shown.visit }));
     focusFirstError();
   } catch (e) {
     showBanner(e && e.message ? e.message : String(e));
@@ -62,14 +65,15 @@ const act = {
   phoneUnavailable: () => send('phone_unavailable'),
   passwordInput: () => {
     const mine = ++typing;
-    tauri.core.invoke('password_input', { password: value('password'), confirm: value('confirm') })
+    tauri.core.invoke('password_input', { password: value('password'), confirm: value('confirm'), visit: shown.visit })
       .then((v) => { if (mine === typing) draw(v); });
   },
   setPassword: () => send('set_password', { password: value('password'), confirm: value('confirm') }),
   retry: () => send('retry'),
   cancel: () => interrupt('cancel'),
-  back: () => interrupt('back'),
-  answerLeave: (leave) => interrupt('answer_leave', { leave }),
+  // An open sheet closes first (Android's back button too).
+  back: () => (modal.sheetOpen() ? modal.closeSheet() : interrupt('back')),
+  answerLeave: (leave) => interrupt('answer_leave', { leave, visit: shown.visit }),
   stay: () => tauri.core.invoke('still_here').then(() => tauri.core.invoke('get_view')).then(draw),
   faceCheck: () => send('face_check'),
   scanIdCard: () => send('scan_id_card'),
@@ -139,7 +143,10 @@ function draw(view) {
 function helpFooter(view, w, say) {
   const marker = '\u0000';
   const [before, after] = say.fill(w.helpCall, { hotline: marker }).split(marker);
-  const tel = h('a', { class: 'tel', href: `tel:${view.bank.hotline}` }, view.bank.hotline);
+  // A kiosk has no phone to call with, and a tel: link would take the window away from the app.
+  const tel = view.kiosk
+    ? h('strong', { class: 'tel' }, view.bank.hotline)
+    : h('a', { class: 'tel', href: `tel:${view.bank.hotline}` }, view.bank.hotline);
   return [
     h('h2', { class: 'help-title' }, w.helpTitle),
     h('ul', { class: 'help-list' },
@@ -174,11 +181,13 @@ function update(view, w, s) {
   }
   showBanner(general.join(' '));
 
-  // The camera icon read the card: put what it read into the fields for the customer to check.
-  if (view.scanned && $('id-number') && $('name')) {
+  // The camera icon read the card: put what it read into the fields once, for the customer to
+  // check (and correct: later views do not put it back).
+  if (view.scanned && !scannedShown && $('id-number') && $('name')) {
     $('id-number').value = view.id_number;
     $('name').value = view.name;
   }
+  scannedShown = view.scanned;
 
   say($('id-type-label'), (view.id_types.find((t) => t.id_type === view.id_type) || {}).label || '');
 
@@ -225,6 +234,8 @@ function drawCamera(view, w, s) {
     if (!cam.hidden) {
       cam.hidden = true;
       cam.dataset.task = '';
+      // The last frame (a face, a card) does not stay in the page.
+      cam.replaceChildren();
       $('title').focus({ preventScroll: true });
     }
     return;
@@ -262,15 +273,16 @@ function drawInbox(view, w) {
 
 // The core's questions: 确定放弃本次密码重置吗？ and the kiosk's 即将返回首页.
 function drawDialogs(view, w, s) {
-  if (view.confirm_leave) {
+  // The wipe's warning comes first: a customer who walked away from the question must see it.
+  if (view.idle_warning_s) {
+    modal.openDialog('idle', w.idleTitle, s.fill(w.idleText, { s: view.idle_warning_s }), [
+      { id: 'idle-stay', text: w.idleStay, primary: true, onclick: () => act.stay() },
+    ], () => act.stay());
+  } else if (view.confirm_leave) {
     modal.openDialog('leave', w.leaveTitle, w.leaveText, [
       { id: 'leave-no', text: w.leaveNo, primary: true, onclick: () => act.answerLeave(false) },
       { id: 'leave-yes', text: w.leaveYes, onclick: () => act.answerLeave(true) },
     ], () => act.answerLeave(false));
-  } else if (view.idle_warning_s) {
-    modal.openDialog('idle', w.idleTitle, s.fill(w.idleText, { s: view.idle_warning_s }), [
-      { id: 'idle-stay', text: w.idleStay, primary: true, onclick: () => act.stay() },
-    ], () => act.stay());
   } else {
     modal.closeDialog();
   }

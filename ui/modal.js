@@ -65,6 +65,10 @@ export function closeAll() {
   closeDialog();
 }
 
+export function sheetOpen() {
+  return !$('sheet').hidden;
+}
+
 export function isOpen() {
   return !$('sheet').hidden || !$('dialog').hidden || !$('camera').hidden;
 }

@@ -20,10 +20,10 @@ const tipsBox = (w, lines, id = 'tips') => h('section', { id, class: 'tips-box',
 // A kiosk's finished visit: the countdown to the clean start, updated in place by app.js.
 const kioskCountdown = (view) => (view.kiosk ? h('p', { id: 'return-in', class: 'countdown' }) : null);
 
-function codeRow(w, act) {
+function codeRow(view, w, act) {
   const get = h('button', { id: 'get-code', class: 'get-code', type: 'button', onclick: () => act.requestCode() }, w.getCode);
   return [
-    row('code', w.code, input('code', 'code', w.codePh, { inputmode: 'numeric', maxlength: '6', autocomplete: 'one-time-code' }), get),
+    row('code', w.code, input('code', 'code', w.codePh, { inputmode: 'numeric', maxlength: '6', autocomplete: fillHint(view, 'one-time-code') }), get),
     h('p', { id: 'code-sent', class: 'code-sent', role: 'status' }),
   ];
 }
@@ -31,6 +31,10 @@ function codeRow(w, act) {
 // 身份证 numbers end in a digit or X: a text keyboard that capitalises, not a numeric one
 // that has no X. Other IDs mix letters and digits.
 const idNumberKeys = { autocapitalize: 'characters', inputmode: 'text' };
+// A kiosk's webview must not offer one customer's name or phone to the next.
+const fillHint = (view, hint) => (view.kiosk ? 'off' : hint);
+// A remembered number is shown masked: the first key replaces it rather than editing stars.
+const rememberedKeys = (view) => (view.id_number_remembered ? { onfocus: (e) => e.target.select() } : {});
 
 const builders = {
   login(view, w, act, say) {
@@ -46,7 +50,7 @@ const builders = {
       view.remembered_customer ? null : who,
       h('div', { class: 'card' },
         // No maxlength: a pasted password is never cut short without a word.
-        row('password', w.password, input('password', 'password', w.loginPasswordPh, { type: 'password', autocomplete: 'current-password' }))),
+        row('password', w.password, input('password', 'password', w.loginPasswordPh, { type: 'password', autocomplete: fillHint(view, 'current-password') }))),
       primary('login', w.login, () => act.logIn()),
       h('div', { class: 'links' },
         link('switch-user', w.switchUser, () => act.switchUser()),
@@ -78,8 +82,8 @@ const builders = {
       section(w.identity),
       h('div', { class: 'card' },
         row('id-type', w.idType, picker),
-        row('id-number', w.idNumber, input('id-number', 'id_number', w.idNumberPh, { value: view.id_number, maxlength: '32', ...idNumberKeys }), scan),
-        row('name', w.name, input('name', 'name', w.namePh, { value: view.name, maxlength: '64', autocomplete: 'name' }))),
+        row('id-number', w.idNumber, input('id-number', 'id_number', w.idNumberPh, { value: view.id_number, maxlength: '32', ...idNumberKeys, ...rememberedKeys(view) }), scan),
+        row('name', w.name, input('name', 'name', w.namePh, { value: view.name, maxlength: '64', autocomplete: fillHint(view, 'name') }))),
       primary('next', w.next, () => act.submitIdentity()),
       tipsBox(w, w.identityTips.map((t) => say.fill(t))),
     ];
@@ -89,8 +93,8 @@ const builders = {
     return [
       section(w.reservedPhone),
       h('div', { class: 'card' },
-        row('phone', w.reservedPhone, input('phone', 'phone', w.reservedPhonePh, { value: view.phone, inputmode: 'tel', autocomplete: 'tel', maxlength: '20' })),
-        ...codeRow(w, act)),
+        row('phone', w.reservedPhone, input('phone', 'phone', w.reservedPhonePh, { value: view.phone, inputmode: 'tel', autocomplete: fillHint(view, 'tel'), maxlength: '20' })),
+        ...codeRow(view, w, act)),
       h('div', { class: 'links end' }, link('phone-unavailable', w.phoneUnavailable, () => act.phoneUnavailable())),
       primary('next', w.next, () => act.verifyCode()),
     ];
@@ -99,8 +103,8 @@ const builders = {
   contact_phone(view, w, act) {
     return [
       h('div', { class: 'card' },
-        row('phone', w.contactPhone, input('phone', 'phone', w.contactPhonePh, { value: view.phone, inputmode: 'tel', autocomplete: 'tel', maxlength: '20' })),
-        ...codeRow(w, act)),
+        row('phone', w.contactPhone, input('phone', 'phone', w.contactPhonePh, { value: view.phone, inputmode: 'tel', autocomplete: fillHint(view, 'tel'), maxlength: '20' })),
+        ...codeRow(view, w, act)),
       primary('next', w.next, () => act.verifyCode()),
       tipsBox(w, w.contactTips),
     ];
@@ -139,8 +143,8 @@ const builders = {
     return [
       h('div', { class: 'card' },
         // No maxlength: a pasted password longer than 19 is shown as too long, not cut.
-        row('password', w.password, input('password', 'password', w.passwordPh, { type: 'password', autocomplete: 'new-password', oninput: typed })),
-        row('confirm', w.confirm, input('confirm', 'confirm', w.confirmPh, { type: 'password', autocomplete: 'new-password', oninput: typed }))),
+        row('password', w.password, input('password', 'password', w.passwordPh, { type: 'password', autocomplete: fillHint(view, 'new-password'), oninput: typed })),
+        row('confirm', w.confirm, input('confirm', 'confirm', w.confirmPh, { type: 'password', autocomplete: fillHint(view, 'new-password'), oninput: typed }))),
       h('ul', { id: 'rules', class: 'rules' }),
       primary('ok', w.ok, () => act.setPassword()),
     ];

@@ -17,8 +17,12 @@ type Answer = Result<View, ErrorBody>;
 
 /// 开始识别 on 人脸识别.
 #[tauri::command]
-pub async fn face_check<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> Answer {
-    Ok(run_camera(&app, &state, CameraTask::Face).await)
+pub async fn face_check<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    visit: Option<u64>,
+) -> Answer {
+    Ok(run_camera(&app, &state, visit, CameraTask::Face).await)
 }
 
 /// A tile of 上传资料: take that picture.
@@ -26,15 +30,20 @@ pub async fn face_check<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState
 pub async fn capture_document<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
+    visit: Option<u64>,
     kind: DocumentKind,
 ) -> Answer {
-    Ok(run_camera(&app, &state, CameraTask::Document(kind)).await)
+    Ok(run_camera(&app, &state, visit, CameraTask::Document(kind)).await)
 }
 
 /// The camera icon beside 证件号码: read the ID card into the fields.
 #[tauri::command]
-pub async fn scan_id_card<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> Answer {
-    Ok(run_camera(&app, &state, CameraTask::IdScan).await)
+pub async fn scan_id_card<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    visit: Option<u64>,
+) -> Answer {
+    Ok(run_camera(&app, &state, visit, CameraTask::IdScan).await)
 }
 
 /// 取消 on the camera screen. Not serialised behind the running camera intent.
@@ -95,15 +104,25 @@ pub async fn camera_unavailable(state: State<'_, AppState>, reason: String) -> A
 
 /// 下一步 on 上传资料.
 #[tauri::command]
-pub async fn submit_documents(state: State<'_, AppState>) -> Answer {
-    let mut core = state.touch().await;
-    state.abortable(core.submit_documents()).await;
-    Ok(state.view(&core))
+pub async fn submit_documents(state: State<'_, AppState>, visit: Option<u64>) -> Answer {
+    Ok(state
+        .intent(visit, async |core| core.submit_documents().await)
+        .await)
 }
 
-async fn run_camera<R: Runtime>(app: &AppHandle<R>, state: &AppState, task: CameraTask) -> View {
+async fn run_camera<R: Runtime>(
+    app: &AppHandle<R>,
+    state: &AppState,
+    visit: Option<u64>,
+    task: CameraTask,
+) -> View {
     let job = {
-        let mut core = state.touch().await;
+        let mut core = state.core.lock().await;
+        // Tapped on a page a clean start has replaced: nothing to open the camera for.
+        if visit.is_some_and(|v| v != core.visit()) {
+            return state.view(&core);
+        }
+        state.activity();
         match core.begin_camera(task).await {
             Some(job) => job,
             None => return state.view(&core),
@@ -122,7 +141,8 @@ async fn run_camera<R: Runtime>(app: &AppHandle<R>, state: &AppState, task: Came
         let _ = app.emit(VIEW_EVENT, state.view(&core));
     }
     let result = worker.await.unwrap_or(Err(CameraFailure::Cancelled));
-    let mut core = state.touch().await;
+    // Not a touch: a run the kiosk's wipe ended must not mark the clean kiosk as in use.
+    let mut core = state.core.lock().await;
     core.camera_finished(result).await;
     state.view(&core)
 }

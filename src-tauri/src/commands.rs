@@ -1,5 +1,7 @@
-//! One Tauri command per user intent. Each locks the core, hands it the intent, and answers with
-//! the next view; the rules live in the core and the flow crate.
+//! One Tauri command per user intent. Each hands the intent to the core (through
+//! [`AppState::intent`], which drops an intent tapped on a page a clean start has since replaced:
+//! `visit` is the page's) and answers with the next view; the rules live in the core and the
+//! flow crate.
 
 use reset_flow::wire::ErrorBody;
 use reset_flow::IdType;
@@ -16,155 +18,160 @@ pub async fn get_view(state: State<'_, AppState>) -> Answer {
 }
 
 #[tauri::command]
-pub async fn set_language(state: State<'_, AppState>, lang: Lang) -> Answer {
-    let mut core = state.touch().await;
-    core.set_language(lang);
-    Ok(state.view(&core))
+pub async fn set_language(state: State<'_, AppState>, visit: Option<u64>, lang: Lang) -> Answer {
+    Ok(state
+        .intent(visit, async |core| core.set_language(lang))
+        .await)
 }
 
 #[tauri::command]
-pub async fn start_reset(state: State<'_, AppState>) -> Answer {
-    let mut core = state.touch().await;
-    core.start_reset();
-    Ok(state.view(&core))
+pub async fn start_reset(state: State<'_, AppState>, visit: Option<u64>) -> Answer {
+    Ok(state.intent(visit, async |core| core.start_reset()).await)
 }
 
 #[tauri::command]
-pub async fn choose_id_type(state: State<'_, AppState>, id_type: IdType) -> Answer {
-    let mut core = state.touch().await;
-    core.choose_id_type(id_type);
-    Ok(state.view(&core))
+pub async fn choose_id_type(
+    state: State<'_, AppState>,
+    visit: Option<u64>,
+    id_type: IdType,
+) -> Answer {
+    Ok(state
+        .intent(visit, async |core| core.choose_id_type(id_type))
+        .await)
 }
 
 #[tauri::command]
 pub async fn submit_identity(
     state: State<'_, AppState>,
+    visit: Option<u64>,
     id_number: String,
     name: String,
 ) -> Answer {
-    let mut core = state.touch().await;
-    state
-        .abortable(core.submit_identity(&id_number, &name))
-        .await;
-    Ok(state.view(&core))
+    let work = async |core: &mut crate::core::AppCore| {
+        core.submit_identity(&id_number, &name).await;
+    };
+    Ok(state.intent(visit, work).await)
 }
 
 #[tauri::command]
 pub async fn request_code<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
+    visit: Option<u64>,
     phone: String,
 ) -> Answer {
-    let mut core = state.touch().await;
-    state
-        .abortable(core.request_code(&phone, std::time::Instant::now()))
-        .await;
-    let view = state.view(&core);
-    drop(core);
+    let work = async |core: &mut crate::core::AppCore| {
+        core.request_code(&phone, std::time::Instant::now()).await;
+    };
+    let view = state.intent(visit, work).await;
     state.tick_countdown(&app, &view);
     Ok(view)
 }
 
 #[tauri::command]
-pub async fn verify_code(state: State<'_, AppState>, code: String) -> Answer {
-    let mut core = state.touch().await;
-    state.abortable(core.verify_code(&code)).await;
-    Ok(state.view(&core))
+pub async fn verify_code(state: State<'_, AppState>, visit: Option<u64>, code: String) -> Answer {
+    Ok(state
+        .intent(visit, async |core| core.verify_code(&code).await)
+        .await)
 }
 
 #[tauri::command]
-pub async fn phone_unavailable(state: State<'_, AppState>) -> Answer {
-    let mut core = state.touch().await;
-    state.abortable(core.phone_unavailable()).await;
-    Ok(state.view(&core))
+pub async fn phone_unavailable(state: State<'_, AppState>, visit: Option<u64>) -> Answer {
+    Ok(state
+        .intent(visit, async |core| core.phone_unavailable().await)
+        .await)
 }
 
 #[tauri::command]
 pub async fn password_input(
     state: State<'_, AppState>,
+    visit: Option<u64>,
     password: String,
     confirm: String,
 ) -> Answer {
-    let mut core = state.touch().await;
-    core.password_input(&password, &confirm);
-    Ok(state.view(&core))
+    Ok(state
+        .intent(visit, async |core| core.password_input(&password, &confirm))
+        .await)
 }
 
 #[tauri::command]
-pub async fn set_password(state: State<'_, AppState>, password: String, confirm: String) -> Answer {
-    let mut core = state.touch().await;
-    state
-        .abortable(core.set_password(&password, &confirm))
-        .await;
-    Ok(state.view(&core))
+pub async fn set_password(
+    state: State<'_, AppState>,
+    visit: Option<u64>,
+    password: String,
+    confirm: String,
+) -> Answer {
+    let work = async |core: &mut crate::core::AppCore| {
+        core.set_password(&password, &confirm).await;
+    };
+    Ok(state.intent(visit, work).await)
 }
 
 #[tauri::command]
 pub async fn log_in(
     state: State<'_, AppState>,
+    visit: Option<u64>,
     id_number: Option<String>,
     password: String,
 ) -> Answer {
-    let mut core = state.touch().await;
-    state
-        .abortable(core.log_in(id_number.as_deref(), &password))
-        .await;
-    Ok(state.view(&core))
+    let work = async |core: &mut crate::core::AppCore| {
+        core.log_in(id_number.as_deref(), &password).await;
+    };
+    Ok(state.intent(visit, work).await)
 }
 
 #[tauri::command]
-pub async fn switch_user(state: State<'_, AppState>) -> Answer {
-    let mut core = state.touch().await;
-    core.switch_user();
-    Ok(state.view(&core))
+pub async fn switch_user(state: State<'_, AppState>, visit: Option<u64>) -> Answer {
+    Ok(state.intent(visit, async |core| core.switch_user()).await)
 }
 
 /// 取消 and 返回登录: stops a request in flight rather than waiting for it.
 #[tauri::command]
 pub async fn cancel(state: State<'_, AppState>) -> Answer {
     let mut core = state.interrupt().await;
+    state.take_stopped();
     core.cancel();
     Ok(state.view(&core))
 }
 
-/// The header's back arrow and the phone's back button.
+/// The header's back arrow and the phone's back button. A request it stopped may have been
+/// done: the flow's state is read before the question is asked.
 #[tauri::command]
 pub async fn back(state: State<'_, AppState>) -> Answer {
     let mut core = state.interrupt().await;
+    if state.take_stopped() {
+        state.abortable(core.resync()).await;
+    }
     core.back();
     Ok(state.view(&core))
 }
 
 /// 放弃 (`leave`) or 继续办理 in the dialog 返回 opened.
 #[tauri::command]
-pub async fn answer_leave(state: State<'_, AppState>, leave: bool) -> Answer {
-    let mut core = state.touch().await;
-    core.answer_leave(leave);
-    Ok(state.view(&core))
+pub async fn answer_leave(state: State<'_, AppState>, visit: Option<u64>, leave: bool) -> Answer {
+    Ok(state
+        .intent(visit, async |core| core.answer_leave(leave))
+        .await)
 }
 
 /// 退出登录 on the signed-in screen.
 #[tauri::command]
-pub async fn log_out(state: State<'_, AppState>) -> Answer {
-    let mut core = state.touch().await;
-    core.log_out();
-    Ok(state.view(&core))
+pub async fn log_out(state: State<'_, AppState>, visit: Option<u64>) -> Answer {
+    Ok(state.intent(visit, async |core| core.log_out()).await)
 }
 
 /// 重试 on the offline screen.
 #[tauri::command]
-pub async fn retry(state: State<'_, AppState>) -> Answer {
-    let mut core = state.touch().await;
-    state.abortable(core.retry()).await;
-    Ok(state.view(&core))
+pub async fn retry(state: State<'_, AppState>, visit: Option<u64>) -> Answer {
+    Ok(state.intent(visit, async |core| core.retry().await).await)
 }
 
 /// 大字版 on or off.
 #[tauri::command]
-pub async fn set_large_text(state: State<'_, AppState>, on: bool) -> Answer {
-    let mut core = state.touch().await;
-    core.set_large_text(on);
-    Ok(state.view(&core))
+pub async fn set_large_text(state: State<'_, AppState>, visit: Option<u64>, on: bool) -> Answer {
+    Ok(state
+        .intent(visit, async |core| core.set_large_text(on))
+        .await)
 }
 
 /// A touch or a key anywhere on the screen (the UI sends at most one a second): the kiosk's

@@ -139,11 +139,23 @@ pub fn init<R: Runtime>(
     let core = core::AppCore::new(settings).map_err(|e| e.message)?;
     app.manage(AppState::new(core, options.idle_timeout()));
     let handle = app.handle().clone();
+    // The server is asked without holding the core: the first screen is drawn at once, and a
+    // customer who starts something else meanwhile is not overruled by the answer.
     tauri::async_runtime::spawn(async move {
         let state = handle.state::<AppState>();
+        let (asked, visit) = {
+            let mut core = state.core.lock().await;
+            (core.to_resume(), core.visit())
+        };
+        let Some((api, id)) = asked else { return };
+        let answer = api.status(&id).await;
         let mut core = state.core.lock().await;
-        core.resume().await;
-        let _ = handle.emit(VIEW_EVENT, &core.view(Instant::now()));
+        if core.visit() == visit && core.view(Instant::now()).screen == core::view::Screen::Login {
+            core.resume_with(id, answer);
+        } else {
+            core.keep_for_resume(id);
+        }
+        let _ = handle.emit(VIEW_EVENT, &state.view(&core));
     });
     AppState::watch_idle(app.handle());
     Ok(())

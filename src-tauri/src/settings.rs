@@ -19,6 +19,9 @@ pub const BUNDLED_MODELS: &str = "models";
 /// Where a phone keeps the open flow's id (in the app's data folder).
 pub const RESUME_FILE: &str = "open-flow";
 
+/// The shortest idle time a kiosk takes.
+const KIOSK_IDLE_MIN_S: u64 = 5;
+
 /// Kiosk default: a customer who walks away loses the flow after this long.
 const KIOSK_IDLE: Duration = Duration::from_secs(120);
 
@@ -86,10 +89,12 @@ impl AppOptions {
         Ok(())
     }
 
+    /// A kiosk's idle time: `RESET_KIOSK_IDLE_S`, at least 5 s (a customer must be able to
+    /// read the screen), else 2 minutes.
     pub fn idle_timeout(&self) -> Option<Duration> {
         self.kiosk.then(|| {
             self.idle_timeout_s
-                .map(Duration::from_secs)
+                .map(|s| Duration::from_secs(s.max(KIOSK_IDLE_MIN_S)))
                 .unwrap_or(KIOSK_IDLE)
         })
     }
@@ -241,6 +246,14 @@ mod tests {
         assert_eq!(o.api_url.as_deref(), Some("http://bank:1"));
         assert!(o.kiosk);
         assert_eq!(o.idle_timeout(), Some(KIOSK_IDLE));
+        let o = AppOptions {
+            idle_timeout_s: Some(0),
+            ..o
+        };
+        assert_eq!(
+            o.idle_timeout(),
+            Some(Duration::from_secs(KIOSK_IDLE_MIN_S))
+        );
         let o =
             AppOptions::from_env_and_args(["--api-url=http://x:2"].map(String::from).into_iter());
         assert_eq!(o.api_url.as_deref(), Some("http://x:2"));

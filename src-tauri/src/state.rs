@@ -23,6 +23,8 @@ pub struct AppState {
     kiosk: Option<std::sync::Mutex<KioskClock>>,
     /// Wakes the intent in flight so it gives up its request and the core.
     abort: Notify,
+    /// An intent was stopped half-way since the last look (its request may have been done).
+    stopped: AtomicBool,
 }
 
 impl AppState {
@@ -32,6 +34,7 @@ impl AppState {
             ticking: AtomicBool::new(false),
             kiosk: idle_timeout.map(|t| std::sync::Mutex::new(KioskClock::new(t, Instant::now()))),
             abort: Notify::new(),
+            stopped: AtomicBool::new(false),
         }
     }
 
@@ -54,6 +57,18 @@ impl AppState {
         self.core.lock().await
     }
 
+    /// Run an intent tapped on the page of `visit`, unless that page is gone: a clean start (the
+    /// kiosk's wipe, 取消) between the tap and now drops it, so one customer's input never lands
+    /// on the next one's screen. `None`: no page to check (tests on the mock runtime).
+    pub async fn intent(&self, visit: Option<u64>, work: impl AsyncFnOnce(&mut AppCore)) -> View {
+        let mut core = self.core.lock().await;
+        if visit.is_none_or(|v| v == core.visit()) {
+            self.activity();
+            self.abortable(work(&mut core)).await;
+        }
+        self.view(&core)
+    }
+
     /// Stop the intent in flight, if any, and lock the core: for 取消, 返回 and the wipe,
     /// which must not wait out a slow server.
     pub async fn interrupt(&self) -> MutexGuard<'_, AppCore> {
@@ -68,8 +83,13 @@ impl AppState {
     pub async fn abortable(&self, work: impl Future<Output = ()>) {
         tokio::select! {
             () = work => {}
-            () = self.abort.notified() => {}
+            () = self.abort.notified() => self.stopped.store(true, Ordering::SeqCst),
         }
+    }
+
+    /// Whether an intent was stopped half-way since the last call.
+    pub fn take_stopped(&self) -> bool {
+        self.stopped.swap(false, Ordering::SeqCst)
     }
 
     /// The view to draw, with the kiosk's countdowns as they stand now.
@@ -79,6 +99,8 @@ impl AppState {
         if let Some(Ok(mut clock)) = self.kiosk.as_ref().map(|c| c.lock()) {
             if core.visit_finished() {
                 clock.finished(now);
+            } else {
+                clock.left_finished(now);
             }
             view.idle_warning_s = clock.idle_warning_s(now);
             view.return_in_s = clock.return_in_s(now);
@@ -111,7 +133,8 @@ impl AppState {
     }
 
     /// Kiosk: once a second, show the countdowns and, when the idle time is up or a finished
-    /// visit's pause is over, wipe everything for the next customer.
+    /// visit's pause is over, wipe everything for the next customer. The core is locked only
+    /// then: an intent waiting for the server does not hold up the clock.
     pub fn watch_idle<R: Runtime>(app: &AppHandle<R>) {
         if app.state::<AppState>().kiosk.is_none() {
             return;
@@ -122,17 +145,24 @@ impl AppState {
             let mut counting = false;
             loop {
                 tokio::time::sleep(Duration::from_secs(1)).await;
-                let Some(Ok(due)) = state
-                    .kiosk
-                    .as_ref()
-                    .map(|c| c.lock().map(|c| c.due(Instant::now())))
-                else {
+                let now = Instant::now();
+                let Some(Ok((due, showing))) = state.kiosk.as_ref().map(|c| {
+                    c.lock().map(|c| {
+                        let showing =
+                            c.idle_warning_s(now).is_some() || c.return_in_s(now).is_some();
+                        (c.due(now), showing)
+                    })
+                }) else {
                     continue;
                 };
+                if !(due || showing || counting) {
+                    continue;
+                }
                 let core = if due {
                     state.abort.notify_waiters();
                     let mut core = state.core.lock().await;
                     core.fresh_start();
+                    state.take_stopped();
                     if let Some(Ok(mut clock)) = state.kiosk.as_ref().map(|c| c.lock()) {
                         clock.wiped(Instant::now());
                     }
@@ -142,12 +172,9 @@ impl AppState {
                 };
                 let view = state.view(&core);
                 drop(core);
-                let showing = view.idle_warning_s.is_some() || view.return_in_s.is_some();
                 // Every second while a countdown shows, and once when it goes.
-                if due || showing || counting {
-                    let _ = app.emit(VIEW_EVENT, &view);
-                }
-                counting = showing;
+                let _ = app.emit(VIEW_EVENT, &view);
+                counting = showing && !due;
             }
         });
     }
@@ -159,6 +186,31 @@ mod tests {
 
     use super::*;
     use crate::core::Settings;
+
+    #[tokio::test]
+    async fn an_intent_tapped_on_a_replaced_page_is_dropped() {
+        let core = AppCore::new(Settings {
+            api_url: "http://127.0.0.1:9".into(),
+            ..Settings::default()
+        })
+        .unwrap();
+        let state = AppState::new(core, Some(Duration::from_secs(60)));
+        let before = state.view(&*state.core.lock().await).visit;
+        // The kiosk's wipe (or 取消) comes between the tap and the intent.
+        state.core.lock().await.fresh_start();
+        let v = state
+            .intent(Some(before), async |core| core.start_reset())
+            .await;
+        assert_eq!(v.screen, crate::core::view::Screen::Login, "dropped");
+        let v = state
+            .intent(Some(v.visit), async |core| core.start_reset())
+            .await;
+        assert_eq!(
+            v.screen,
+            crate::core::view::Screen::Identity,
+            "the new page's"
+        );
+    }
 
     #[tokio::test]
     async fn an_interrupt_stops_the_intent_in_flight() {

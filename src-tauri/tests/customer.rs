@@ -87,7 +87,9 @@ async fn a_kiosk_remembers_nobody_and_starts_each_visit_clean() {
     assert_eq!(v.welcome_name, None, "a kiosk greets nobody by name");
     assert!(!v.remembered_customer);
 
-    // The next person: 忘记密码 shows nothing of the last customer.
+    // The next person: 忘记密码 shows nothing of the last customer, not even the ID type.
+    kiosk.start_reset();
+    kiosk.choose_id_type(IdType::Passport);
     kiosk.set_language(Lang::En);
     kiosk.set_large_text(true);
     let before = view(&kiosk).visit;
@@ -100,6 +102,7 @@ async fn a_kiosk_remembers_nobody_and_starts_each_visit_clean() {
     );
     kiosk.start_reset();
     let v = view(&kiosk);
+    assert_eq!(v.id_type, IdType::IdCard);
     assert_eq!((v.id_number.as_str(), v.name.as_str()), ("", ""));
     assert!(!v.id_number_remembered && v.welcome_name.is_none());
 }
@@ -159,6 +162,35 @@ async fn a_phone_started_offline_keeps_the_open_reset_and_resumes_it() {
     let mut online = core(&server.base, false, Some(file.0.clone()));
     online.resume().await;
     assert_eq!(view(&online).screen, Screen::ReservedPhone);
+
+    // Restarted on 登录密码设置: the password goes through, as the flow stood.
+    let mut later = core(&server.base, false, Some(file.0.clone()));
+    let code = {
+        online.request_code(LI_SI.2, Instant::now()).await;
+        server.last_code(LI_SI.2).await.unwrap()
+    };
+    // Restarted while the code's countdown runs: the app keeps to it.
+    later.resume().await;
+    let v = view(&later);
+    assert!(v.code_sent && v.resend_in_s > 0, "{v:?}");
+    later.verify_code(&code).await;
+    assert_eq!(
+        view(&later).screen,
+        Screen::NewPassword,
+        "{:?}",
+        codes(&later)
+    );
+    let mut last = core(&server.base, false, Some(file.0.clone()));
+    last.resume().await;
+    assert_eq!(view(&last).screen, Screen::NewPassword);
+    last.set_password("Spring#2026", "Spring#2026").await;
+    assert_eq!(
+        view(&last).outcome,
+        Some(Outcome::Done),
+        "{:?}",
+        codes(&last)
+    );
+    assert!(!file.0.exists(), "a finished reset is not resumed");
 
     // Only the server saying the flow is gone forgets it.
     std::fs::write(&file.0, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").unwrap();
@@ -274,16 +306,20 @@ async fn lossy_proxy(upstream: String, slow: &'static [&'static str]) -> String 
     format!("http://{addr}")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_request_that_timed_out_is_settled_by_the_flows_state() {
-    let server = TestServer::start(TestDb::Sqlite).await.unwrap();
-    let proxy = lossy_proxy(server.base.clone(), &["/sms", "/sms/verify", "/password"]).await;
-    let mut app = AppCore::new(Settings {
-        api_url: proxy,
+/// An app that waits 1.5 s for an answer, talking to `server` through [`lossy_proxy`].
+async fn behind_lossy_proxy(server: &TestServer, slow: &'static [&'static str]) -> AppCore {
+    AppCore::new(Settings {
+        api_url: lossy_proxy(server.base.clone(), slow).await,
         request_timeout: Some(Duration::from_millis(1500)),
         ..Settings::default()
     })
-    .unwrap();
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_that_timed_out_is_settled_by_the_flows_state() {
+    let server = TestServer::start(TestDb::Sqlite).await.unwrap();
+    let mut app = behind_lossy_proxy(&server, &["/sms", "/sms/verify", "/password"]).await;
     app.start_reset();
     app.submit_identity(LI_SI.0, LI_SI.1).await;
     assert_eq!(view(&app).screen, Screen::ReservedPhone);
@@ -314,13 +350,7 @@ async fn a_request_that_timed_out_is_settled_by_the_flows_state() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_code_whose_answer_was_lost_is_still_wrong() {
     let server = TestServer::start(TestDb::Sqlite).await.unwrap();
-    let proxy = lossy_proxy(server.base.clone(), &["/sms/verify"]).await;
-    let mut app = AppCore::new(Settings {
-        api_url: proxy,
-        request_timeout: Some(Duration::from_millis(1500)),
-        ..Settings::default()
-    })
-    .unwrap();
+    let mut app = behind_lossy_proxy(&server, &["/sms/verify"]).await;
     app.start_reset();
     app.submit_identity(LI_SI.0, LI_SI.1).await;
     app.request_code(LI_SI.2, Instant::now()).await;

@@ -182,6 +182,26 @@ impl AppWindow {
         }
     }
 
+    /// 忘记密码, then 个人信息 filled with `id_number` and `name` and sent: on 预留手机号.
+    pub async fn to_reserved_phone(&self, id_number: &str, name: &str) {
+        self.click("forgot").await;
+        self.wait_screen("identity").await;
+        self.fill("id-number", id_number).await;
+        self.fill("name", name).await;
+        self.click("next").await;
+        self.wait_screen("reserved_phone").await;
+    }
+
+    /// The strings a script returns as a list (an empty one when it returns anything else).
+    pub async fn strings(&self, script: &str) -> Vec<String> {
+        self.session
+            .execute(script)
+            .await
+            .ok()
+            .and_then(|v| serde_json::from_value(v).ok())
+            .unwrap_or_default()
+    }
+
     /// The value of the input `#id`, or `None` when there is no such input.
     pub async fn value(&self, id: &str) -> Option<String> {
         let v = self

@@ -83,22 +83,8 @@ impl Audit {
             .iter()
             .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
             .collect();
-        let small: Vec<String> = self
-            .app
-            .session
-            .execute(SMALL_TARGETS)
-            .await
-            .ok()
-            .and_then(|v| serde_json::from_value(v).ok())
-            .unwrap_or_default();
-        let wide: Vec<String> = self
-            .app
-            .session
-            .execute(OVERFLOW_AT_200)
-            .await
-            .ok()
-            .and_then(|v| serde_json::from_value(v).ok())
-            .unwrap_or_default();
+        let small = self.app.strings(SMALL_TARGETS).await;
+        let wide = self.app.strings(OVERFLOW_AT_200).await;
         let minor: Vec<String> = violations
             .iter()
             .filter(|v| !matches!(v["impact"].as_str(), Some("serious" | "critical")))
@@ -299,12 +285,7 @@ async fn every_screen_of_both_paths_passes_axe_in_both_languages() {
     a.app.click("log-out").await;
 
     // Path B.
-    a.app.click("forgot").await;
-    a.app.wait_screen("identity").await;
-    a.app.fill("id-number", "650102198511204562").await;
-    a.app.fill("name", "王五").await;
-    a.app.click("next").await;
-    a.app.wait_screen("reserved_phone").await;
+    a.app.to_reserved_phone("650102198511204562", "王五").await;
     a.app.click("phone-unavailable").await;
     a.app.wait_screen("face").await;
     a.check("face check, before").await;

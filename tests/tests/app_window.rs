@@ -29,12 +29,7 @@ async fn offline_server_is_reported_on_the_identity_screen() {
 
 /// Path B's start: 王五's identity, then 手机号不可用? to the face screen.
 async fn to_face_screen(app: &AppWindow) {
-    app.click("forgot").await;
-    app.wait_screen("identity").await;
-    app.fill("id-number", "650102198511204562").await;
-    app.fill("name", "王五").await;
-    app.click("next").await;
-    app.wait_screen("reserved_phone").await;
+    app.to_reserved_phone("650102198511204562", "王五").await;
     app.click("phone-unavailable").await;
     app.wait_screen("face").await;
 }
@@ -45,12 +40,7 @@ async fn to_face_screen(app: &AppWindow) {
 async fn path_a_resets_the_password_and_logs_in() {
     let server = reset_tests::Server::start_dev();
     let app = AppWindow::launch(&["--api-url", &server.url]).await;
-    app.click("forgot").await;
-    app.wait_screen("identity").await;
-    app.fill("id-number", "44030419900307123X").await;
-    app.fill("name", "李四").await;
-    app.click("next").await;
-    app.wait_screen("reserved_phone").await;
+    app.to_reserved_phone("44030419900307123X", "李四").await;
 
     app.fill("phone", "13800000002").await;
     app.click("get-code").await;
@@ -244,12 +234,7 @@ async fn webview_camera_frames_reach_the_core() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn embedded_server_and_dev_inbox_carry_path_a() {
     let app = AppWindow::launch(&[]).await;
-    app.click("forgot").await;
-    app.wait_screen("identity").await;
-    app.fill("id-number", "11010519491231002X").await;
-    app.fill("name", "张三").await;
-    app.click("next").await;
-    app.wait_screen("reserved_phone").await;
+    app.to_reserved_phone("11010519491231002X", "张三").await;
     app.fill("phone", "13800000001").await;
     app.click("get-code").await;
     let sms = app.wait_text("#inbox .sms-text", "验证码").await;

@@ -135,12 +135,7 @@ async fn a_kiosk_restarted_after_the_reserved_phone_was_proven_starts_clean() {
     let server = Server::start_dev();
     let data = TempDir::new("kiosk-data");
     let app = kiosk(&server, Some(&data.path)).await;
-    app.click("forgot").await;
-    app.wait_screen("identity").await;
-    app.fill("id-number", "44030419900307123X").await;
-    app.fill("name", "李四").await;
-    app.click("next").await;
-    app.wait_screen("reserved_phone").await;
+    app.to_reserved_phone("44030419900307123X", "李四").await;
     app.fill("phone", "13800000002").await;
     app.click("get-code").await;
     let sent = app.wait_text("#code-sent", "验证码已发送至").await;

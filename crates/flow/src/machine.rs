@@ -153,6 +153,24 @@ impl Flow {
         }
     }
 
+    /// The flow as a restarted app picks it up: the server says where it stands (`step` on
+    /// `path`), and whatever that step needs to have been done was done.
+    pub fn resumed(step: Step, path: ResetPath, now: OffsetDateTime) -> Flow {
+        use Step as S;
+        let path_b = path == ResetPath::PhoneUnavailable;
+        let past = |steps: &[Step]| steps.contains(&step);
+        let after_contact = [S::NewPassword, S::UnderReview, S::Done, S::Rejected];
+        Flow {
+            step,
+            path,
+            reserved_phone_verified: !path_b && past(&[S::NewPassword, S::Done]),
+            face_passed: path_b && (past(&[S::Documents, S::ContactPhone]) || past(&after_contact)),
+            documents_accepted: path_b && (past(&[S::ContactPhone]) || past(&after_contact)),
+            contact_phone_verified: path_b && past(&after_contact),
+            ..Flow::start(now)
+        }
+    }
+
     /// How long this flow may sit idle.
     pub fn idle_limit(&self, policy: &Policy) -> Duration {
         secs(match self.path {
@@ -253,6 +271,70 @@ mod tests {
         events.iter().try_fold(Flow::start(T0), |f, e| {
             f.advance(*e, T0 + Duration::seconds(10), &p)
         })
+    }
+
+    #[test]
+    fn a_resumed_flow_takes_the_next_step_of_where_it_stands() {
+        use Event::*;
+        let p = Policy::default();
+        let next = T0 + Duration::seconds(10);
+        let cases = [
+            (
+                Step::ReservedPhone,
+                ResetPath::ReservedPhone,
+                ReservedPhoneVerified,
+                Step::NewPassword,
+            ),
+            (
+                Step::NewPassword,
+                ResetPath::ReservedPhone,
+                PasswordSet,
+                Step::Done,
+            ),
+            (
+                Step::Face,
+                ResetPath::PhoneUnavailable,
+                FacePassed,
+                Step::Documents,
+            ),
+            (
+                Step::Documents,
+                ResetPath::PhoneUnavailable,
+                DocumentsAccepted,
+                Step::ContactPhone,
+            ),
+            (
+                Step::ContactPhone,
+                ResetPath::PhoneUnavailable,
+                ContactPhoneVerified,
+                Step::NewPassword,
+            ),
+            (
+                Step::NewPassword,
+                ResetPath::PhoneUnavailable,
+                PasswordSet,
+                Step::UnderReview,
+            ),
+            (
+                Step::UnderReview,
+                ResetPath::PhoneUnavailable,
+                ReviewApproved,
+                Step::Done,
+            ),
+        ];
+        for (step, path, event, then) in cases {
+            let flow = Flow::resumed(step, path, T0);
+            assert_eq!(
+                flow.advance(event, next, &p).map(|f| f.step),
+                Ok(then),
+                "{step:?}"
+            );
+        }
+        // Resuming proves nothing that the step does not imply.
+        let early = Flow::resumed(Step::ReservedPhone, ResetPath::ReservedPhone, T0);
+        assert!(!early.reserved_phone_verified);
+        let b = Flow::resumed(Step::Documents, ResetPath::PhoneUnavailable, T0);
+        assert!(b.face_passed && !b.documents_accepted && !b.contact_phone_verified);
     }
 
     #[test]

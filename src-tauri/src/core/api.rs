@@ -167,6 +167,13 @@ impl ApiClient {
         self.get(&format!("/v1/resets/{flow}")).await
     }
 
+    /// [`status`](Self::status) asked once, without the retries of a read: for settling a
+    /// request whose answer was lost, where the customer has waited one timeout already.
+    pub async fn status_once(&self, flow: &str) -> Result<FlowStatus, ErrorBody> {
+        let url = format!("{}/v1/resets/{flow}", self.base);
+        self.send(|| self.http.get(&url), false).await
+    }
+
     /// The development gateway's messages to `phone`; refused by a real server.
     pub async fn dev_sms(&self, phone: &str) -> Result<DevSmsList, ErrorBody> {
         let url = format!("{}/v1/dev/sms", self.base);

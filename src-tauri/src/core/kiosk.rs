@@ -45,6 +45,14 @@ impl KioskClock {
         self.finished_at.get_or_insert(now);
     }
 
+    /// The finished visit's screen was left (退出登录, 返回首页): already a clean start, so
+    /// the pause ends and the idle clock counts from now.
+    pub fn left_finished(&mut self, now: Instant) {
+        if self.finished_at.take().is_some() {
+            self.last_activity = self.last_activity.max(now);
+        }
+    }
+
     fn warn_before(&self) -> Duration {
         WARN_BEFORE.min(self.idle / 2)
     }
@@ -150,6 +158,21 @@ mod tests {
         assert!(clock.due(t0 + RETURN_AFTER));
         clock.wiped(t0 + RETURN_AFTER);
         assert_eq!(clock.return_in_s(t0 + RETURN_AFTER), None);
+    }
+
+    #[test]
+    fn leaving_a_finished_visit_ends_its_pause() {
+        let t0 = Instant::now();
+        let mut clock = KioskClock::new(IDLE, t0);
+        clock.finished(t0);
+        clock.left_finished(t0 + Duration::from_secs(2));
+        assert_eq!(clock.return_in_s(t0 + Duration::from_secs(2)), None);
+        // The next customer typing at the login screen is not wiped at the old pause's end.
+        assert!(!clock.due(t0 + RETURN_AFTER));
+        assert!(clock.due(t0 + Duration::from_secs(2) + IDLE));
+        // A new finished visit gets a full pause of its own.
+        clock.finished(t0 + Duration::from_secs(50));
+        assert_eq!(clock.return_in_s(t0 + Duration::from_secs(50)), Some(10));
     }
 
     #[test]

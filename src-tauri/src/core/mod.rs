@@ -133,6 +133,11 @@ impl AppCore {
         })
     }
 
+    /// Which page the UI shows: changes with every clean start.
+    pub fn visit(&self) -> u64 {
+        self.visit
+    }
+
     /// The snapshot the UI draws, with countdowns as seen at `now`.
     pub fn view(&self, now: Instant) -> View {
         let resend_in_s = self
@@ -302,9 +307,12 @@ impl AppCore {
             Ok(sent) => Some(sent.resend_after_s),
             // Unanswered: a running countdown on the server says the code went out.
             Err(body) => match self.settled(&body).await {
-                Some(s) if Some(s.step) == before && s.resend_after_s.is_some_and(|r| r > 0) => {
+                Settled::Moved(s)
+                    if Some(s.step) == before && s.resend_after_s.is_some_and(|r| r > 0) =>
+                {
                     s.resend_after_s
                 }
+                Settled::Gone => return,
                 _ => return self.refused(body),
             },
         };
@@ -323,9 +331,8 @@ impl AppCore {
         let Some((kind, _)) = self.phone_step() else {
             return self.notice(None, ErrorCode::WrongStep, None);
         };
-        if let Err(code) = MobileNumber::parse(&self.phone) {
-            return self.notice(Some(Field::Phone), code, None);
-        }
+        // The code proves the phone it was sent to (after a restart the app no longer knows
+        // which number that was; the server does).
         if !self.code_sent {
             return self.notice(Some(Field::Code), ErrorCode::CodeNotSent, None);
         }
@@ -346,11 +353,12 @@ impl AppCore {
         let req = CodeRequest {
             code: Sensitive(code.as_str().to_owned()),
         };
-        let before = self.mirrored_step();
         let step = match self.api.verify_code(&flow_id, kind, &req).await {
             Ok(answer) => answer.step,
+            // A right code moves both paths on to the password.
             Err(body) => match self.settled(&body).await {
-                Some(s) if Some(s.step) != before => s.step,
+                Settled::Moved(s) if s.step == Step::NewPassword => s.step,
+                Settled::Gone => return,
                 _ => return self.refused(body),
             },
         };
@@ -372,7 +380,8 @@ impl AppCore {
         let step = match self.api.phone_unavailable(&flow_id).await {
             Ok(answer) => answer.step,
             Err(body) => match self.settled(&body).await {
-                Some(s) if s.step == Step::Face => s.step,
+                Settled::Moved(s) if s.step == Step::Face => s.step,
+                Settled::Gone => return,
                 _ => return self.refused(body),
             },
         };
@@ -412,7 +421,10 @@ impl AppCore {
         let (step, due_by) = match self.api.set_password(&flow_id, &req).await {
             Ok(answer) => (answer.step, answer.due_by),
             Err(body) => match self.settled(&body).await {
-                Some(s) if matches!(s.step, Step::Done | Step::UnderReview) => (s.step, s.due_by),
+                Settled::Moved(s) if matches!(s.step, Step::Done | Step::UnderReview) => {
+                    (s.step, s.due_by)
+                }
+                Settled::Gone => return,
                 _ => return self.refused(body),
             },
         };
@@ -435,12 +447,14 @@ impl AppCore {
     pub async fn log_in(&mut self, id_number: Option<&str>, password: &str) {
         self.notices.clear();
         self.signed_in = false;
-        let raw = match (id_number, &self.customer) {
-            (Some(n), _) if !n.trim().is_empty() => n.to_owned(),
-            (_, Some(c)) => c.id_number.clone(),
+        // The login screen has no type picker: a remembered customer's own type, else 身份证.
+        let (id_type, raw) = match (id_number, &self.customer) {
+            (Some(n), _) if !n.trim().is_empty() => (IdType::IdCard, n.to_owned()),
+            (_, Some(c)) => (c.id_type, c.id_number.clone()),
             _ => return self.notice(Some(Field::IdNumber), ErrorCode::IdNumberRequired, None),
         };
-        let id = match IdNumber::parse(self.id_type, &raw, beijing_today()) {
+        self.id_type = id_type;
+        let id = match IdNumber::parse(id_type, &raw, beijing_today()) {
             Ok(id) => id,
             Err(code) => return self.notice(Some(Field::IdNumber), code, None),
         };
@@ -566,24 +580,45 @@ impl AppCore {
     /// kept (on disk too) and the screen offers 重试; only the server saying the flow is gone
     /// forgets it.
     pub async fn resume(&mut self) {
-        let Some(id) = self
-            .pending_resume
-            .take()
-            .or_else(|| resume::load(self.settings.resume_file.as_deref()))
-        else {
+        let Some((api, id)) = self.to_resume() else {
             return;
         };
+        let answer = api.status(&id).await;
+        self.resume_with(id, answer);
+    }
+
+    /// The flow to ask the server about, and the client to ask with: the app asks without
+    /// holding the core, so the first screen is drawn at once.
+    pub fn to_resume(&mut self) -> Option<(ApiClient, String)> {
+        let id = self
+            .pending_resume
+            .take()
+            .or_else(|| resume::load(self.settings.resume_file.as_deref()))?;
+        Some((self.api.clone(), id))
+    }
+
+    /// The customer moved on before the server answered: the flow stays for 重试 or the next
+    /// start, unless a new one replaced it.
+    pub fn keep_for_resume(&mut self, id: String) {
+        if self.flow.is_none() {
+            self.pending_resume = Some(id);
+        }
+    }
+
+    /// What the server said of the flow [`to_resume`](Self::to_resume) named.
+    pub fn resume_with(&mut self, id: String, answer: Result<FlowStatus, ErrorBody>) {
         self.notices.clear();
-        match self.api.status(&id).await {
+        match answer {
             Ok(status) => self.resumed(id, status),
-            Err(body) if is_unanswered(body.code) || body.code == ErrorCode::Internal => {
+            Err(body) if is_gone(body.code) => {
+                resume::save(self.settings.resume_file.as_deref(), None);
+                self.screen = Screen::Login;
+            }
+            // Offline, busy, or an answer that is not the server's word on the flow.
+            Err(body) => {
                 self.pending_resume = Some(id);
                 self.screen = Screen::Offline;
                 self.notice(None, body.code, None);
-            }
-            Err(_) => {
-                resume::save(self.settings.resume_file.as_deref(), None);
-                self.screen = Screen::Login;
             }
         }
     }
@@ -598,10 +633,13 @@ impl AppCore {
     }
 
     fn resumed(&mut self, id: String, status: FlowStatus) {
-        let mut flow = Flow::start(OffsetDateTime::now_utc());
-        flow.step = status.step;
-        flow.path = status.path;
+        let flow = Flow::resumed(status.step, status.path, OffsetDateTime::now_utc());
         self.flow = Some(OpenFlow { id, flow });
+        // A code already sent: the app keeps to the server's countdown.
+        if let Some(s) = status.resend_after_s.filter(|s| *s > 0) {
+            self.code_sent = true;
+            self.resend_at = Some(Instant::now() + Duration::from_secs(s));
+        }
         if let Some(due) = status.due_by {
             self.outcome = Some(Outcome::UnderReview {
                 due_by: messages::beijing_time(due),
@@ -618,12 +656,38 @@ impl AppCore {
 
     /// A request sent but not answered may have been carried out: the flow's state on the
     /// server tells, so the customer is not refused a step already taken (当前步骤不允许该操作).
-    async fn settled(&mut self, body: &ErrorBody) -> Option<FlowStatus> {
+    async fn settled(&mut self, body: &ErrorBody) -> Settled {
         if !is_unanswered(body.code) || body.code == ErrorCode::Offline {
-            return None;
+            return Settled::Unknown;
         }
-        let id = self.flow.as_ref()?.id.clone();
-        self.api.status(&id).await.ok()
+        let Some(id) = self.flow.as_ref().map(|f| f.id.clone()) else {
+            return Settled::Unknown;
+        };
+        // One try: the customer has waited out one timeout already.
+        match self.api.status_once(&id).await {
+            Ok(s) if s.step == Step::Expired => {
+                self.end_with(Outcome::Expired);
+                Settled::Gone
+            }
+            Ok(s) => Settled::Moved(s),
+            Err(b) if is_gone(b.code) => {
+                self.end_with(Outcome::Expired);
+                Settled::Gone
+            }
+            Err(_) => Settled::Unknown,
+        }
+    }
+
+    /// After a request was stopped half-way (返回 while it ran): follow the server if it had
+    /// already moved on, so the next tap is not refused as a step already taken.
+    pub async fn resync(&mut self) {
+        let Some(open) = &self.flow else { return };
+        let (id, before) = (open.id.clone(), open.flow.step);
+        match self.api.status_once(&id).await {
+            Ok(s) if s.step != before => self.resumed(id, s),
+            Err(b) if is_gone(b.code) => self.end_with(Outcome::Expired),
+            _ => {}
+        }
     }
 
     fn mirrored_step(&self) -> Option<Step> {
@@ -821,6 +885,7 @@ impl AppCore {
     fn wipe(&mut self) {
         self.flow = None;
         self.confirm_leave = false;
+        self.id_type = IdType::IdCard;
         self.id_remembered = false;
         self.id_number.clear();
         self.name.clear();
@@ -834,6 +899,24 @@ impl AppCore {
         self.signed_in = false;
         self.path_b.wipe();
     }
+}
+
+/// What the flow's state says of a request whose answer was lost.
+enum Settled {
+    /// The server's state now: the caller judges whether its request was done.
+    Moved(FlowStatus),
+    /// The flow has ended; the result screen says so.
+    Gone,
+    /// Nothing learnt: the request's own failure stands.
+    Unknown,
+}
+
+/// The server's word that a flow is no more.
+fn is_gone(code: ErrorCode) -> bool {
+    matches!(
+        code,
+        ErrorCode::FlowNotFound | ErrorCode::FlowExpired | ErrorCode::FlowReplaced
+    )
 }
 
 /// Whether a failure may hide a request that reached the server (or the network is down).

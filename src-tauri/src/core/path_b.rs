@@ -14,7 +14,7 @@ use super::camera::{
 };
 use super::messages;
 use super::view::{CameraView, DocumentTile, Field, Screen, WebviewCamera};
-use super::AppCore;
+use super::{AppCore, Settled};
 
 /// A picture taken for 上传资料, waiting for 下一步.
 #[derive(Clone)]
@@ -155,7 +155,8 @@ impl AppCore {
                 let step = match self.api.submit_face(&flow_id, &record, frames).await {
                     Ok(answer) => answer.step,
                     Err(body) => match self.settled(&body).await {
-                        Some(s) if s.step == Step::Documents => s.step,
+                        Settled::Moved(s) if s.step == Step::Documents => s.step,
+                        Settled::Gone => return,
                         _ => return self.refused(body),
                     },
                 };
@@ -173,7 +174,9 @@ impl AppCore {
             }
             Ok(CameraResult::IdCard { number, name }) => {
                 if let Some(number) = number {
+                    // What the card says, shown in full for the customer to check.
                     self.id_number = number;
+                    self.id_remembered = false;
                 }
                 if let Some(name) = name {
                     self.name = name;
@@ -222,7 +225,8 @@ impl AppCore {
         let step = match self.api.submit_documents(&flow_id, parts).await {
             Ok(answer) => answer.step,
             Err(body) => match self.settled(&body).await {
-                Some(s) if s.step == Step::ContactPhone => s.step,
+                Settled::Moved(s) if s.step == Step::ContactPhone => s.step,
+                Settled::Gone => return,
                 _ => return self.refused(body),
             },
         };
