@@ -34,18 +34,36 @@ pub fn run() {
     }
 }
 
-/// Full screen, no window controls: what tauri.kiosk.conf.json sets, also for `--kiosk`.
+/// The kiosk's window: full screen, no window controls, on top. `--kiosk` sets what a build with
+/// tauri.kiosk.conf.json has from the start; a test holds the two together.
+#[cfg_attr(mobile, allow(dead_code))]
+const KIOSK_WINDOW: [(&str, bool); 7] = [
+    ("fullscreen", true),
+    ("decorations", false),
+    ("closable", false),
+    ("minimizable", false),
+    ("maximizable", false),
+    ("resizable", false),
+    ("alwaysOnTop", true),
+];
+
 /// Phones have no such window settings: the app is full screen there anyway.
 #[cfg(desktop)]
 fn kiosk_window<R: Runtime>(app: &tauri::App<R>) -> tauri::Result<()> {
-    if let Some(w) = app.get_webview_window("main") {
-        w.set_fullscreen(true)?;
-        w.set_decorations(false)?;
-        w.set_closable(false)?;
-        w.set_minimizable(false)?;
-        w.set_maximizable(false)?;
-        w.set_resizable(false)?;
-        w.set_always_on_top(true)?;
+    let Some(w) = app.get_webview_window("main") else {
+        return Ok(());
+    };
+    for (setting, on) in KIOSK_WINDOW {
+        match setting {
+            "fullscreen" => w.set_fullscreen(on)?,
+            "decorations" => w.set_decorations(on)?,
+            "closable" => w.set_closable(on)?,
+            "minimizable" => w.set_minimizable(on)?,
+            "maximizable" => w.set_maximizable(on)?,
+            "resizable" => w.set_resizable(on)?,
+            "alwaysOnTop" => w.set_always_on_top(on)?,
+            other => unreachable!("no window setting {other}"),
+        }
     }
     Ok(())
 }
@@ -159,4 +177,25 @@ pub fn init<R: Runtime>(
     });
     AppState::watch_idle(app.handle());
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::KIOSK_WINDOW;
+
+    #[test]
+    fn kiosk_mode_sets_what_the_kiosk_build_config_sets() {
+        let config: serde_json::Value =
+            serde_json::from_str(include_str!("../tauri.kiosk.conf.json")).unwrap();
+        let window = config["app"]["windows"][0].as_object().unwrap();
+        let in_config: Vec<(&str, bool)> = window
+            .iter()
+            .filter_map(|(k, v)| v.as_bool().map(|b| (k.as_str(), b)))
+            .collect();
+        let mut expected = KIOSK_WINDOW.to_vec();
+        let mut got = in_config.clone();
+        expected.sort();
+        got.sort();
+        assert_eq!(got, expected);
+    }
 }
