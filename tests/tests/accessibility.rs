@@ -128,6 +128,17 @@ impl Audit {
         }
     }
 
+    /// 大字 on, through the header's switch.
+    async fn larger_text(&self) {
+        self.app.click("large-text").await;
+        self.app
+            .wait_until(
+                "larger text",
+                "document.documentElement.classList.contains('large-text')",
+            )
+            .await;
+    }
+
     /// The other language, through the header's switch.
     async fn toggle_lang(&self) {
         let was = self.lang().await;
@@ -230,13 +241,7 @@ async fn every_screen_of_both_paths_passes_axe_in_both_languages() {
     a.check("identity with an error").await;
     // The same screen in English with larger text, to look at.
     a.toggle_lang().await;
-    a.app.click("large-text").await;
-    a.app
-        .wait_until(
-            "larger text",
-            "document.documentElement.classList.contains('large-text')",
-        )
-        .await;
+    a.larger_text().await;
     a.app.screenshot("17-identity-en-large-text").await;
     a.app.click("large-text").await;
     a.toggle_lang().await;
@@ -273,13 +278,7 @@ async fn every_screen_of_both_paths_passes_axe_in_both_languages() {
     a.app.click("login").await;
     a.app.wait_screen("signed_in").await;
     a.check("signed in").await;
-    a.app.click("large-text").await;
-    a.app
-        .wait_until(
-            "larger text",
-            "document.documentElement.classList.contains('large-text')",
-        )
-        .await;
+    a.larger_text().await;
     a.check("signed in, larger text").await;
     a.app.click("large-text").await;
     a.app.click("log-out").await;
