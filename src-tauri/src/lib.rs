@@ -11,8 +11,6 @@ mod state;
 #[cfg(desktop)]
 mod webview_camera;
 
-use std::time::Instant;
-
 use tauri::{Emitter, Manager, Runtime};
 
 pub use settings::AppOptions;
@@ -168,10 +166,9 @@ pub fn init<R: Runtime>(
         let Some((api, id)) = asked else { return };
         let answer = api.status(&id).await;
         let mut core = state.core.lock().await;
-        if core.visit() == visit && core.view(Instant::now()).screen == core::view::Screen::Login {
+        // Otherwise the customer moved on first; the id stays on disk unless they replaced it.
+        if core.visit() == visit && core.screen() == core::view::Screen::Login {
             core.resume_with(id, answer);
-        } else {
-            core.keep_for_resume(id);
         }
         let _ = handle.emit(VIEW_EVENT, &state.view(&core));
     });

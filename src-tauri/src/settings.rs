@@ -79,7 +79,7 @@ impl AppOptions {
     }
 
     /// What must hold before the app starts: a kiosk names the bank's server, on the command
-    /// line or in its build.
+    /// line or in its build (the tester's embedded server and its SMS inbox show every code).
     pub fn preflight(&self) -> Result<(), &'static str> {
         let built_in = option_env!("RESET_DEFAULT_API_URL").is_some_and(|u| !u.is_empty())
             && !cfg!(feature = "embedded-server");
@@ -121,8 +121,6 @@ impl AppOptions {
     ) -> Result<Settings, String> {
         let api_url = match (&self.api_url, embedded_url) {
             (Some(url), _) => checked_server_url(url)?,
-            // The tester's server and its SMS inbox show every code: never on a kiosk.
-            (None, Some(_)) if self.kiosk => return Err(KIOSK_NEEDS_SERVER.into()),
             (None, Some(url)) => url.to_owned(),
             (None, None) => {
                 return Err("no server named: pass --api-url or set RESET_API_URL".into())
@@ -213,18 +211,22 @@ mod tests {
             kiosk: true,
             ..AppOptions::default()
         };
-        let embedded = Some("http://127.0.0.1:9");
-        assert_eq!(
-            kiosk
-                .settings(Path::new("/tmp"), embedded, None)
-                .unwrap_err(),
-            KIOSK_NEEDS_SERVER
-        );
+        assert_eq!(kiosk.preflight(), Err(KIOSK_NEEDS_SERVER));
         assert!(kiosk.settings(Path::new("/tmp"), None, None).is_err());
+        let phone = AppOptions {
+            kiosk: false,
+            ..kiosk.clone()
+        };
+        assert_eq!(
+            phone.preflight(),
+            Ok(()),
+            "a tester's build runs its own server"
+        );
         let named = AppOptions {
             api_url: Some("https://reset.bank.example".into()),
             ..kiosk
         };
+        assert_eq!(named.preflight(), Ok(()));
         let s = named.settings(Path::new("/tmp"), None, None).unwrap();
         assert!(s.kiosk && !s.dev_inbox);
         assert_eq!(s.resume_file, None, "a kiosk resumes nobody");

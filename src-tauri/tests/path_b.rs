@@ -14,7 +14,11 @@ mod common;
 use common::Scenes;
 
 fn core_on(server: &TestServer, scenes: &Scenes) -> AppCore {
-    AppCore::new(Settings {
+    AppCore::new(core_settings(server, scenes)).unwrap()
+}
+
+fn core_settings(server: &TestServer, scenes: &Scenes) -> Settings {
+    Settings {
         api_url: server.base.clone(),
         dev_inbox: true,
         kiosk: false,
@@ -22,8 +26,7 @@ fn core_on(server: &TestServer, scenes: &Scenes) -> AppCore {
         camera: Some(SourceSetting::Scenes(scenes.0.clone())),
         model_dir: None,
         request_timeout: None,
-    })
-    .unwrap()
+    }
 }
 
 async fn run_camera(core: &mut AppCore, task: CameraTask) -> Result<(), CameraFailure> {
@@ -168,5 +171,47 @@ async fn a_cancelled_or_walked_away_camera_changes_nothing() {
     assert_eq!(view.screen, Screen::Face);
     assert_eq!(view.notices.len(), 1);
     assert_eq!(view.notices[0].message, "未找到摄像头");
+    server.stop().await;
+}
+
+/// The kiosk's next customer: the face check passed and a picture of the card taken, then the
+/// customer walks away. The clean start leaves no picture, no camera and no flow behind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kiosks_clean_start_leaves_no_picture_behind() {
+    let server = TestServer::start(TestDb::Sqlite).await.unwrap();
+    let scenes = Scenes::new("kiosk");
+    let mut core = AppCore::new(Settings {
+        kiosk: true,
+        ..core_settings(&server, &scenes)
+    })
+    .unwrap();
+    core.start_reset();
+    core.submit_identity("650102198511204562", "王五").await;
+    core.phone_unavailable().await;
+    run_camera(&mut core, CameraTask::Face).await.unwrap();
+    run_camera(&mut core, CameraTask::Document(DocumentKind::IdFront))
+        .await
+        .unwrap();
+    let taken = core.view(Instant::now());
+    assert!(taken.documents.iter().any(|d| d.thumbnail.is_some()));
+    // A second picture is being taken when the idle time runs out.
+    let job = core
+        .begin_camera(CameraTask::Document(DocumentKind::IdBack))
+        .await
+        .unwrap();
+    core.fresh_start();
+    let result = tokio::task::spawn_blocking(move || camera::run(&job, &mut |_| {}))
+        .await
+        .unwrap();
+    core.camera_finished(result).await;
+
+    let next = core.view(Instant::now());
+    assert_eq!(next.screen, Screen::Login);
+    assert!(next.camera.is_none());
+    assert!(next.documents.iter().all(|d| d.thumbnail.is_none()));
+    assert!(next.applicant.is_none() && next.name.is_empty() && next.id_number.is_empty());
+    // Nothing to submit for the next person either: no flow is open.
+    core.submit_documents().await;
+    assert_eq!(notices(&core), ["evidence_missing"]);
     server.stop().await;
 }

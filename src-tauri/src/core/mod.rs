@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use reset_flow::wire::{
-    CodeRequest, ErrorBody, LoginRequest, PasswordRequest, PhoneRequest, Sensitive,
+    CodeRequest, ErrorBody, FlowStatus, LoginRequest, PasswordRequest, PhoneRequest, Sensitive,
     StartResetRequest,
 };
 use reset_flow::{
@@ -29,7 +29,7 @@ use time::OffsetDateTime;
 
 use api::{ApiClient, PhoneKind};
 use path_b::PathB;
-use recovery::Settled;
+use recovery::is_gone;
 use reset_capture::SourceSetting;
 use view::{
     Applicant, BankView, Field, IdTypeOption, InboxMessage, Lang, Notice, Outcome, RuleLine,
@@ -139,6 +139,10 @@ impl AppCore {
     /// Which page the UI shows: changes with every clean start.
     pub fn visit(&self) -> u64 {
         self.visit
+    }
+
+    pub fn screen(&self) -> Screen {
+        self.screen
     }
 
     /// The snapshot the UI draws, with countdowns as seen at `now`.
@@ -309,15 +313,15 @@ impl AppCore {
         let sent = match self.api.request_code(&flow_id, kind, &req).await {
             Ok(sent) => Some(sent.resend_after_s),
             // Unanswered: a running countdown on the server says the code went out.
-            Err(body) => match self.settled(&body).await {
-                Settled::Moved(s)
-                    if Some(s.step) == before && s.resend_after_s.is_some_and(|r| r > 0) =>
-                {
-                    s.resend_after_s
-                }
-                Settled::Gone => return,
-                _ => return self.refused(body),
-            },
+            Err(body) => {
+                let went_out = |s: &FlowStatus| {
+                    Some(s.step) == before && s.resend_after_s.is_some_and(|r| r > 0)
+                };
+                let Some(s) = self.settle(body, went_out).await else {
+                    return;
+                };
+                s.resend_after_s
+            }
         };
         if let Some(resend_after_s) = sent {
             self.phone = number.as_str().to_owned();
@@ -359,10 +363,9 @@ impl AppCore {
         let step = match self.api.verify_code(&flow_id, kind, &req).await {
             Ok(answer) => answer.step,
             // A right code moves both paths on to the password.
-            Err(body) => match self.settled(&body).await {
-                Settled::Moved(s) if s.step == Step::NewPassword => s.step,
-                Settled::Gone => return,
-                _ => return self.refused(body),
+            Err(body) => match self.settle(body, |s| s.step == Step::NewPassword).await {
+                Some(s) => s.step,
+                None => return,
             },
         };
         self.advance_local(event);
@@ -382,10 +385,9 @@ impl AppCore {
         };
         let step = match self.api.phone_unavailable(&flow_id).await {
             Ok(answer) => answer.step,
-            Err(body) => match self.settled(&body).await {
-                Settled::Moved(s) if s.step == Step::Face => s.step,
-                Settled::Gone => return,
-                _ => return self.refused(body),
+            Err(body) => match self.settle(body, |s| s.step == Step::Face).await {
+                Some(s) => s.step,
+                None => return,
             },
         };
         self.advance_local(Event::PhoneUnavailable);
@@ -423,13 +425,13 @@ impl AppCore {
         };
         let (step, due_by) = match self.api.set_password(&flow_id, &req).await {
             Ok(answer) => (answer.step, answer.due_by),
-            Err(body) => match self.settled(&body).await {
-                Settled::Moved(s) if matches!(s.step, Step::Done | Step::UnderReview) => {
-                    (s.step, s.due_by)
-                }
-                Settled::Gone => return,
-                _ => return self.refused(body),
-            },
+            Err(body) => {
+                let in_force = |s: &FlowStatus| matches!(s.step, Step::Done | Step::UnderReview);
+                let Some(s) = self.settle(body, in_force).await else {
+                    return;
+                };
+                (s.step, s.due_by)
+            }
         };
         self.advance_local(Event::PasswordSet);
         self.remember_customer();
@@ -647,9 +649,7 @@ impl AppCore {
     /// A refusal from the server: under its field, or as the end of the flow.
     fn refused(&mut self, body: ErrorBody) {
         match body.code {
-            ErrorCode::FlowExpired | ErrorCode::FlowReplaced | ErrorCode::FlowNotFound => {
-                self.end_with(Outcome::Expired)
-            }
+            code if is_gone(code) => self.end_with(Outcome::Expired),
             ErrorCode::CodeBurnt | ErrorCode::CodeExpired => {
                 self.code_sent = false;
                 self.notice(Some(Field::Code), body.code, None);

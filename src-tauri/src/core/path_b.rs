@@ -14,7 +14,7 @@ use super::camera::{
 };
 use super::messages;
 use super::view::{CameraView, DocumentTile, Field, Screen, WebviewCamera};
-use super::{AppCore, Settled};
+use super::AppCore;
 
 /// A picture taken for 上传资料, waiting for 下一步.
 #[derive(Clone)]
@@ -154,10 +154,9 @@ impl AppCore {
                 };
                 let step = match self.api.submit_face(&flow_id, &record, frames).await {
                     Ok(answer) => answer.step,
-                    Err(body) => match self.settled(&body).await {
-                        Settled::Moved(s) if s.step == Step::Documents => s.step,
-                        Settled::Gone => return,
-                        _ => return self.refused(body),
+                    Err(body) => match self.settle(body, |s| s.step == Step::Documents).await {
+                        Some(s) => s.step,
+                        None => return,
                     },
                 };
                 self.advance_local(Event::FacePassed);
@@ -224,10 +223,9 @@ impl AppCore {
             .collect();
         let step = match self.api.submit_documents(&flow_id, parts).await {
             Ok(answer) => answer.step,
-            Err(body) => match self.settled(&body).await {
-                Settled::Moved(s) if s.step == Step::ContactPhone => s.step,
-                Settled::Gone => return,
-                _ => return self.refused(body),
+            Err(body) => match self.settle(body, |s| s.step == Step::ContactPhone).await {
+                Some(s) => s.step,
+                None => return,
             },
         };
         self.advance_local(Event::DocumentsAccepted);

@@ -34,14 +34,6 @@ impl AppCore {
         Some((self.api.clone(), id))
     }
 
-    /// The customer moved on before the server answered: the flow stays for 重试 or the next
-    /// start, unless a new one replaced it.
-    pub fn keep_for_resume(&mut self, id: String) {
-        if self.flow.is_none() {
-            self.pending_resume = Some(id);
-        }
-    }
-
     /// What the server said of the flow [`to_resume`](Self::to_resume) named.
     pub fn resume_with(&mut self, id: String, answer: Result<FlowStatus, ErrorBody>) {
         self.notices.clear();
@@ -62,11 +54,7 @@ impl AppCore {
 
     /// 重试 on the offline screen.
     pub async fn retry(&mut self) {
-        if self.pending_resume.is_some() {
-            self.resume().await;
-        } else {
-            self.screen = Screen::Login;
-        }
+        self.resume().await;
     }
 
     pub(crate) fn resumed(&mut self, id: String, status: FlowStatus) {
@@ -93,26 +81,38 @@ impl AppCore {
 
     /// A request sent but not answered may have been carried out: the flow's state on the
     /// server tells, so the customer is not refused a step already taken (当前步骤不允许该操作).
-    pub(crate) async fn settled(&mut self, body: &ErrorBody) -> Settled {
-        if !is_unanswered(body.code) || body.code == ErrorCode::Offline {
-            return Settled::Unknown;
-        }
-        let Some(id) = self.flow.as_ref().map(|f| f.id.clone()) else {
-            return Settled::Unknown;
-        };
-        // One try: the customer has waited out one timeout already.
-        match self.api.status_once(&id).await {
-            Ok(s) if s.step == Step::Expired => {
-                self.end_with(Outcome::Expired);
-                Settled::Gone
+    /// `done` says whether that state is what the request leads to: then it is returned;
+    /// otherwise the flow ends if it is gone, or the request's own failure is said.
+    pub(crate) async fn settle(
+        &mut self,
+        body: ErrorBody,
+        done: impl Fn(&FlowStatus) -> bool,
+    ) -> Option<FlowStatus> {
+        let unanswered = matches!(
+            body.code,
+            ErrorCode::TimedOut | ErrorCode::ServiceUnavailable
+        );
+        if let Some(id) = self
+            .flow
+            .as_ref()
+            .map(|f| f.id.clone())
+            .filter(|_| unanswered)
+        {
+            // One try: the customer has waited out one timeout already.
+            match self.api.status_once(&id).await {
+                Ok(s) if s.step == Step::Expired => return self.flow_gone(),
+                Ok(s) if done(&s) => return Some(s),
+                Err(b) if is_gone(b.code) => return self.flow_gone(),
+                _ => {}
             }
-            Ok(s) => Settled::Moved(s),
-            Err(b) if is_gone(b.code) => {
-                self.end_with(Outcome::Expired);
-                Settled::Gone
-            }
-            Err(_) => Settled::Unknown,
         }
+        self.refused(body);
+        None
+    }
+
+    fn flow_gone(&mut self) -> Option<FlowStatus> {
+        self.end_with(Outcome::Expired);
+        None
     }
 
     /// After a request was stopped half-way (返回 while it ran): follow the server if it had
@@ -128,28 +128,10 @@ impl AppCore {
     }
 }
 
-/// What the flow's state says of a request whose answer was lost.
-pub(crate) enum Settled {
-    /// The server's state now: the caller judges whether its request was done.
-    Moved(FlowStatus),
-    /// The flow has ended; the result screen says so.
-    Gone,
-    /// Nothing learnt: the request's own failure stands.
-    Unknown,
-}
-
 /// The server's word that a flow is no more.
 pub(crate) fn is_gone(code: ErrorCode) -> bool {
     matches!(
         code,
         ErrorCode::FlowNotFound | ErrorCode::FlowExpired | ErrorCode::FlowReplaced
-    )
-}
-
-/// Whether a failure may hide a request that reached the server (or the network is down).
-pub(crate) fn is_unanswered(code: ErrorCode) -> bool {
-    matches!(
-        code,
-        ErrorCode::Offline | ErrorCode::TimedOut | ErrorCode::ServiceUnavailable
     )
 }
