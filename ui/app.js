@@ -121,7 +121,8 @@ function draw(view) {
     screen.dataset.screen = view.screen;
     for (const [id, v] of keep) if ($(id)) $(id).value = v;
     $('title').textContent = title(view, w);
-    $('back').classList.toggle('invisible', view.screen === 'login');
+    // Nothing to go back to: the login screen, and a build without a server.
+    $('back').classList.toggle('invisible', view.screen === 'login' || view.screen === 'no_server');
     $('back').setAttribute('aria-label', w.back);
     $('lang').textContent = w.langSwitch;
     // Each name starts with what the button shows, for those who say what they see.
@@ -306,7 +307,7 @@ let backListener = null;
 function followBackButton(view) {
   const app = tauri.app;
   if (!app || !app.onBackButtonPress) return;
-  const want = view.screen !== 'login' || !!view.camera;
+  const want = (view.screen !== 'login' && view.screen !== 'no_server') || !!view.camera;
   if (want && !backListener) {
     backListener = app.onBackButtonPress(() => act.back()).catch(() => null);
   } else if (!want && backListener) {

@@ -6,7 +6,8 @@ export function title(view, w) {
   const t = {
     login: w.login, identity: w.forgot, reserved_phone: w.forgot, face: w.face,
     documents: w.documents, contact_phone: w.contactPhoneTitle, new_password: w.newPassword,
-    result: w.forgot, signed_in: w.signedInTitle, offline: w.offlineTitle,
+    result: w.forgot, signed_in: w.signedInTitle,
+    offline: view.resume_pending ? w.offlineTitle : w.unreachableTitle, no_server: w.noServerTitle,
   };
   return t[view.screen] || w.forgot;
 }
@@ -170,14 +171,24 @@ const builders = {
     ];
   },
 
+  // The server does not answer: at start (the banner says why), or with a reset to resume.
   offline(view, w, act) {
     return [
       h('div', { class: 'result bad' },
         h('div', { class: 'result-icon', 'aria-hidden': 'true' }, '!'),
-        h('h2', { id: 'result-title' }, w.offlineTitle),
-        h('p', {}, w.offlineText)),
+        h('h2', { id: 'result-title' }, view.resume_pending ? w.offlineTitle : w.unreachableTitle),
+        view.resume_pending ? h('p', {}, w.offlineText) : null),
       primary('retry', w.retry, () => act.retry()),
       secondary('offline-back', w.backToLogin, () => act.back()),
+    ];
+  },
+
+  // A build that names no server: nothing to retry; the banner says why, the footer where to call.
+  no_server(view, w) {
+    return [
+      h('div', { class: 'result bad' },
+        h('div', { class: 'result-icon', 'aria-hidden': 'true' }, '!'),
+        h('h2', { id: 'result-title' }, w.noServerTitle)),
     ];
   },
 };

@@ -6,6 +6,13 @@ use std::path::{Path, PathBuf};
 const MODEL: &str = "model/seeta_fd_frontal_v1.0.bin";
 
 fn main() {
+    // A system camera through nokhwa exists on desktops only: on a phone the camera belongs to
+    // the webview, and the `camera` feature then leaves nothing behind.
+    println!("cargo:rustc-check-cfg=cfg(desktop_camera)");
+    let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    if std::env::var_os("CARGO_FEATURE_CAMERA").is_some() && os != "android" && os != "ios" {
+        println!("cargo:rustc-cfg=desktop_camera");
+    }
     println!("cargo:rerun-if-env-changed=RUSTFACE_DIR");
     println!("cargo:rerun-if-env-changed=CARGO_HOME");
     let dir = find_rustface().unwrap_or_else(|| {

@@ -2,15 +2,15 @@
 //! unlocked (countdowns and the kiosk's idle watch keep working); each frame's news is put into
 //! the core and published as a view.
 
-use reset_capture::webview::MAX_FRAME_BYTES;
 use reset_capture::SourceError;
 use reset_flow::wire::ErrorBody;
 use reset_flow::ErrorCode;
-use tauri::ipc::{InvokeBody, Request};
+use tauri::ipc::Request;
 use tauri::{AppHandle, Emitter, Runtime, State};
 
 use crate::core::camera::{self, CameraFailure, CameraTask, DocumentKind};
 use crate::core::view::View;
+use crate::frame_body::frame_bytes;
 use crate::state::{AppState, VIEW_EVENT};
 
 type Answer = Result<View, ErrorBody>;
@@ -54,8 +54,9 @@ pub async fn cancel_camera(state: State<'_, AppState>) -> Answer {
     Ok(state.view(&core))
 }
 
-/// One JPEG frame from the screen's camera (phones). Answers whether it was kept; nothing but
-/// the frame itself is taken from the screen (its time is the core's).
+/// One JPEG frame from the screen's camera (phones), sent as the view's `frames` says
+/// ([`frame_bytes`]). Answers whether it was kept; nothing but the frame itself is taken from
+/// the screen (its time is the core's).
 #[tauri::command]
 pub async fn camera_frame(
     state: State<'_, AppState>,
@@ -70,21 +71,6 @@ pub async fn camera_frame(
         .await
         .map_err(|_| ErrorBody::new(ErrorCode::Internal))?
         .map_err(|_| ErrorBody::new(ErrorCode::MalformedBody))
-}
-
-/// The frame's bytes: the raw IPC body, or on Android, whose IPC has no raw bodies, the JSON
-/// array of numbers Tauri turns them into. Nothing larger than a frame may be.
-fn frame_bytes(body: &InvokeBody) -> Option<Vec<u8>> {
-    match body {
-        InvokeBody::Raw(bytes) if bytes.len() <= MAX_FRAME_BYTES => Some(bytes.clone()),
-        InvokeBody::Json(serde_json::Value::Array(items)) if items.len() <= MAX_FRAME_BYTES => {
-            items
-                .iter()
-                .map(|n| n.as_u64().and_then(|n| u8::try_from(n).ok()))
-                .collect()
-        }
-        _ => None,
-    }
 }
 
 /// The screen could not open its camera: `reason` is `no_camera`, `permission_denied` or

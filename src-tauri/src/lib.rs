@@ -6,6 +6,7 @@ mod commands;
 pub mod core;
 #[cfg(all(desktop, feature = "embedded-server"))]
 mod embedded;
+mod frame_body;
 mod settings;
 mod state;
 #[cfg(desktop)]
@@ -78,6 +79,9 @@ fn refuse_close<R: Runtime>(window: &tauri::Window<R>, event: &tauri::WindowEven
 
 /// The app on any runtime, so tests can build it on Tauri's mock runtime.
 pub fn build<R: Runtime>(builder: tauri::Builder<R>, options: AppOptions) -> tauri::Builder<R> {
+    // Android's resources are the package's assets: the fs plugin reads them for the models.
+    #[cfg(target_os = "android")]
+    let builder = builder.plugin(tauri_plugin_fs::init());
     builder
         .setup(move |app| init(app, options))
         .on_window_event(refuse_close)
@@ -120,6 +124,12 @@ pub fn init<R: Runtime>(
     options: AppOptions,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let data_dir = app.path().app_data_dir()?;
+    #[cfg(target_os = "android")]
+    {
+        use tauri_plugin_fs::FsExt;
+        let handle = app.handle().clone();
+        core::models::use_asset_reader(move |path| handle.fs().read(path));
+    }
     let model_dir = options.model_dir(app.path().resource_dir().ok().as_deref());
     // A build with tauri.kiosk.conf.json is a kiosk whatever its arguments say.
     let mut options = options;
@@ -146,6 +156,9 @@ pub fn init<R: Runtime>(
         None
     };
     let settings = options.settings(&data_dir, embedded_url.as_deref(), model_dir)?;
+    if settings.api_url.is_empty() {
+        eprintln!("reset-app: {NO_SERVER}");
+    }
     #[cfg(desktop)]
     if settings.camera == Some(reset_capture::SourceSetting::Webview) {
         if let Some(window) = app.get_webview_window("main") {
@@ -156,25 +169,38 @@ pub fn init<R: Runtime>(
     app.manage(AppState::new(core, options.idle_timeout()));
     let handle = app.handle().clone();
     // The server is asked without holding the core: the first screen is drawn at once, and a
-    // customer who starts something else meanwhile is not overruled by the answer.
+    // customer who starts something else meanwhile is not overruled by the answer. With an open
+    // reset it is asked about that; otherwise only whether it answers.
     tauri::async_runtime::spawn(async move {
         let state = handle.state::<AppState>();
-        let (asked, visit) = {
+        let (asked, api, visit) = {
             let mut core = state.core.lock().await;
-            (core.to_resume(), core.visit())
+            (core.to_resume(), core.to_reach(), core.visit())
         };
-        let Some((api, id)) = asked else { return };
-        let answer = api.status(&id).await;
+        let resumed = match asked {
+            Some((api, id)) => {
+                let answer = api.status(&id).await;
+                Ok((id, answer))
+            }
+            None => Err(api.reach().await),
+        };
         let mut core = state.core.lock().await;
         // Otherwise the customer moved on first; the id stays on disk unless they replaced it.
         if core.visit() == visit && core.screen() == core::view::Screen::Login {
-            core.resume_with(id, answer);
+            match resumed {
+                Ok((id, answer)) => core.resume_with(id, answer),
+                Err(reached) => core.reached(reached),
+            }
         }
         let _ = handle.emit(VIEW_EVENT, &state.view(&core));
     });
     AppState::watch_idle(app.handle());
     Ok(())
 }
+
+/// Said on the terminal by a build that names no server (the customer sees Screen::NoServer).
+const NO_SERVER: &str =
+    "this build names no server: set RESET_DEFAULT_API_URL when building it, or pass --api-url";
 
 #[cfg(test)]
 mod tests {

@@ -11,6 +11,8 @@ use std::time::Duration;
 
 use reset_capture::SourceSetting;
 
+use crate::core::models::is_asset_path;
+use crate::core::view::FrameEncoding;
 use crate::core::Settings;
 
 /// The folder of the OCR models inside a packaged app's resources (tauri.bundle.conf.json).
@@ -33,6 +35,9 @@ pub struct AppOptions {
     pub camera: Option<String>,
     pub models: Option<String>,
     pub mock_camera: bool,
+    /// `RESET_WEBVIEW_FRAMES`: `base64` or `raw`, how the screen sends camera frames, for
+    /// testers trying Android's way on desktop; otherwise the platform's own.
+    pub webview_frames: Option<String>,
 }
 
 impl AppOptions {
@@ -54,6 +59,7 @@ impl AppOptions {
                 .ok()
                 .filter(|s| !s.is_empty()),
             mock_camera: std::env::var("RESET_WEBVIEW_MOCK_CAMERA").is_ok_and(|v| v == "1"),
+            webview_frames: std::env::var("RESET_WEBVIEW_FRAMES").ok(),
         };
         let mut args = args.peekable();
         while let Some(a) = args.next() {
@@ -101,14 +107,16 @@ impl AppOptions {
 
     /// The OCR models' folder: the one named (`--models`, `RESET_MODEL_DIR`), else the models
     /// bundled in the app's `resources` (a packaged app), else `None` for the OCR crate's
-    /// default, the fetch script's cache folder (a tester's build).
+    /// default, the fetch script's cache folder (a tester's build). An Android package's
+    /// resources are its assets (`asset://localhost/`), which `std::fs` cannot look into: they
+    /// are taken as they are, and a package without the models says so at the first scan.
     pub fn model_dir(&self, resources: Option<&Path>) -> Option<PathBuf> {
         if let Some(dir) = &self.models {
             return Some(PathBuf::from(dir));
         }
-        resources
-            .map(|r| r.join(BUNDLED_MODELS))
-            .filter(|d| d.join(reset_ocr::models::DET_FILE).is_file())
+        let bundled = resources?.join(BUNDLED_MODELS);
+        (is_asset_path(&bundled) || bundled.join(reset_ocr::models::DET_FILE).is_file())
+            .then_some(bundled)
     }
 
     /// The core's settings; `embedded_url` is the app's own server when no server was named,
@@ -122,9 +130,9 @@ impl AppOptions {
         let api_url = match (&self.api_url, embedded_url) {
             (Some(url), _) => checked_server_url(url)?,
             (None, Some(url)) => url.to_owned(),
-            (None, None) => {
-                return Err("no server named: pass --api-url or set RESET_API_URL".into())
-            }
+            (None, None) if self.kiosk => return Err(KIOSK_NEEDS_SERVER.into()),
+            // A build that names no server: the app starts and says so (Screen::NoServer).
+            (None, None) => String::new(),
         };
         let camera = match &self.camera {
             Some(s) => Some(SourceSetting::parse(s).map_err(|e| format!("--camera: {e}"))?),
@@ -136,7 +144,7 @@ impl AppOptions {
         };
         Ok(Settings {
             api_url,
-            dev_inbox: self.api_url.is_none(),
+            dev_inbox: self.api_url.is_none() && embedded_url.is_some(),
             kiosk: self.kiosk,
             // A kiosk resumes nobody: after a crash or a power cut the next person finds a
             // clean start, not the last customer's reset.
@@ -144,6 +152,11 @@ impl AppOptions {
             camera,
             model_dir,
             request_timeout: None,
+            webview_frames: match self.webview_frames.as_deref() {
+                None => FrameEncoding::default(),
+                Some(s) => FrameEncoding::parse(s)
+                    .ok_or_else(|| format!("RESET_WEBVIEW_FRAMES: {s:?} is not raw or base64"))?,
+            },
         })
     }
 }
@@ -222,6 +235,16 @@ mod tests {
             Ok(()),
             "a tester's build runs its own server"
         );
+        // A customer's build that names no server starts, to say so; it shows no SMS inbox.
+        let s = phone.settings(Path::new("/tmp"), None, None).unwrap();
+        assert_eq!((s.api_url.as_str(), s.dev_inbox), ("", false));
+        let s = phone
+            .settings(Path::new("/tmp"), Some("http://127.0.0.1:7"), None)
+            .unwrap();
+        assert_eq!(
+            (s.api_url.as_str(), s.dev_inbox),
+            ("http://127.0.0.1:7", true)
+        );
         let named = AppOptions {
             api_url: Some("https://reset.bank.example".into()),
             ..kiosk
@@ -273,6 +296,11 @@ mod tests {
         std::fs::write(bundled.join(reset_ocr::models::DET_FILE), b"model").unwrap();
         assert_eq!(none.model_dir(Some(&resources)), Some(bundled.clone()));
         assert_eq!(none.model_dir(None), None);
+        // An Android package's resources: its assets, which only the platform can look into.
+        assert_eq!(
+            none.model_dir(Some(Path::new("asset://localhost/"))),
+            Some(PathBuf::from("asset://localhost/models"))
+        );
         let named = AppOptions::from_env_and_args(
             ["--models", "/opt/models"].map(String::from).into_iter(),
         );

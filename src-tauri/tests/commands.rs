@@ -1,6 +1,7 @@
 //! The commands on Tauri's mock runtime, through real IPC with the app's own configuration and
 //! capabilities: what each intent does to the view when no server is needed, and how the app
-//! reports a server it cannot reach.
+//! reports a server it cannot reach. The server here is unreachable: each test first waits for
+//! the start's check to show the offline screen, then goes back to the login screen.
 
 use reset_app::AppOptions;
 use serde_json::{json, Value};
@@ -17,7 +18,35 @@ fn closed_port() -> String {
     format!("http://127.0.0.1:{port}")
 }
 
+/// The app on a server nothing answers for, once the start's check has found that out (the
+/// offline screen) and the customer has gone back to the login screen.
 fn app_window(
+    api_url: String,
+) -> (
+    tauri::App<tauri::test::MockRuntime>,
+    WebviewWindow<tauri::test::MockRuntime>,
+) {
+    let (app, w) = started(api_url);
+    let v = wait_for_screen(&w, "offline");
+    assert_eq!(notice_codes(&v), ["offline"], "the start says why");
+    assert_eq!(invoke(&w, "back", json!({}))["screen"], "login");
+    (app, w)
+}
+
+/// The view once it shows `screen` (the start's check answers on its own time).
+fn wait_for_screen(w: &WebviewWindow<tauri::test::MockRuntime>, screen: &str) -> Value {
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let v = invoke(w, "get_view", json!({}));
+        if v["screen"] == screen || std::time::Instant::now() > until {
+            assert_eq!(v["screen"], screen, "{v}");
+            return v;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+fn started(
     api_url: String,
 ) -> (
     tauri::App<tauri::test::MockRuntime>,
@@ -30,6 +59,7 @@ fn app_window(
         camera: None,
         models: None,
         mock_camera: false,
+        webview_frames: None,
     };
     let app = reset_app::build(mock_builder(), options.clone())
         .build(tauri::generate_context!())
@@ -69,16 +99,21 @@ fn invoke(window: &WebviewWindow<tauri::test::MockRuntime>, cmd: &str, args: Val
 #[test]
 fn a_camera_frame_outside_a_camera_run_is_dropped_and_a_malformed_one_refused() {
     let (_app, w) = app_window(closed_port());
-    // Raw (desktop, iOS) and as Android's IPC sends bytes: a JSON array of numbers.
+    // Raw (desktop, iOS) and as Android's screen sends it: base64 in a string.
     let raw = invoke_body(&w, "camera_frame", InvokeBody::Raw(vec![0xFF, 0xD8, 0xFF])).unwrap();
     assert_eq!(raw, json!(false));
-    let array = invoke_body(&w, "camera_frame", InvokeBody::Json(json!([255, 216, 255]))).unwrap();
-    assert_eq!(array, json!(false));
+    let text = invoke_body(
+        &w,
+        "camera_frame",
+        InvokeBody::Json(json!({ "jpeg": "/9j/" })),
+    )
+    .unwrap();
+    assert_eq!(text, json!(false));
     for bad in [
         InvokeBody::Json(json!({ "frame": [1, 2] })),
-        InvokeBody::Json(json!([1, 256])),
-        InvokeBody::Json(json!([1, -1])),
-        InvokeBody::Json(json!(["a"])),
+        InvokeBody::Json(json!([255, 216, 255])),
+        InvokeBody::Json(json!({ "jpeg": "/9j/?" })),
+        InvokeBody::Json(json!({ "jpeg": ["a"] })),
         InvokeBody::Raw(vec![0; reset_capture::webview::MAX_FRAME_BYTES + 1]),
     ] {
         let refused = invoke_body(&w, "camera_frame", bad).unwrap_err();
@@ -97,6 +132,27 @@ fn notice_codes(view: &Value) -> Vec<String> {
         .iter()
         .map(|n| n["code"].as_str().unwrap().to_owned())
         .collect()
+}
+
+/// A server that does not answer at start: a screen that says so, with 重试 (which asks again)
+/// and 返回登录; no reset to resume is mentioned.
+#[test]
+fn an_unreachable_server_at_start_is_a_screen_with_a_retry() {
+    let (_app, w) = started(closed_port());
+    let v = wait_for_screen(&w, "offline");
+    assert_eq!(v["resume_pending"], false);
+    assert_eq!(
+        v["notices"][0]["message"],
+        "网络连接不可用，请检查网络后重试"
+    );
+    let v = invoke(&w, "retry", json!({}));
+    assert_eq!(v["screen"], "offline", "still unreachable");
+    assert_eq!(notice_codes(&v), ["offline"], "said once, not once per try");
+    let v = invoke(&w, "back", json!({}));
+    assert_eq!(
+        (v["screen"].as_str(), notice_codes(&v).len()),
+        (Some("login"), 0)
+    );
 }
 
 #[test]

@@ -153,6 +153,10 @@ async fn a_phone_started_offline_keeps_the_open_reset_and_resumes_it() {
     let mut offline = core(&dead, false, Some(file.0.clone()));
     offline.resume().await;
     assert_eq!(view(&offline).screen, Screen::Offline);
+    assert!(
+        view(&offline).resume_pending,
+        "the screen says a reset waits"
+    );
     assert_eq!(codes(&offline), ["offline"]);
     assert!(file.0.is_file(), "an offline start deletes nothing");
     offline.retry().await;
@@ -311,6 +315,7 @@ async fn behind_lossy_proxy(server: &TestServer, slow: &'static [&'static str]) 
     AppCore::new(Settings {
         api_url: lossy_proxy(server.base.clone(), slow).await,
         request_timeout: Some(Duration::from_millis(1500)),
+        webview_frames: Default::default(),
         ..Settings::default()
     })
     .unwrap()
@@ -364,6 +369,78 @@ async fn a_wrong_code_whose_answer_was_lost_is_still_wrong() {
     // The server did not move on: the app says the network timed out and stays.
     assert_eq!(view(&app).screen, Screen::ReservedPhone);
     assert_eq!(codes(&app), ["timed_out"]);
+}
+
+/// No open reset and no server answering at start: the offline screen, before anything is
+/// typed; 重试 once the server answers goes to the login screen. A customer who already moved
+/// on is not pulled back by a late answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_does_not_answer_at_start_is_said_at_once() {
+    let dead = format!("http://127.0.0.1:{}", closed_port());
+    let mut app = core(&dead, false, None);
+    let answer = app.to_reach().reach().await;
+    app.reached(answer);
+    let v = view(&app);
+    assert_eq!((v.screen, v.resume_pending), (Screen::Offline, false));
+    assert_eq!(codes(&app), ["offline"]);
+    app.retry().await;
+    assert_eq!(
+        (view(&app).screen, codes(&app)),
+        (Screen::Offline, vec!["offline"])
+    );
+
+    let server = TestServer::start(TestDb::Sqlite).await.unwrap();
+    let mut app = core(&server.base, false, None);
+    assert_eq!(
+        app.to_reach().reach().await,
+        Ok(()),
+        "a live server answers"
+    );
+    app.reached(Err(reset_flow::wire::ErrorBody::new(
+        reset_flow::ErrorCode::Offline,
+    )));
+    assert_eq!(view(&app).screen, Screen::Offline);
+    app.retry().await;
+    assert_eq!((view(&app).screen, codes(&app)), (Screen::Login, vec![]));
+
+    // The customer tapped 忘记密码 before the start's answer came: it changes nothing.
+    app.start_reset();
+    app.reached(Err(reset_flow::wire::ErrorBody::new(
+        reset_flow::ErrorCode::Offline,
+    )));
+    assert_eq!((view(&app).screen, codes(&app)), (Screen::Identity, vec![]));
+}
+
+/// A build that names no server: one screen that says so, whatever is tapped; nothing is sent
+/// and nothing panics.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_build_without_a_server_says_so_on_every_screen() {
+    let mut app = core("", false, None);
+    let v = view(&app);
+    assert_eq!(v.screen, Screen::NoServer);
+    assert_eq!(codes(&app), ["no_server"]);
+    assert_eq!(
+        v.notices[0].message,
+        "本应用未设置银行服务器地址，请从银行官方渠道安装应用"
+    );
+    assert_eq!(
+        app.to_reach().reach().await.unwrap_err().code.as_str(),
+        "no_server"
+    );
+    app.start_reset();
+    app.submit_identity(LI_SI.0, LI_SI.1).await;
+    assert_eq!(
+        (view(&app).screen, codes(&app)),
+        (Screen::NoServer, vec!["no_server"])
+    );
+    app.log_in(Some(LI_SI.0), "Spring#2026").await;
+    app.retry().await;
+    app.back();
+    app.fresh_start();
+    assert_eq!(
+        (view(&app).screen, codes(&app)),
+        (Screen::NoServer, vec!["no_server"])
+    );
 }
 
 fn closed_port() -> u16 {

@@ -88,3 +88,30 @@ async fn a_card_fills_number_and_name_and_a_bad_check_digit_fills_only_the_name(
         let _ = std::fs::remove_dir_all(d);
     }
 }
+
+/// A package without the reader's models (here an empty models folder): the camera screen says
+/// so in words and the fields stay as typed; no panic, nothing filled in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_models_the_scan_says_so_and_fills_nothing() {
+    let scenes = scenes_with_card("nomodels", "11010519491231002X", "张三");
+    let empty = std::env::temp_dir().join(format!("app-no-models-{}", std::process::id()));
+    std::fs::create_dir_all(&empty).unwrap();
+    let mut core = AppCore::new(Settings {
+        api_url: "http://127.0.0.1:9".into(),
+        camera: Some(SourceSetting::Scenes(scenes.clone())),
+        model_dir: Some(empty.clone()),
+        ..Settings::default()
+    })
+    .unwrap();
+    core.start_reset();
+    scan(&mut core).await;
+    let view = core.view(Instant::now());
+    assert_eq!(view.screen, Screen::Identity);
+    assert!(!view.scanned);
+    assert_eq!((view.id_number.as_str(), view.name.as_str()), ("", ""));
+    let messages: Vec<&str> = view.notices.iter().map(|n| n.message.as_str()).collect();
+    assert_eq!(messages, ["证件识别组件缺失，请手动输入证件号码和姓名"]);
+    for d in [scenes, empty] {
+        let _ = std::fs::remove_dir_all(d);
+    }
+}

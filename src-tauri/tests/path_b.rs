@@ -26,6 +26,7 @@ fn core_settings(server: &TestServer, scenes: &Scenes) -> Settings {
         camera: Some(SourceSetting::Scenes(scenes.0.clone())),
         model_dir: None,
         request_timeout: None,
+        webview_frames: Default::default(),
     }
 }
 

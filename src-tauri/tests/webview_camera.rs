@@ -29,6 +29,7 @@ fn webview_core(server: &TestServer) -> AppCore {
         camera: Some(SourceSetting::Webview),
         model_dir: None,
         request_timeout: None,
+        webview_frames: Default::default(),
     })
     .unwrap()
 }

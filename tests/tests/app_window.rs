@@ -195,13 +195,17 @@ async fn path_b_face_check_documents_and_contact_phone_reach_review() {
 /// The phones' camera path in the real window: with `--camera webview` the screen opens the
 /// camera (here WebKit's generated one, as this machine has none) and sends its frames to the
 /// core, which analyses them and answers with the preview and the hint. The generated camera
-/// shows no face, so the hint asks for one; 取消 closes the camera.
+/// shows no face, so the hint asks for one; 取消 closes the camera. The frames go as Android's
+/// screen sends them, base64 in a string (desktop and iOS send the bytes as they are).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn webview_camera_frames_reach_the_core() {
     let server = reset_tests::Server::start_dev();
     let app = AppWindow::launch_env(
         &["--api-url", &server.url, "--camera", "webview"],
-        &[("RESET_WEBVIEW_MOCK_CAMERA", "1")],
+        &[
+            ("RESET_WEBVIEW_MOCK_CAMERA", "1"),
+            ("RESET_WEBVIEW_FRAMES", "base64"),
+        ],
     )
     .await;
     to_face_screen(&app).await;

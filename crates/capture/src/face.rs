@@ -78,19 +78,26 @@ impl FaceModel {
             return Err(unreadable("not a file the face model's size".into()));
         }
         let bytes = std::fs::read(path).map_err(io_error)?;
+        FaceModel::from_bytes(path, &bytes)
+    }
+
+    /// Reads the model from its bytes, which came from `path` (an Android package's asset, read
+    /// by the platform): only the exact published model is taken.
+    pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<FaceModel, FaceModelError> {
         // rustface's reader trusts the file's counts (it panics on an unknown layer and sizes
         // buffers from them), so only the exact published model is handed to it.
-        if hex::encode(Sha256::digest(&bytes)) != FACE_MODEL_SHA256 {
+        if bytes.len() as u64 > MAX_FACE_MODEL_BYTES
+            || hex::encode(Sha256::digest(bytes)) != FACE_MODEL_SHA256
+        {
             return Err(FaceModelError::Unreadable {
                 path: path.to_owned(),
                 reason: "not the published SeetaFace frontal v1.0 model (sha256 differs)".into(),
             });
         }
-        let model =
-            rustface::read_model(bytes.as_slice()).map_err(|e| FaceModelError::Unreadable {
-                path: path.to_owned(),
-                reason: e.to_string(),
-            })?;
+        let model = rustface::read_model(bytes).map_err(|e| FaceModelError::Unreadable {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        })?;
         Ok(FaceModel(Arc::new(model)))
     }
 
@@ -98,20 +105,47 @@ impl FaceModel {
     /// shared after; a missing file is looked for again at the next call.
     pub fn find(dir: Option<&Path>) -> Result<FaceModel, FaceModelError> {
         static LOADED: OnceLock<FaceModel> = OnceLock::new();
-        find_with(FaceModel::compiled_in(), &LOADED, dir)
+        find_in(FaceModel::compiled_in(), &LOADED, dir, &|path| {
+            FaceModel::from_file(path)
+        })
+    }
+
+    /// [`FaceModel::find`] with the file read by `read` (an Android package's assets, which
+    /// only the platform reads); a missing file is `read`'s `NotFound`.
+    pub fn find_with(
+        dir: Option<&Path>,
+        read: &(dyn Fn(&Path) -> std::io::Result<Vec<u8>> + Sync),
+    ) -> Result<FaceModel, FaceModelError> {
+        static LOADED: OnceLock<FaceModel> = OnceLock::new();
+        find_in(
+            FaceModel::compiled_in(),
+            &LOADED,
+            dir,
+            &|path| match read(path) {
+                Ok(bytes) => FaceModel::from_bytes(path, &bytes),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    Err(FaceModelError::Missing(path.to_owned()))
+                }
+                Err(e) => Err(FaceModelError::Unreadable {
+                    path: path.to_owned(),
+                    reason: e.to_string(),
+                }),
+            },
+        )
     }
 }
 
-fn find_with(
+fn find_in(
     compiled_in: Option<FaceModel>,
     loaded: &OnceLock<FaceModel>,
     dir: Option<&Path>,
+    load: &dyn Fn(&Path) -> Result<FaceModel, FaceModelError>,
 ) -> Result<FaceModel, FaceModelError> {
     if let Some(model) = compiled_in.or_else(|| loaded.get().cloned()) {
         return Ok(model);
     }
     let dir = dir.ok_or(FaceModelError::NoFolder)?;
-    let model = FaceModel::from_file(&dir.join(FACE_MODEL_FILE))?;
+    let model = load(&dir.join(FACE_MODEL_FILE))?;
     Ok(loaded.get_or_init(|| model).clone())
 }
 
@@ -255,6 +289,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("reset-face-find-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let loaded = OnceLock::new();
+        let find_with = |c, l, d| find_in(c, l, d, &|p| FaceModel::from_file(p));
         assert_eq!(
             find_with(None, &loaded, None).unwrap_err(),
             FaceModelError::NoFolder
@@ -269,6 +304,43 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
         let again = find_with(None, &loaded, Some(&dir)).unwrap();
         assert!(Arc::ptr_eq(&model.0, &again.0));
+    }
+
+    /// An Android package's asset: a path `std::fs` cannot open, read by the platform's reader.
+    #[test]
+    fn a_model_the_platform_reads_is_as_good_as_a_file() {
+        let assets = Path::new("asset://localhost/models");
+        let real = std::fs::read(rustface_package_model()).unwrap();
+        let read_asset = |p: &Path| -> std::io::Result<Vec<u8>> {
+            if p == assets.join(FACE_MODEL_FILE) {
+                Ok(real.clone())
+            } else {
+                Err(std::io::ErrorKind::NotFound.into())
+            }
+        };
+        let loaded = OnceLock::new();
+        let load = |p: &Path| match read_asset(p) {
+            Ok(bytes) => FaceModel::from_bytes(p, &bytes),
+            Err(_) => Err(FaceModelError::Missing(p.to_owned())),
+        };
+        assert!(FaceModel::from_file(&assets.join(FACE_MODEL_FILE)).is_err());
+        let elsewhere = Path::new("asset://localhost/elsewhere");
+        assert_eq!(
+            find_in(None, &loaded, Some(elsewhere), &load).unwrap_err(),
+            FaceModelError::Missing(elsewhere.join(FACE_MODEL_FILE))
+        );
+        let model = find_in(None, &loaded, Some(assets), &load).unwrap();
+        let group = crate::synth::rustface_test_picture().expect("rustface's test picture");
+        let config = FaceFinderConfig {
+            min_face: 30,
+            ..FaceFinderConfig::default()
+        };
+        let faces = FaceFinder::with_model(&model, config).detect(&crate::frame::to_gray(&group));
+        assert!(faces.len() >= 3, "found {} faces", faces.len());
+        assert!(matches!(
+            FaceModel::from_bytes(assets, &real[..real.len() - 1]),
+            Err(FaceModelError::Unreadable { .. })
+        ));
     }
 
     #[test]

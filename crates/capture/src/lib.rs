@@ -5,7 +5,7 @@
 //! to an [`AutoCapture`]; the face screen feeds frames and the faces a [`FaceFinder`] found to a
 //! [`FaceCheck`]; pictures leave as JPEG through [`encode_jpeg`].
 
-#[cfg(feature = "camera")]
+#[cfg(desktop_camera)]
 pub mod camera;
 pub mod card;
 pub mod corpus;

@@ -214,9 +214,9 @@ pub fn open_source(setting: &SourceSetting) -> Result<Box<dyn FrameSource>, Sour
         SourceSetting::Webview => Err(SourceError::BadSetting(
             "webview (made by the app, not opened by name)".into(),
         )),
-        #[cfg(feature = "camera")]
+        #[cfg(desktop_camera)]
         SourceSetting::Camera(index) => Ok(Box::new(crate::camera::CameraSource::open(*index)?)),
-        #[cfg(not(feature = "camera"))]
+        #[cfg(not(desktop_camera))]
         SourceSetting::Camera(_) => Err(SourceError::NoCamera),
     }
 }
@@ -282,7 +282,7 @@ pub(crate) mod tests {
         let mut src = FileSource::files(vec!["/nonexistent/x.jpg".into()]);
         let err = src.next_frame().unwrap_err();
         assert_eq!(err.code(), "unreadable");
-        #[cfg(not(feature = "camera"))]
+        #[cfg(not(desktop_camera))]
         assert_eq!(
             open_source(&SourceSetting::Camera(0)).err().unwrap().code(),
             "no_camera"

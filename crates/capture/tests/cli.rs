@@ -70,7 +70,7 @@ fn qr_face_and_card_print_one_line_per_file() {
 
     let (out, ok) = capture(&["probe", &format!("dir:{}", dir.display())]);
     assert!(ok && out.contains("frame 1280x720 at 0 ms"), "{out}");
-    if !cfg!(feature = "camera") {
+    if !cfg!(desktop_camera) {
         let out = Command::new(env!("CARGO_BIN_EXE_capture"))
             .args(["probe", "camera:0"])
             .output()

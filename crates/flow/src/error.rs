@@ -110,6 +110,8 @@ error_codes! {
 
     // Environment
     CardUnreadable = "card_unreadable", 422, "未能识别证件信息，请手动输入", "The card could not be read; please type the details.";
+    // The app's own: a build that names no server (RESET_DEFAULT_API_URL unset when it was built).
+    NoServer = "no_server", 503, "本应用未设置银行服务器地址，请从银行官方渠道安装应用", "This app names no bank server; install it from the bank's own channels.";
     Offline = "offline", 503, "网络连接不可用，请检查网络后重试", "No network connection; check it and try again.";
     // The app's own: a request sent that got no answer in time (the server may have done it).
     TimedOut = "timed_out", 504, "网络超时，请稍后重试", "The network timed out; try again.";

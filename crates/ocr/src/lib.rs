@@ -20,7 +20,7 @@ use tract_onnx::prelude::Tensor;
 
 pub use detect::Quad;
 pub use idcard::IdCardReading;
-pub use models::{default_model_dir, ModelError, Models, MODEL_DIR_ENV, MODEL_VERSION};
+pub use models::{default_model_dir, ModelError, Models, ReadFile, MODEL_DIR_ENV, MODEL_VERSION};
 pub use reset_flow::resident_id::Sex;
 
 /// Why a picture could not be read.
@@ -54,8 +54,13 @@ const SEAM_CONTEXT: usize = 32;
 impl Ocr {
     /// Loads the models from `dir`; see [`models::Models::load`] for the checks.
     pub fn load(dir: &Path) -> Result<Ocr, ModelError> {
+        Ocr::load_with(dir, &|path| std::fs::read(path))
+    }
+
+    /// [`Ocr::load`] with each file read by `read` ([`models::Models::load_with`]).
+    pub fn load_with(dir: &Path, read: &ReadFile) -> Result<Ocr, ModelError> {
         Ok(Ocr {
-            models: Models::load(dir)?,
+            models: Models::load_with(dir, read)?,
             detection_side: detect::DET_LONG_SIDE,
             split_detection: std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2),
         })
@@ -78,13 +83,18 @@ impl Ocr {
     /// take tens of megabytes once loaded, and a desktop app with its embedded server reads
     /// cards in both: they share this. A failed load is not kept, so a later call tries again.
     pub fn shared(dir: &Path) -> Result<Arc<Ocr>, ModelError> {
+        Ocr::shared_with(dir, &|path| std::fs::read(path))
+    }
+
+    /// [`Ocr::shared`] with each file read by `read`, the first time `dir` is asked for.
+    pub fn shared_with(dir: &Path, read: &ReadFile) -> Result<Arc<Ocr>, ModelError> {
         static LOADED: Mutex<Vec<(PathBuf, Arc<Ocr>)>> = Mutex::new(Vec::new());
         // Held while loading, so two first calls at once load the models once.
         let mut loaded = LOADED.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((_, ocr)) = loaded.iter().find(|(d, _)| d == dir) {
             return Ok(ocr.clone());
         }
-        let ocr = Arc::new(Ocr::load(dir)?);
+        let ocr = Arc::new(Ocr::load_with(dir, read)?);
         loaded.push((dir.to_owned(), ocr.clone()));
         Ok(ocr)
     }

@@ -46,6 +46,9 @@ const PINNED: [(&str, &str); 3] = [
 
 const FETCH_HINT: &str = "run scripts/fetch-models (or point RESET_MODEL_DIR at the model folder)";
 
+/// How a model file is read: `std::fs::read`, or the platform's reader of its package.
+pub type ReadFile = dyn Fn(&Path) -> std::io::Result<Vec<u8>> + Sync;
+
 /// Why the models could not be loaded. Each message says what to do about it.
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
@@ -168,10 +171,16 @@ pub struct Models {
 impl Models {
     /// Loads and checks the models in `dir`.
     pub fn load(dir: &Path) -> Result<Models, ModelError> {
-        let det = read_checked(dir, DET_FILE)?;
-        let rec = read_checked(dir, REC_FILE)?;
+        Models::load_with(dir, &|path| std::fs::read(path))
+    }
+
+    /// Loads and checks the models in `dir`, each file read by `read`: a folder the platform
+    /// alone can read (an Android package's assets) is as good as one on disk.
+    pub fn load_with(dir: &Path, read: &ReadFile) -> Result<Models, ModelError> {
+        let det = read_checked(dir, DET_FILE, read)?;
+        let rec = read_checked(dir, REC_FILE, read)?;
         let keys_path = dir.join(KEYS_FILE);
-        let keys_text = read_checked(dir, KEYS_FILE)?;
+        let keys_text = read_checked(dir, KEYS_FILE, read)?;
         let keys = std::str::from_utf8(&keys_text)
             .map_err(|e| e.to_string())
             .and_then(Keys::parse)
@@ -223,9 +232,9 @@ fn shape4(t: &Tensor) -> TractResult<[usize; 4]> {
     }
 }
 
-fn read_checked(dir: &Path, file: &str) -> Result<Vec<u8>, ModelError> {
+fn read_checked(dir: &Path, file: &str, read: &ReadFile) -> Result<Vec<u8>, ModelError> {
     let path = dir.join(file);
-    let bytes = std::fs::read(&path).map_err(|source| ModelError::Missing {
+    let bytes = read(&path).map_err(|source| ModelError::Missing {
         path: path.clone(),
         source,
     })?;

@@ -59,6 +59,18 @@ impl ApiClient {
         &self.base
     }
 
+    /// Whether the server answers at all (its load balancer's probe): asked at start, so a
+    /// customer learns of an unreachable server before typing anything.
+    pub async fn reach(&self) -> Result<(), ErrorBody> {
+        let url = format!("{}/healthz", self.base);
+        let r = self.send_raw(|| self.http.get(&url), true).await?;
+        if r.status().is_success() {
+            Ok(())
+        } else {
+            Err(ErrorBody::new(ErrorCode::ServiceUnavailable))
+        }
+    }
+
     pub async fn login(&self, req: &LoginRequest) -> Result<LoginResponse, ErrorBody> {
         self.post("/v1/login", req).await
     }
@@ -202,6 +214,33 @@ impl ApiClient {
         request: impl Fn() -> reqwest::RequestBuilder,
         idempotent: bool,
     ) -> Result<R, ErrorBody> {
+        let r = self.send_raw(request, idempotent).await?;
+        if r.status().is_success() {
+            return r
+                .json::<R>()
+                .await
+                .map_err(|_| ErrorBody::new(ErrorCode::ServiceUnavailable));
+        }
+        let status = r.status();
+        Err(r.json::<ErrorBody>().await.unwrap_or_else(|_| {
+            ErrorBody::new(if status.as_u16() == 404 {
+                ErrorCode::NotFound
+            } else {
+                ErrorCode::ServiceUnavailable
+            })
+        }))
+    }
+
+    /// [`send`](Self::send) up to the server's answer, whatever its status.
+    async fn send_raw(
+        &self,
+        request: impl Fn() -> reqwest::RequestBuilder,
+        idempotent: bool,
+    ) -> Result<reqwest::Response, ErrorBody> {
+        // A build that names no server sends nothing anywhere.
+        if self.base.is_empty() {
+            return Err(ErrorBody::new(ErrorCode::NoServer));
+        }
         let mut attempt = 0;
         loop {
             let outcome = request().send().await;
@@ -219,20 +258,7 @@ impl ApiClient {
                 // Sent but unanswered: the core reads the flow's state before saying anything.
                 Err(e) if e.is_timeout() => Err(ErrorBody::new(ErrorCode::TimedOut)),
                 Err(_) => Err(ErrorBody::new(ErrorCode::ServiceUnavailable)),
-                Ok(r) if r.status().is_success() => r
-                    .json::<R>()
-                    .await
-                    .map_err(|_| ErrorBody::new(ErrorCode::ServiceUnavailable)),
-                Ok(r) => {
-                    let status = r.status();
-                    Err(r.json::<ErrorBody>().await.unwrap_or_else(|_| {
-                        ErrorBody::new(if status.as_u16() == 404 {
-                            ErrorCode::NotFound
-                        } else {
-                            ErrorCode::ServiceUnavailable
-                        })
-                    }))
-                }
+                Ok(r) => Ok(r),
             };
         }
     }

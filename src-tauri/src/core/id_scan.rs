@@ -6,10 +6,17 @@ use image::RgbImage;
 
 use super::camera::{CameraFailure, CameraResult};
 
-/// Reads the card; `Unread` when the reader is missing or found neither field.
+/// Reads the card; `Unread` when the reader found neither field, `ocr_model_missing` when the
+/// package lacks the reader's models.
 pub fn read(card: &RgbImage) -> Result<CameraResult, CameraFailure> {
     // Loaded on the first scan (a fraction of a second) and shared after.
-    let ocr = super::models::ocr().map_err(CameraFailure::Unread)?;
+    let ocr = super::models::ocr().map_err(|e| {
+        // The path and reason are for the tester's terminal; the customer gets the message.
+        eprintln!("reset-app: {e}");
+        CameraFailure::Source {
+            code: "ocr_model_missing",
+        }
+    })?;
     let reading = ocr
         .read_id_card(card)
         .map_err(|e| CameraFailure::Unread(e.to_string()))?;

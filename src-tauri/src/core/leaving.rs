@@ -40,7 +40,7 @@ impl AppCore {
             return;
         }
         match self.screen {
-            Screen::Login => {}
+            Screen::Login | Screen::NoServer => {}
             Screen::Identity | Screen::Result => self.cancel(),
             Screen::SignedIn => self.log_out(),
             // Not resumed yet: the flow's id stays on disk for the next start.

@@ -69,6 +69,10 @@ pub fn camera_source_text(code: &str, lang: Lang) -> &'static str {
         ("face_model_missing", Lang::En) => {
             "The face check's files are missing: please reinstall the app"
         }
+        ("ocr_model_missing", Lang::Zh) => "证件识别组件缺失，请手动输入证件号码和姓名",
+        ("ocr_model_missing", Lang::En) => {
+            "The ID card reader's files are missing: please type the ID number and name"
+        }
         (_, Lang::Zh) => "摄像头暂不可用，请稍后再试",
         (_, Lang::En) => "The camera is not available now, please try again later",
     }
@@ -211,6 +215,7 @@ mod tests {
             SourceError::NotAPicture(String::new()).code(),
             SourceError::BadSetting(String::new()).code(),
             "face_model_missing",
+            "ocr_model_missing",
         ];
         let fallback = camera_source_text("camera_failed", Lang::Zh);
         for code in codes {

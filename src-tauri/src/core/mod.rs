@@ -7,7 +7,7 @@ mod id_scan;
 pub mod kiosk;
 mod leaving;
 mod messages;
-mod models;
+pub mod models;
 mod path_b;
 mod recovery;
 mod resume;
@@ -32,8 +32,8 @@ use path_b::PathB;
 use recovery::is_gone;
 use reset_capture::SourceSetting;
 use view::{
-    Applicant, BankView, Field, IdTypeOption, InboxMessage, Lang, Notice, Outcome, RuleLine,
-    Screen, View,
+    Applicant, BankView, Field, FrameEncoding, IdTypeOption, InboxMessage, Lang, Notice, Outcome,
+    RuleLine, Screen, View,
 };
 
 /// The bank's logo and its WeChat account's QR code, beside bank/bank.toml.
@@ -72,6 +72,8 @@ pub struct Settings {
     pub model_dir: Option<PathBuf>,
     /// How long one request may take before it counts as unanswered; `None`: 15 s.
     pub request_timeout: Option<Duration>,
+    /// How the screen sends a webview camera's frames (base64 on Android).
+    pub webview_frames: FrameEncoding,
 }
 
 pub struct AppCore {
@@ -151,9 +153,16 @@ impl AppCore {
             .resend_at
             .map(|at| at.saturating_duration_since(now).as_secs_f64().ceil() as u64)
             .unwrap_or(0);
+        // A build without a server has one screen, whatever was tapped.
+        let no_server = self.api.base().is_empty();
         View {
             visit: self.visit,
-            screen: self.screen,
+            screen: if no_server {
+                Screen::NoServer
+            } else {
+                self.screen
+            },
+            resume_pending: self.screen == Screen::Offline && self.pending_resume.is_some(),
             lang: self.lang,
             id_types: IdType::ALL
                 .iter()
@@ -179,7 +188,15 @@ impl AppCore {
                 .then(|| MobileNumber::parse(&self.phone).ok())
                 .flatten()
                 .map(|p| p.masked()),
-            notices: self.notices.clone(),
+            notices: if no_server {
+                vec![Notice {
+                    field: None,
+                    code: ErrorCode::NoServer,
+                    message: messages::error_text(ErrorCode::NoServer, None, self.lang),
+                }]
+            } else {
+                self.notices.clone()
+            },
             password_rules: self.rule_lines(),
             password_ok: self.password_broken.as_ref().is_some_and(Vec::is_empty),
             outcome: self.outcome.clone(),

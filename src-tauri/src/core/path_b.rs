@@ -255,6 +255,7 @@ impl AppCore {
                     CameraTask::Face | CameraTask::Document(DocumentKind::Handheld) => "user",
                     CameraTask::Document(_) | CameraTask::IdScan => "environment",
                 },
+                frames: self.settings.webview_frames,
             }),
         })
     }

@@ -52,9 +52,36 @@ impl AppCore {
         }
     }
 
-    /// 重试 on the offline screen.
+    /// The client to ask [`ApiClient::reach`] at start with, when there is no flow to resume.
+    pub fn to_reach(&self) -> ApiClient {
+        self.api.clone()
+    }
+
+    /// What the start's [`ApiClient::reach`] found: an unreachable server is the offline screen
+    /// (while the customer has not moved on from the login screen), a reachable one ends it.
+    pub fn reached(&mut self, answer: Result<(), ErrorBody>) {
+        match (answer, self.screen) {
+            (Ok(()), Screen::Offline) => {
+                self.notices.clear();
+                self.screen = Screen::Login;
+            }
+            (Err(body), Screen::Login | Screen::Offline) if body.code != ErrorCode::NoServer => {
+                self.notices.clear();
+                self.screen = Screen::Offline;
+                self.notice(None, body.code, None);
+            }
+            _ => {}
+        }
+    }
+
+    /// 重试 on the offline screen: the open reset asked about again, or the server.
     pub async fn retry(&mut self) {
-        self.resume().await;
+        if self.pending_resume.is_some() {
+            self.resume().await;
+        } else {
+            let answer = self.api.reach().await;
+            self.reached(answer);
+        }
     }
 
     pub(crate) fn resumed(&mut self, id: String, status: FlowStatus) {

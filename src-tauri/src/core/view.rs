@@ -20,8 +20,10 @@ pub enum Screen {
     Result,
     /// A successful 登录: where the customer now is (the mobile bank's home, in this app).
     SignedIn,
-    /// The server cannot be reached to resume the open reset; 重试 asks again.
+    /// The server cannot be reached, at start or to resume the open reset; 重试 asks again.
     Offline,
+    /// This build names no server: nothing can be done in it (the words say why).
+    NoServer,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -121,6 +123,8 @@ pub struct View {
     /// changes the UI throws its page away: typed fields, open sheets and dialogs.
     pub visit: u64,
     pub screen: Screen,
+    /// On [`Screen::Offline`]: an open reset waits for the network (its id kept for 重试).
+    pub resume_pending: bool,
     pub lang: Lang,
     pub id_types: Vec<IdTypeOption>,
     pub id_type: IdType,
@@ -195,6 +199,33 @@ pub struct CameraView {
 pub struct WebviewCamera {
     /// `getUserMedia`'s `facingMode`: `user` or `environment`.
     pub facing: &'static str,
+    /// How the screen sends each frame's JPEG.
+    pub frames: FrameEncoding,
+}
+
+/// How a camera frame crosses from the screen to the core. Android's IPC has no raw bodies: it
+/// turns bytes into a JSON array of numbers, about 3.6 bytes for each byte of JPEG, so there
+/// the screen sends the JPEG as base64 in a string (1.33 bytes for each).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FrameEncoding {
+    /// The JPEG's bytes as the request body (desktop WebKitGTK, iOS's WKWebView).
+    #[cfg_attr(not(target_os = "android"), default)]
+    Raw,
+    /// `{"jpeg": "<base64>"}`.
+    #[cfg_attr(target_os = "android", default)]
+    Base64,
+}
+
+impl FrameEncoding {
+    /// A tester's choice (`RESET_WEBVIEW_FRAMES`), so Android's way is tried on desktop too.
+    pub fn parse(s: &str) -> Option<FrameEncoding> {
+        match s {
+            "raw" => Some(FrameEncoding::Raw),
+            "base64" => Some(FrameEncoding::Base64),
+            _ => None,
+        }
+    }
 }
 
 /// One tile of 上传资料.
