@@ -80,3 +80,21 @@ ensure_axe() {
   command -v npm >/dev/null 2>&1 || apt_install nodejs npm
   [ -f tests/axe/node_modules/axe-core/axe.min.js ] || npm ci --prefix tests/axe --no-audit --no-fund --silent
 }
+
+# The Tauri CLI, for packages (scripts/bundle, scripts/bundle-phone).
+ensure_tauri_cli() {
+  command -v cargo-tauri >/dev/null 2>&1 || [ -x "${CARGO_HOME:-$HOME/.cargo}/bin/cargo-tauri" ] \
+    || cargo install tauri-cli --version "^2" --locked
+}
+
+# The models and their licences as Tauri's resource map (JSON members, source: models/NAME).
+# They live outside the clone, so the map is made here, file by file.
+model_resources() {
+  local models f resources=""
+  models=$(scripts/fetch-models)
+  for f in ppocrv5_det.onnx ppocrv5_rec.onnx ppocr_keys_v5.txt NOTICE LICENSE \
+    seeta_fd_frontal_v1.0.bin LICENSE-seetaface; do
+    resources="$resources${resources:+,}\"$models/$f\": \"models/$f\""
+  done
+  echo "$resources"
+}
