@@ -348,6 +348,15 @@ document.addEventListener('keydown', (e) => {
     if (next) next.click();
   }
 });
+// A phone's on-screen keyboard shrinks the visible area (the page resizes with it,
+// interactive-widget=resizes-content); the field being typed in is kept above it, since not
+// every webview scrolls it back into sight by itself.
+if (window.visualViewport) {
+  window.visualViewport.addEventListener('resize', () => {
+    const field = document.activeElement;
+    if (field && field.matches('input, textarea')) field.scrollIntoView({ block: 'nearest' });
+  });
+}
 modal.install();
 
 tauri.event.listen('view', (e) => draw(e.payload));
