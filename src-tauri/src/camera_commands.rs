@@ -8,10 +8,10 @@ use reset_flow::ErrorCode;
 use tauri::ipc::Request;
 use tauri::{AppHandle, Emitter, Runtime, State};
 
-use crate::core::camera::{self, CameraFailure, CameraTask, DocumentKind};
-use crate::core::view::View;
 use crate::frame_body::frame_bytes;
 use crate::state::{AppState, VIEW_EVENT};
+use reset_app_core::camera::{self, CameraFailure, CameraTask, DocumentKind};
+use reset_app_core::view::View;
 
 type Answer = Result<View, ErrorBody>;
 

@@ -7,8 +7,8 @@ use reset_flow::wire::ErrorBody;
 use reset_flow::IdType;
 use tauri::{AppHandle, Runtime, State};
 
-use crate::core::view::{Lang, View};
 use crate::state::AppState;
+use reset_app_core::view::{Lang, View};
 
 type Answer = Result<View, ErrorBody>;
 
@@ -47,7 +47,7 @@ pub async fn submit_identity(
     id_number: String,
     name: String,
 ) -> Answer {
-    let work = async |core: &mut crate::core::AppCore| {
+    let work = async |core: &mut reset_app_core::AppCore| {
         core.submit_identity(&id_number, &name).await;
     };
     Ok(state.intent(visit, work).await)
@@ -60,7 +60,7 @@ pub async fn request_code<R: Runtime>(
     visit: Option<u64>,
     phone: String,
 ) -> Answer {
-    let work = async |core: &mut crate::core::AppCore| {
+    let work = async |core: &mut reset_app_core::AppCore| {
         core.request_code(&phone, std::time::Instant::now()).await;
     };
     let view = state.intent(visit, work).await;
@@ -101,7 +101,7 @@ pub async fn set_password(
     password: String,
     confirm: String,
 ) -> Answer {
-    let work = async |core: &mut crate::core::AppCore| {
+    let work = async |core: &mut reset_app_core::AppCore| {
         core.set_password(&password, &confirm).await;
     };
     Ok(state.intent(visit, work).await)
@@ -114,7 +114,7 @@ pub async fn log_in(
     id_number: Option<String>,
     password: String,
 ) -> Answer {
-    let work = async |core: &mut crate::core::AppCore| {
+    let work = async |core: &mut reset_app_core::AppCore| {
         core.log_in(id_number.as_deref(), &password).await;
     };
     Ok(state.intent(visit, work).await)

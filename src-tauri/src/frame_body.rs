@@ -7,7 +7,7 @@ use reset_capture::webview::MAX_FRAME_BYTES;
 use tauri::ipc::InvokeBody;
 
 #[cfg(doc)]
-use crate::core::view::FrameEncoding;
+use reset_app_core::view::FrameEncoding;
 
 /// The longest base64 text a frame of [`MAX_FRAME_BYTES`] can be.
 const MAX_FRAME_BASE64: usize = MAX_FRAME_BYTES.div_ceil(3) * 4;

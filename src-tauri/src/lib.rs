@@ -1,9 +1,8 @@
-//! The customer app: Tauri commands over the app core, which holds the step state in Rust and
-//! talks to the reset server.
+//! The customer app in its window: Tauri commands, events, windows and the webview camera over
+//! the app core (crates/app-core), which holds the step state and talks to the reset server.
 
 mod camera_commands;
 mod commands;
-pub mod core;
 #[cfg(all(desktop, feature = "embedded-server"))]
 mod embedded;
 mod frame_body;
@@ -128,7 +127,7 @@ pub fn init<R: Runtime>(
     {
         use tauri_plugin_fs::FsExt;
         let handle = app.handle().clone();
-        core::models::use_asset_reader(move |path| handle.fs().read(path));
+        reset_app_core::models::use_asset_reader(move |path| handle.fs().read(path));
     }
     let model_dir = options.model_dir(app.path().resource_dir().ok().as_deref());
     // A build with tauri.kiosk.conf.json is a kiosk whatever its arguments say.
@@ -165,7 +164,7 @@ pub fn init<R: Runtime>(
             webview_camera::enable(&window, options.mock_camera)?;
         }
     }
-    let core = core::AppCore::new(settings).map_err(|e| e.message)?;
+    let core = reset_app_core::AppCore::new(settings).map_err(|e| e.message)?;
     app.manage(AppState::new(core, options.idle_timeout()));
     let handle = app.handle().clone();
     // The server is asked without holding the core: the first screen is drawn at once, and a
@@ -186,7 +185,7 @@ pub fn init<R: Runtime>(
         };
         let mut core = state.core.lock().await;
         // Otherwise the customer moved on first; the id stays on disk unless they replaced it.
-        if core.visit() == visit && core.screen() == core::view::Screen::Login {
+        if core.visit() == visit && core.screen() == reset_app_core::view::Screen::Login {
             match resumed {
                 Ok((id, answer)) => core.resume_with(id, answer),
                 Err(reached) => core.reached(reached),

@@ -11,9 +11,9 @@ use std::time::Duration;
 
 use reset_capture::SourceSetting;
 
-use crate::core::models::is_asset_path;
-use crate::core::view::FrameEncoding;
-use crate::core::Settings;
+use reset_app_core::models::is_asset_path;
+use reset_app_core::view::FrameEncoding;
+use reset_app_core::Settings;
 
 /// The folder of the OCR models inside a packaged app's resources (tauri.bundle.conf.json).
 pub const BUNDLED_MODELS: &str = "models";

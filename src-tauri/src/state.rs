@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tokio::sync::{Mutex, MutexGuard, Notify};
 
-use crate::core::kiosk::KioskClock;
-use crate::core::view::View;
-use crate::core::AppCore;
+use reset_app_core::kiosk::KioskClock;
+use reset_app_core::view::View;
+use reset_app_core::AppCore;
 
 /// The event carrying a new view when it changes without an intent (countdown, idle timeout).
 pub const VIEW_EVENT: &str = "view";
@@ -185,7 +185,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::core::Settings;
+    use reset_app_core::Settings;
 
     #[tokio::test]
     async fn an_intent_tapped_on_a_replaced_page_is_dropped() {
@@ -201,13 +201,13 @@ mod tests {
         let v = state
             .intent(Some(before), async |core| core.start_reset())
             .await;
-        assert_eq!(v.screen, crate::core::view::Screen::Login, "dropped");
+        assert_eq!(v.screen, reset_app_core::view::Screen::Login, "dropped");
         let v = state
             .intent(Some(v.visit), async |core| core.start_reset())
             .await;
         assert_eq!(
             v.screen,
-            crate::core::view::Screen::Identity,
+            reset_app_core::view::Screen::Identity,
             "the new page's"
         );
     }

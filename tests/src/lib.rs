@@ -4,7 +4,6 @@
 pub mod webdriver;
 pub mod window;
 
-use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -34,12 +33,7 @@ pub fn repo_root() -> PathBuf {
         .to_owned()
 }
 
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-}
+pub use reset_testkit::free_port;
 
 /// A child process killed when the test ends, however it ends.
 pub struct Process {

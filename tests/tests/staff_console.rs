@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use reqwest::multipart::{Form, Part};
-use reset_server::testing::pictures::{face_answer, id_card_front, id_pictures};
+use reset_testkit::pictures::{face_answer, id_card_front, id_pictures};
 use reset_tests::webdriver::Session;
 use reset_tests::{free_port, http_ok, repo_root, wait_for, Process, Server, TempDir};
 use serde_json::{json, Value};

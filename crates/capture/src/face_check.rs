@@ -8,6 +8,8 @@ use rand_core::RngCore;
 use reset_flow::wire::{ChallengePrompt, ChallengeRecord, ChallengeStep};
 use serde::Serialize;
 
+use reset_picture::{movement_done, MovementRule};
+
 use crate::{FaceBox, Frame, Reason};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -34,20 +36,32 @@ pub struct FaceCheckConfig {
     pub mirrored: bool,
 }
 
+impl FaceCheckConfig {
+    /// The movement part, which the server's re-check of the frames judges by too.
+    pub fn movement(&self) -> MovementRule {
+        MovementRule {
+            turn_shift: self.turn_shift,
+            closer_growth: self.closer_growth,
+            mirrored: self.mirrored,
+        }
+    }
+}
+
 impl Default for FaceCheckConfig {
     fn default() -> Self {
+        let movement = MovementRule::default();
         FaceCheckConfig {
             prompts: 2,
             settle_frames: 3,
             min_face_share: 0.2,
             max_face_share: 0.7,
             centre_tolerance: 0.2,
-            turn_shift: 0.25,
-            closer_growth: 1.25,
+            turn_shift: movement.turn_shift,
+            closer_growth: movement.closer_growth,
             prompt_timeout_ms: 6_000,
             total_timeout_ms: 30_000,
             lost_grace_ms: 1_500,
-            mirrored: false,
+            mirrored: movement.mirrored,
         }
     }
 }
@@ -107,29 +121,6 @@ pub fn judge_face(
         return Err(Reason::FaceOffCentre);
     }
     Ok(face)
-}
-
-/// Whether `face` shows `prompt` done, against `base`, the face at rest (boxes on pictures of
-/// one size): the centre moved sideways by `turn_shift` face widths towards the asked side, or
-/// the face grew by `closer_growth`. The app's check and the server's re-check of the uploaded
-/// frames both judge by this.
-pub fn movement_done(
-    prompt: ChallengePrompt,
-    base: &FaceBox,
-    face: &FaceBox,
-    config: &FaceCheckConfig,
-) -> bool {
-    if base.width <= 0.0 {
-        return false;
-    }
-    let shift = (face.centre().0 - base.centre().0) / base.width;
-    // A camera facing the customer sees their left on the picture's right.
-    let towards_left = if config.mirrored { -shift } else { shift };
-    match prompt {
-        ChallengePrompt::TurnLeft => towards_left >= config.turn_shift,
-        ChallengePrompt::TurnRight => -towards_left >= config.turn_shift,
-        ChallengePrompt::ComeCloser => face.width >= base.width * config.closer_growth,
-    }
 }
 
 /// One attempt of the face check.
@@ -300,7 +291,7 @@ impl FaceCheck {
     }
 
     fn prompt_done(&self, prompt: ChallengePrompt, base: &FaceBox, face: &FaceBox) -> bool {
-        movement_done(prompt, base, face, &self.config)
+        movement_done(prompt, base, face, &self.config.movement())
     }
 
     /// The record and frames for `POST /v1/resets/{id}/face`, once the check has passed.

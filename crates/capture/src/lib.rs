@@ -9,10 +9,8 @@
 pub mod camera;
 pub mod card;
 pub mod corpus;
-pub mod face;
 pub mod face_check;
 pub mod frame;
-pub mod output;
 pub mod qr;
 pub mod quality;
 pub mod reason;
@@ -26,13 +24,18 @@ pub use card::{
     analyse_document_frame, find_card, straighten, AutoCapture, CapturedCard, DocumentAnalyser,
     DocumentLimits, DocumentVerdict, Quad,
 };
-pub use face::{FaceBox, FaceFinder, FaceFinderConfig, FaceModel, FaceModelError, FACE_MODEL_FILE};
-pub use face_check::{movement_done, FaceCheck, FaceCheckConfig, FaceCheckState, FaceEvidence};
+pub use face_check::{FaceCheck, FaceCheckConfig, FaceCheckState, FaceEvidence};
 pub use frame::Frame;
-pub use output::{encode_jpeg, JpegSpec};
 pub use qr::{read_qr, QrCode};
 pub use reason::Reason;
 pub use scene::{Scene, ScenesSource};
 pub use side::{card_side, check_handheld, CardSide};
 pub use source::{FileSource, FrameSource, SourceError, SourceSetting};
 pub use webview::{WebviewFeed, WebviewSource};
+
+// The picture crate's faces and JPEG output, named here too: the screens use them with the rest.
+pub use reset_picture::face;
+pub use reset_picture::{
+    encode_jpeg, FaceBox, FaceFinder, FaceFinderConfig, FaceModel, FaceModelError, JpegSpec,
+    FACE_MODEL_FILE,
+};

@@ -154,9 +154,7 @@ pub fn load_gray_picture(path: &Path) -> Result<image::GrayImage, SourceError> {
 
 /// Decodes JPEG, PNG or WebP bytes into RGB.
 pub fn decode_picture(bytes: &[u8]) -> Result<image::RgbImage, SourceError> {
-    image::load_from_memory(bytes)
-        .map(|i| i.into_rgb8())
-        .map_err(|e| SourceError::NotAPicture(e.to_string()))
+    reset_picture::decode(bytes).map_err(|e| SourceError::NotAPicture(e.0))
 }
 
 /// What `RESET_CAMERA` asks for.

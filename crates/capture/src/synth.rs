@@ -8,7 +8,7 @@ use imageproc::geometric_transformations::{warp_into, Interpolation, Projection}
 use imageproc::rect::Rect;
 
 use crate::card::Quad;
-use crate::face::{FaceBox, FaceFinder, FaceFinderConfig, FaceModel};
+use reset_picture::{FaceBox, FaceFinder, FaceFinderConfig, FaceModel};
 
 /// Flat card size used for drawing (10 px per mm).
 pub const CARD_W: u32 = 856;
@@ -169,11 +169,7 @@ pub fn card_frame(card: &RgbImage, scene: &CardScene) -> RgbImage {
     frame
 }
 
-/// rustface's own test picture (a group photograph), from its package.
-pub fn rustface_test_picture() -> Option<RgbImage> {
-    let path = crate::face::rustface_package_dir().join("test.png");
-    image::open(path).ok().map(|i| i.to_rgb8())
-}
+pub use reset_picture::face::rustface_test_picture;
 
 /// A head-and-shoulders crop around the best-scoring face of rustface's test picture, `size`
 /// pixels square with the face about 40% of it wide.
@@ -181,7 +177,7 @@ pub fn portrait(size: u32) -> Option<RgbImage> {
     let group = rustface_test_picture()?;
     // The package's own model file: this runs on the machine that built the crate.
     let model = FaceModel::compiled_in()
-        .or_else(|| FaceModel::from_file(&crate::face::rustface_package_model()).ok())?;
+        .or_else(|| FaceModel::from_file(&reset_picture::face::rustface_package_model()).ok())?;
     let mut finder = FaceFinder::with_model(
         &model,
         FaceFinderConfig {
@@ -189,7 +185,7 @@ pub fn portrait(size: u32) -> Option<RgbImage> {
             ..FaceFinderConfig::default()
         },
     );
-    let faces = finder.detect(&crate::frame::to_gray(&group));
+    let faces = finder.detect(&reset_picture::to_gray(&group));
     let best = faces.iter().max_by(|a, b| a.score.total_cmp(&b.score))?;
     Some(crop_around(&group, best, size))
 }

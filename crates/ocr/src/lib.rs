@@ -337,9 +337,7 @@ fn read_rows(rows: &[Vec<usize>], texts: &HashMap<usize, String>) -> Vec<idcard:
 
 /// Decodes a picture file's bytes (JPEG or PNG).
 pub fn decode_picture(bytes: &[u8]) -> Result<RgbImage, OcrError> {
-    image::load_from_memory(bytes)
-        .map(|i| i.to_rgb8())
-        .map_err(|e| OcrError::Picture(e.to_string()))
+    reset_picture::decode(bytes).map_err(|e| OcrError::Picture(e.0))
 }
 
 fn model_error(e: impl std::fmt::Display) -> OcrError {

@@ -13,7 +13,7 @@ use image::{Rgb, RgbImage};
 use reset_server::clock::os_rng;
 use reset_server::evidence::picture::{clean, walk_markers};
 use reset_server::evidence::{EvidenceSettings, Vault};
-use reset_server::testing::pictures::{jpeg, with_exif_gps};
+use reset_testkit::pictures::{jpeg, with_exif_gps};
 
 fn runs() -> usize {
     let mut it = std::env::args().skip(1);
@@ -64,7 +64,7 @@ fn main() {
     let settings = EvidenceSettings::default();
     let rules = settings.picture_rules();
     let rng = os_rng();
-    let vault = Vault::from_text(reset_server::testing::TEST_MASTER_KEYS).unwrap();
+    let vault = Vault::from_text(reset_testkit::TEST_MASTER_KEYS).unwrap();
     let (key, _) = vault.new_data_key("bench-case", &rng).unwrap();
     // Warm up: first decode pays for tables and allocations.
     for _ in 0..3 {

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use argon2::password_hash::SaltString;
 use reset_server::hashing::{phc, HashingSettings};
-use reset_server::testing::{code_in, FreshDb, TestDb};
+use reset_testkit::{code_in, free_port, FreshDb, TestDb};
 use serde_json::{json, Value};
 
 const CLIENTS: usize = 64;
@@ -54,14 +54,6 @@ fn passport(i: usize) -> String {
     format!("E{:08}", 10_000_000 + i)
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn server_cmd(db_url: &str) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_reset-server"));
     c.arg("--database-url")
@@ -77,11 +69,11 @@ fn server_cmd(db_url: &str) -> Command {
         .env("RESET_SMS__POLL_MS", "20")
         .env(
             "RESET_EVIDENCE__DIR",
-            reset_server::testing::test_evidence_dir(db_url),
+            reset_testkit::test_evidence_dir(db_url),
         )
         .env(
             "RESET_EVIDENCE__MASTER_KEYS",
-            reset_server::testing::TEST_MASTER_KEYS,
+            reset_testkit::TEST_MASTER_KEYS,
         )
         .stdout(Stdio::null())
         .stderr(Stdio::inherit());

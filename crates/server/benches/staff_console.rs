@@ -7,9 +7,9 @@
 
 use std::time::{Duration, Instant};
 
-use reset_server::staff::test_client::StaffClient;
 use reset_server::store::Backend;
-use reset_server::testing::{TestDb, TestServer};
+use reset_testkit::StaffClient;
+use reset_testkit::{TestDb, TestServer};
 use sqlx::Row;
 
 struct Args {

@@ -19,8 +19,8 @@ use image::{Rgb, RgbImage};
 use reqwest::multipart::{Form, Part};
 use reset_capture::synth::{face_frame, portrait};
 use reset_flow::wire::{ChallengePrompt, FaceChallenge};
-use reset_server::testing::pictures::{face_answer, jpeg};
-use reset_server::testing::{test_evidence_dir, FreshDb, TestDb};
+use reset_testkit::pictures::{face_answer, jpeg};
+use reset_testkit::{free_port, test_evidence_dir, FreshDb, TestDb};
 use serde_json::{json, Value};
 
 const FLOWS: usize = 8;
@@ -44,14 +44,6 @@ fn vm_hwm_kib(pid: u32) -> u64 {
         .find_map(|l| l.strip_prefix("VmHWM:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0)
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// A picture of `side`×`side` pixels: a smooth gradient, so even the most pixels fit the
@@ -79,7 +71,7 @@ async fn start(db_url: &str, max_pixels: Option<u64>) -> Server {
         .env("RESET_EVIDENCE__DIR", test_evidence_dir(db_url))
         .env(
             "RESET_EVIDENCE__MASTER_KEYS",
-            reset_server::testing::TEST_MASTER_KEYS,
+            reset_testkit::TEST_MASTER_KEYS,
         )
         .stdout(Stdio::null())
         .stderr(Stdio::inherit());

@@ -22,8 +22,6 @@ pub mod server;
 pub mod sms;
 pub mod staff;
 pub mod store;
-#[cfg(feature = "test-support")]
-pub mod testing;
 
 pub use app::{app, AppState};
 pub use config::Settings;

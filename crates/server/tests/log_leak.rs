@@ -2,7 +2,7 @@
 //! ID number and the stored hashes appear in neither the logs nor the audit rows. Its own test
 //! binary, so the thread-local subscriber sees no other test's callsites race it.
 
-use reset_server::testing::{TestDb, TestServer};
+use reset_testkit::{TestDb, TestServer};
 use serde_json::json;
 
 const ZHANG: (&str, &str, &str) = ("11010519491231002X", "张三", "13800000001");
@@ -11,7 +11,7 @@ const ZHANG: (&str, &str, &str) = ("11010519491231002X", "张三", "13800000001"
 /// stored hashes appear in neither the logs nor the audit rows.
 #[tokio::test]
 async fn secrets_never_reach_logs_or_audit() {
-    let captured = reset_server::testing::LogCapture::start();
+    let captured = reset_testkit::LogCapture::start();
     let s = TestServer::start(TestDb::Sqlite).await.unwrap();
     let (id, name, phone) = ZHANG;
     let flow = s.start_reset(id, name).await;

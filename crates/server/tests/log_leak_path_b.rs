@@ -5,8 +5,8 @@
 //! own test binary, like `log_leak`.
 
 use reset_server::review::{self, Decision, EvidenceKind, StaffActor};
-use reset_server::testing::pictures::{id_card_front, id_pictures, with_exif_gps};
-use reset_server::testing::{TestDb, TestServer, TEST_MASTER_KEYS};
+use reset_testkit::pictures::{id_card_front, id_pictures, with_exif_gps};
+use reset_testkit::{TestDb, TestServer, TEST_MASTER_KEYS};
 use serde_json::json;
 
 const ZHANG: (&str, &str) = ("11010519491231002X", "张三");
@@ -15,7 +15,7 @@ const PENDING: &str = "Yueliang#2026";
 
 #[tokio::test]
 async fn path_b_secrets_never_reach_logs_or_audit() {
-    let captured = reset_server::testing::LogCapture::start();
+    let captured = reset_testkit::LogCapture::start();
     // The server reads the ID front too: what it read must stay out of the logs as well.
     let s = TestServer::start_with(TestDb::Sqlite, |s| s.ocr.enabled = true)
         .await

@@ -3,8 +3,8 @@
 //! in no log line, and the passwords and tokens in no audit row. Its own test binary, so the
 //! thread-local subscriber sees no other test's callsites race it.
 
-use reset_server::staff::test_client::StaffClient;
-use reset_server::testing::{TestDb, TestServer};
+use reset_testkit::StaffClient;
+use reset_testkit::{TestDb, TestServer};
 
 const ZHANG: (&str, &str) = ("11010519491231002X", "张三");
 const PASSWORD: &str = "Shenhe#2026a";
@@ -12,7 +12,7 @@ const TOTP_SECRET: &[u8] = b"12345678901234567890";
 
 #[tokio::test]
 async fn staff_secrets_never_reach_logs() {
-    let captured = reset_server::testing::LogCapture::start();
+    let captured = reset_testkit::LogCapture::start();
     let s = TestServer::start(TestDb::Sqlite).await.unwrap();
     let now = s.state.clock.now();
     reset_server::admin::add_staff(

@@ -11,9 +11,9 @@
 use image::RgbImage;
 use rand::seq::SliceRandom;
 use rand::RngCore;
-use reset_capture::{movement_done, FaceBox, FaceCheckConfig, FaceFinder, FaceFinderConfig};
 use reset_flow::wire::{ChallengePrompt, ChallengeRecord};
 use reset_flow::ErrorCode;
+use reset_picture::{movement_done, FaceBox, FaceFinder, FaceFinderConfig, MovementRule};
 
 use super::EvidenceSettings;
 
@@ -48,14 +48,14 @@ pub fn answers_issued(
 pub fn check_movement(record: &ChallengeRecord, faces: &[FaceBox]) -> Result<(), ErrorCode> {
     let fail = ErrorCode::ChallengeFailed;
     let rest = faces.first().ok_or(fail)?;
-    let config = FaceCheckConfig::default();
+    let rule = MovementRule::default();
     for step in &record.prompts {
         // The rest frame cannot also be a prompt's: nothing would have moved.
         if step.frame == 0 {
             return Err(fail);
         }
         let face = faces.get(step.frame).ok_or(fail)?;
-        if !movement_done(step.prompt, rest, face, &config) {
+        if !movement_done(step.prompt, rest, face, &rule) {
             return Err(fail);
         }
     }
@@ -112,10 +112,7 @@ pub fn check_record(
 /// `face_multiple` otherwise.
 pub fn one_face(frame: &RgbImage) -> Result<FaceBox, ErrorCode> {
     let mut finder = FaceFinder::new(FaceFinderConfig::default());
-    match finder
-        .detect(&reset_capture::frame::to_gray(frame))
-        .as_slice()
-    {
+    match finder.detect(&reset_picture::to_gray(frame)).as_slice() {
         [] => Err(ErrorCode::FaceNotFound),
         [one] => Ok(*one),
         _ => Err(ErrorCode::FaceMultiple),

@@ -7,8 +7,8 @@ use std::io::Cursor;
 use std::sync::Arc;
 
 use image::{ImageFormat, ImageReader, Limits, RgbImage};
-use reset_capture::{encode_jpeg, JpegSpec};
 use reset_flow::ErrorCode;
+use reset_picture::{encode_jpeg, JpegSpec};
 use tokio::sync::Semaphore;
 
 /// What a picture may be, and how it is stored.

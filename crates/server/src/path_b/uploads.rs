@@ -157,8 +157,8 @@ pub async fn face(state: &AppState, id: &str, parts: Vec<Part>) -> AppResult<Ste
     finish_step(state, id, Event::FacePassed, pictures, "face_passed").await
 }
 
-fn scaled(face: reset_capture::FaceBox, by: f32) -> reset_capture::FaceBox {
-    reset_capture::FaceBox {
+fn scaled(face: reset_picture::FaceBox, by: f32) -> reset_picture::FaceBox {
+    reset_picture::FaceBox {
         x: face.x * by,
         y: face.y * by,
         width: face.width * by,

@@ -6,8 +6,6 @@ mod csrf;
 mod login;
 mod page;
 mod session;
-#[cfg(feature = "test-support")]
-pub mod test_client;
 pub mod totp;
 mod trail;
 

@@ -1,7 +1,7 @@
 //! What a careful attacker tries: bad bodies, huge strings, unicode tricks, flow-id guessing,
 //! code brute force across resends, per-IP floods. Each is refused and changes nothing.
 
-use reset_server::testing::TestServer;
+use reset_testkit::TestServer;
 use serde_json::json;
 use time::Duration;
 

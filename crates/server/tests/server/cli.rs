@@ -249,7 +249,7 @@ async fn sigterm_stops_the_server_cleanly() {
         .env("RESET_SMS__HTTP_URL", "http://127.0.0.1:9/sms")
         .env(
             "RESET_EVIDENCE__MASTER_KEYS",
-            reset_server::testing::TEST_MASTER_KEYS,
+            reset_testkit::TEST_MASTER_KEYS,
         )
         .stdout(Stdio::null())
         .spawn()

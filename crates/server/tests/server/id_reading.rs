@@ -11,8 +11,8 @@ use reset_server::evidence::id_reading::read_waiting;
 use reset_server::evidence::store::StoreFuture;
 use reset_server::evidence::EvidenceStore;
 use reset_server::review::{self, Decision, StaffActor};
-use reset_server::testing::pictures::{id_card_front, plain_jpeg};
-use reset_server::testing::TestServer;
+use reset_testkit::pictures::{id_card_front, plain_jpeg};
+use reset_testkit::TestServer;
 
 use crate::staff_login::{add_staff, logged_in, REVIEWER};
 
@@ -137,7 +137,7 @@ async fn without_the_models_cases_wait_and_a_server_with_them_reads_them() {
     let empty = std::env::temp_dir().join(format!("reset-no-models-{}", std::process::id()));
     std::fs::create_dir_all(&empty).unwrap();
     let models_elsewhere = empty.clone();
-    let s = TestServer::start_with(reset_server::testing::TestDb::Sqlite, move |st| {
+    let s = TestServer::start_with(reset_testkit::TestDb::Sqlite, move |st| {
         st.ocr.enabled = true;
         st.ocr.model_dir = Some(models_elsewhere);
     })
@@ -169,7 +169,7 @@ async fn without_the_models_cases_wait_and_a_server_with_them_reads_them() {
 
 #[tokio::test]
 async fn a_case_claimed_by_another_server_is_left_to_it_until_the_claim_runs_out() {
-    let s = TestServer::start_with(reset_server::testing::TestDb::Sqlite, |st| {
+    let s = TestServer::start_with(reset_testkit::TestDb::Sqlite, |st| {
         // The worker stays off: this test is the only reader.
         st.ocr.enabled = false;
     })
@@ -196,7 +196,7 @@ async fn a_case_claimed_by_another_server_is_left_to_it_until_the_claim_runs_out
 
 #[tokio::test]
 async fn the_purge_takes_what_was_read_with_the_pictures() {
-    let s = TestServer::start_with(reset_server::testing::TestDb::Sqlite, reading_on)
+    let s = TestServer::start_with(reset_testkit::TestDb::Sqlite, reading_on)
         .await
         .unwrap();
     let face = random_face(1007);
@@ -246,7 +246,7 @@ impl EvidenceStore for Unreachable {
 
 #[tokio::test]
 async fn a_store_that_does_not_answer_leaves_the_case_for_the_next_round() {
-    let s = TestServer::start_with(reset_server::testing::TestDb::Sqlite, |st| {
+    let s = TestServer::start_with(reset_testkit::TestDb::Sqlite, |st| {
         st.ocr.enabled = false;
     })
     .await

@@ -1,6 +1,6 @@
 //! Login: the lock after five wrong passwords, the same answers for unknown IDs, rehashing.
 
-use reset_server::testing::{TestDb, TestServer};
+use reset_testkit::{TestDb, TestServer};
 use serde_json::json;
 
 use crate::ZHANG;

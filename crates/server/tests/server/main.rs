@@ -1,5 +1,5 @@
 //! Integration tests over real HTTP on loopback, each on a fresh database, on SQLite and (with
-//! `TEST_DATABASE_URL`) PostgreSQL, through the shared `reset_server::testing` helper.
+//! `TEST_DATABASE_URL`) PostgreSQL, through the shared test kit (`reset_testkit`).
 
 /// Runs `async fn $name(server: TestServer)` on both databases, optionally with settings changed.
 macro_rules! both {
@@ -8,7 +8,7 @@ macro_rules! both {
     };
     ($name:ident, $tweak:expr) => {
         mod $name {
-            use reset_server::testing::{TestDb, TestServer};
+            use reset_testkit::{TestDb, TestServer};
             #[tokio::test]
             async fn sqlite() {
                 let server = TestServer::start_with(TestDb::Sqlite, $tweak)

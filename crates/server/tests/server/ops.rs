@@ -1,6 +1,6 @@
 //! Operations: health, readiness, metrics; and the audit/log leak check over a full flow.
 
-use reset_server::testing::TestServer;
+use reset_testkit::TestServer;
 use serde_json::json;
 
 use crate::ZHANG;

@@ -1,6 +1,6 @@
 //! Path A end to end, and each of its rules.
 
-use reset_server::testing::TestServer;
+use reset_testkit::TestServer;
 use serde_json::json;
 use time::Duration;
 

@@ -2,7 +2,7 @@
 //! password, then a reviewer's decision (approve or reject) and what the customer sees.
 
 use reset_server::review::{self, Decision, StaffActor};
-use reset_server::testing::{TestServer, CONTACT_PHONE, PATH_B_PASSWORD};
+use reset_testkit::{TestServer, CONTACT_PHONE, PATH_B_PASSWORD};
 use serde_json::json;
 use time::Duration;
 

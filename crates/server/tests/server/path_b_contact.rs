@@ -3,7 +3,7 @@
 //! the pending password is checked like path A's (the contact phone included), and a path-B
 //! flow may sit idle an hour.
 
-use reset_server::testing::TestServer;
+use reset_testkit::TestServer;
 use serde_json::{json, Value};
 use time::Duration;
 

@@ -1,11 +1,11 @@
 //! Path B's refusals: every kind of bad picture, bad challenge record, or call at the wrong step
 //! gets its own code and changes nothing (step, rows, stored files, audit trail).
 
-use reset_server::testing::pictures::{
+use reset_testkit::pictures::{
     empty_room, face_answer, header_claiming, id_pictures, plain_jpeg, two_faces, with_exif_gps,
     EXIF_MARKER,
 };
-use reset_server::testing::{test_evidence_dir, TestServer};
+use reset_testkit::{test_evidence_dir, TestServer};
 use serde_json::{json, Value};
 
 use crate::ZHANG;

@@ -4,6 +4,7 @@
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use reset_testkit::free_port;
 use serde_json::{json, Value};
 
 use crate::ZHANG;
@@ -61,21 +62,13 @@ async fn code_for(client: &reqwest::Client, base: &str, phone: &str) -> String {
         if let Some(code) = v["messages"].as_array().and_then(|m| {
             m.iter()
                 .rev()
-                .find_map(|x| reset_server::testing::code_in(x["text"].as_str()?))
+                .find_map(|x| reset_testkit::code_in(x["text"].as_str()?))
         }) {
             return code;
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
     panic!("no code delivered");
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 #[tokio::test]

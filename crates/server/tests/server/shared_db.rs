@@ -2,7 +2,7 @@
 //! limit and the one-live-flow rule hold across both, because they live in the database.
 
 use reset_server::clock::ManualClock;
-use reset_server::testing::{FreshDb, TestDb, TestServer, TEST_START};
+use reset_testkit::{FreshDb, TestDb, TestServer, TEST_START};
 use serde_json::json;
 
 use crate::ZHANG;

@@ -9,7 +9,7 @@ use reset_server::clock::{Clock, ManualClock};
 use reset_server::metrics::Metrics;
 use reset_server::sms::outbox::{enqueue, Outbox};
 use reset_server::sms::GatewayKind;
-use reset_server::testing::{code_in, TestServer};
+use reset_testkit::{code_in, TestServer};
 use serde_json::json;
 use time::Duration;
 

@@ -2,8 +2,8 @@
 //! the case page and its pictures, decisions through the forms, CSRF refusals that change
 //! nothing, reviewer and supervisor rights, the two-reviewer race, and escaping.
 
-use reset_server::staff::test_client::Page;
-use reset_server::testing::{TestServer, CONTACT_PHONE, PATH_B_PASSWORD};
+use reset_testkit::Page;
+use reset_testkit::{TestServer, CONTACT_PHONE, PATH_B_PASSWORD};
 use serde_json::json;
 use time::Duration;
 
@@ -364,7 +364,7 @@ async fn unknown_cases_are_not_found(s: TestServer) {
 /// The queue's page query reads the (state, due_at, …) index in order instead of sorting cases.
 #[tokio::test]
 async fn the_queue_query_uses_the_state_and_due_time_index() {
-    let s = TestServer::start(reset_server::testing::TestDb::Sqlite)
+    let s = TestServer::start(reset_testkit::TestDb::Sqlite)
         .await
         .unwrap();
     s.insert_pending_cases(200).await;

@@ -2,8 +2,8 @@
 //! and its end, the session cookie, idle and absolute expiry, logout, CSRF on the login form,
 //! the per-IP limit, security headers, and the audit trail without passwords.
 
-use reset_server::staff::test_client::StaffClient;
-use reset_server::testing::TestServer;
+use reset_testkit::StaffClient;
+use reset_testkit::TestServer;
 use time::Duration;
 
 pub const REVIEWER: (&str, &str) = ("wangfang", "Shenhe#2026a");

@@ -3,8 +3,8 @@
 //! password; and what the reviewer must see before approving (earlier cases of the ID,
 //! pictures that open).
 
-use reset_server::staff::test_client::StaffClient;
-use reset_server::testing::{test_evidence_dir, TestServer};
+use reset_testkit::StaffClient;
+use reset_testkit::{test_evidence_dir, TestServer};
 use time::Duration;
 
 use crate::staff_login::{add_staff, logged_in, totp_now, REVIEWER, SUPERVISOR};

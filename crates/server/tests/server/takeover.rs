@@ -6,8 +6,8 @@
 use reset_flow::resident_id::check_char;
 use reset_flow::wire::ChallengePrompt;
 use reset_server::review::{decide, Decision, StaffActor};
-use reset_server::testing::pictures::{face_answer, face_frame_doing, plain_jpeg};
-use reset_server::testing::{TestServer, CONTACT_PHONE, PATH_B_PASSWORD};
+use reset_testkit::pictures::{face_answer, face_frame_doing, plain_jpeg};
+use reset_testkit::{TestServer, CONTACT_PHONE, PATH_B_PASSWORD};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use time::Duration;
@@ -474,7 +474,7 @@ both!(pictures_beyond_the_apps_size_are_refused_unread);
 async fn pictures_beyond_the_apps_size_are_refused_unread(s: TestServer) {
     let flow = s.start_path_b(LI.0, LI.1).await;
     s.pass_face(&flow).await;
-    let [_, back, handheld] = reset_server::testing::pictures::id_pictures().clone();
+    let [_, back, handheld] = reset_testkit::pictures::id_pictures().clone();
     let (st, b) = s
         .post_parts(
             &format!("/v1/resets/{flow}/documents"),

@@ -6,7 +6,7 @@ use std::process::Command;
 use reset_server::clock::ManualClock;
 use reset_server::evidence::purge::purge_due;
 use reset_server::review::{self, Decision, EvidenceKind, StaffActor};
-use reset_server::testing::{test_evidence_dir, FreshDb, TestDb, TestServer, TEST_START};
+use reset_testkit::{test_evidence_dir, FreshDb, TestDb, TestServer, TEST_START};
 use time::Duration;
 
 use crate::{LI, ZHANG};

@@ -6,11 +6,12 @@ use reqwest::multipart::{Form, Part};
 use reset_flow::wire::{ChallengeRecord, FaceChallenge};
 use serde_json::{json, Value};
 
-use super::pictures::{face_answer, id_pictures};
-use super::TestServer;
-use crate::clock::{random_bytes, Clock};
-use crate::store::cases::{self, CaseRecord};
-use crate::store::ms;
+use reset_server::clock::{random_bytes, Clock};
+use reset_server::store::cases::{self, CaseRecord};
+use reset_server::store::ms;
+
+use crate::pictures::{face_answer, id_pictures};
+use crate::TestServer;
 
 /// The contact phone test cases give (not a demo customer's reserved phone).
 pub const CONTACT_PHONE: &str = "13912345678";

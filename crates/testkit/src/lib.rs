@@ -1,14 +1,16 @@
-//! The shared test helper (feature `test-support`): a real server on a free loopback port over
-//! a fresh database (a temp SQLite file, or a new PostgreSQL schema from `TEST_DATABASE_URL`),
-//! with a manual clock, cheap argon2 parameters and the dev SMS inbox. Later crates reuse it.
+//! What the tests and benchmarks share (a dev-dependency only, never in a normal build): a real
+//! server on a free loopback port over a fresh database (a temp SQLite file, or a new PostgreSQL
+//! schema from `TEST_DATABASE_URL`), with a manual clock, cheap argon2 parameters and the dev SMS
+//! inbox; path B driven over HTTP; the staff member's browser; the log capture; free ports.
 
 mod log_capture;
 mod path_b;
 pub mod pictures;
+mod staff_client;
 
 pub use log_capture::LogCapture;
-
 pub use path_b::{PathBCase, CONTACT_PHONE, PATH_B_PASSWORD};
+pub use staff_client::{Page, StaffClient};
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -17,11 +19,11 @@ use serde_json::Value;
 use time::macros::datetime;
 use time::OffsetDateTime;
 
-use crate::app::AppState;
-use crate::clock::{os_rng, random_bytes, Clock, ManualClock};
-use crate::config::Settings;
-use crate::server::{spawn, state_on, Listeners, Running};
-use crate::store::Db;
+use reset_server::app::AppState;
+use reset_server::clock::{os_rng, random_bytes, Clock, ManualClock};
+use reset_server::config::Settings;
+use reset_server::server::{spawn, state_on, Listeners, Running};
+use reset_server::store::Db;
 
 /// Which database a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -153,7 +155,7 @@ pub const TEST_MASTER_KEYS: &str =
 /// folder named after the PostgreSQL URL, so servers sharing a database share it too.
 pub fn test_evidence_dir(database_url: &str) -> PathBuf {
     if database_url.starts_with("sqlite:") {
-        return crate::evidence::EvidenceSettings::default().folder(database_url);
+        return reset_server::evidence::EvidenceSettings::default().folder(database_url);
     }
     use sha2::Digest;
     let tag = hex::encode(sha2::Sha256::digest(database_url.as_bytes()));
@@ -205,8 +207,9 @@ impl TestServer {
         db.migrate().await.expect("migrate");
         let rng = os_rng();
         let shared: Arc<dyn Clock> = Arc::new(clock.clone());
-        let hasher = crate::hashing::Hasher::new(&settings.hashing, rng.clone()).expect("hasher");
-        crate::admin::seed_demo(&db, &hasher, clock.now())
+        let hasher =
+            reset_server::hashing::Hasher::new(&settings.hashing, rng.clone()).expect("hasher");
+        reset_server::admin::seed_demo(&db, &hasher, clock.now())
             .await
             .expect("seed");
         let state = state_on(db, settings, shared, rng).expect("state");
@@ -380,4 +383,12 @@ pub fn code_in(text: &str) -> Option<String> {
     let rest = text.split("验证码").nth(1)?;
     let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
     (digits.len() == 6).then_some(digits)
+}
+
+/// A loopback port nobody listens on now (the OS's pick, released for the caller to bind).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
 }

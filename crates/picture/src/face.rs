@@ -221,7 +221,7 @@ impl FaceFinder {
         let mut img = std::borrow::Cow::Borrowed(gray);
         let mut factor = 1u32;
         while self.config.min_face / (factor * 2) >= 40 && img.width() >= 80 && img.height() >= 80 {
-            img = std::borrow::Cow::Owned(crate::frame::half(&img));
+            img = std::borrow::Cow::Owned(crate::gray::half(&img));
             factor *= 2;
         }
         let min = (self.config.min_face / factor).max(20);
@@ -261,14 +261,21 @@ pub fn rustface_package_model() -> PathBuf {
     rustface_package_dir().join("model").join(FACE_MODEL_FILE)
 }
 
+/// rustface's own test picture (a group of faces), for tools and tests on the machine that
+/// built them.
+pub fn rustface_test_picture() -> Option<image::RgbImage> {
+    let path = rustface_package_dir().join("test.png");
+    image::open(path).ok().map(|i| i.to_rgb8())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn the_model_file_finds_the_same_faces_as_the_compiled_in_model() {
-        let group = crate::synth::rustface_test_picture().expect("rustface's test picture");
-        let gray = crate::frame::to_gray(&group);
+        let group = rustface_test_picture().expect("rustface's test picture");
+        let gray = crate::to_gray(&group);
         let config = FaceFinderConfig {
             min_face: 30,
             ..FaceFinderConfig::default()
@@ -330,12 +337,12 @@ mod tests {
             FaceModelError::Missing(elsewhere.join(FACE_MODEL_FILE))
         );
         let model = find_in(None, &loaded, Some(assets), &load).unwrap();
-        let group = crate::synth::rustface_test_picture().expect("rustface's test picture");
+        let group = rustface_test_picture().expect("rustface's test picture");
         let config = FaceFinderConfig {
             min_face: 30,
             ..FaceFinderConfig::default()
         };
-        let faces = FaceFinder::with_model(&model, config).detect(&crate::frame::to_gray(&group));
+        let faces = FaceFinder::with_model(&model, config).detect(&crate::to_gray(&group));
         assert!(faces.len() >= 3, "found {} faces", faces.len());
         assert!(matches!(
             FaceModel::from_bytes(assets, &real[..real.len() - 1]),

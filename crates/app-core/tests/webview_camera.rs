@@ -10,12 +10,12 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use reset_app::core::camera::{self, CameraFailure, CameraJob, CameraTask, DocumentKind};
-use reset_app::core::view::Screen;
-use reset_app::core::{AppCore, Settings};
+use reset_app_core::camera::{self, CameraFailure, CameraJob, CameraTask, DocumentKind};
+use reset_app_core::view::Screen;
+use reset_app_core::{AppCore, Settings};
 use reset_capture::{encode_jpeg, FrameSource, JpegSpec, Scene, ScenesSource, SourceSetting};
 use reset_flow::wire::ChallengePrompt;
-use reset_server::testing::{TestDb, TestServer};
+use reset_testkit::{TestDb, TestServer};
 
 mod common;
 use common::Scenes;

@@ -4,11 +4,11 @@
 
 use std::time::Instant;
 
-use reset_app::core::camera::{self, CameraFailure, CameraTask, DocumentKind};
-use reset_app::core::view::{Outcome, Screen};
-use reset_app::core::{AppCore, Settings};
+use reset_app_core::camera::{self, CameraFailure, CameraTask, DocumentKind};
+use reset_app_core::view::{Outcome, Screen};
+use reset_app_core::{AppCore, Settings};
 use reset_capture::SourceSetting;
-use reset_server::testing::{TestDb, TestServer};
+use reset_testkit::{TestDb, TestServer};
 
 mod common;
 use common::Scenes;

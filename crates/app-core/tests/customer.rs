@@ -8,10 +8,10 @@ use std::time::{Duration, Instant};
 use axum::body::Body;
 use axum::extract::Request;
 use axum::response::Response;
-use reset_app::core::view::{Lang, Outcome, Screen, View};
-use reset_app::core::{AppCore, Settings};
+use reset_app_core::view::{Lang, Outcome, Screen, View};
+use reset_app_core::{AppCore, Settings};
 use reset_flow::IdType;
-use reset_server::testing::{TestDb, TestServer};
+use reset_testkit::{TestDb, TestServer};
 
 const LI_SI: (&str, &str, &str) = ("44030419900307123X", "李四", "13800000002");
 

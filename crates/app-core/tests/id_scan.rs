@@ -3,9 +3,9 @@
 
 use std::time::Instant;
 
-use reset_app::core::camera::{self, CameraTask};
-use reset_app::core::view::Screen;
-use reset_app::core::{AppCore, Settings};
+use reset_app_core::camera::{self, CameraTask};
+use reset_app_core::view::Screen;
+use reset_app_core::{AppCore, Settings};
 use reset_capture::SourceSetting;
 use reset_flow::IdType;
 

@@ -1,4 +1,4 @@
-//! (feature `test-support`) A staff member's browser for tests and benchmarks: keeps the
+//! A staff member's browser for tests and benchmarks: keeps the
 //! console's cookies, reads the CSRF token from each page's forms, never follows redirects.
 
 use std::collections::BTreeMap;
