@@ -269,8 +269,8 @@ async fn camera_icon_reads_the_id_card_into_the_fields() {
         .expect("scenes written")
         .expect("rustface's test picture is in its package");
     // The front of 张三's card, printed as the real card is laid out, lying on the desk.
-    let font = reset_ocr::specimen::load_font().expect("a CJK font (fonts-noto-cjk)");
-    let face = reset_ocr::specimen::CardFace {
+    let font = reset_testkit::specimen::load_font().expect("a CJK font (fonts-noto-cjk)");
+    let face = reset_testkit::specimen::CardFace {
         name: "张三".into(),
         sex: reset_ocr::Sex::Female,
         ethnicity: "汉".into(),
@@ -278,7 +278,7 @@ async fn camera_icon_reads_the_id_card_into_the_fields() {
         address: "北京市朝阳区建国路88号".into(),
         number: "11010519491231002X".into(),
     };
-    let card = reset_ocr::specimen::render_card(&face, &font);
+    let card = reset_testkit::specimen::render_card(&face, &font);
     let framed =
         reset_capture::synth::card_frame(&card, &reset_capture::synth::CardScene::standard());
     let front = scenes.path.join("id_front");

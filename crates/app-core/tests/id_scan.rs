@@ -15,8 +15,8 @@ fn scenes_with_card(tag: &str, number: &str, name: &str) -> std::path::PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     let front = dir.join("id_front");
     std::fs::create_dir_all(&front).unwrap();
-    let font = reset_ocr::specimen::load_font().expect("a CJK font (fonts-noto-cjk)");
-    let face = reset_ocr::specimen::CardFace {
+    let font = reset_testkit::specimen::load_font().expect("a CJK font (fonts-noto-cjk)");
+    let face = reset_testkit::specimen::CardFace {
         name: name.into(),
         sex: reset_ocr::Sex::Female,
         ethnicity: "汉".into(),
@@ -24,7 +24,7 @@ fn scenes_with_card(tag: &str, number: &str, name: &str) -> std::path::PathBuf {
         address: "北京市朝阳区建国路88号".into(),
         number: number.into(),
     };
-    let card = reset_ocr::specimen::render_card(&face, &font);
+    let card = reset_testkit::specimen::render_card(&face, &font);
     let framed =
         reset_capture::synth::card_frame(&card, &reset_capture::synth::CardScene::standard());
     for i in 0..4 {

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use reset_ocr::specimen;
+use reset_testkit::specimen;
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("capture-idcard-{name}-{}", std::process::id()));

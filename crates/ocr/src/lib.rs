@@ -9,7 +9,6 @@ pub mod detect;
 pub mod idcard;
 pub mod models;
 pub mod recognize;
-pub mod specimen;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

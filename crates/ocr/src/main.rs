@@ -1,30 +1,28 @@
-//! `reset-ocr`: read ID cards from picture files, make test cards, and measure the reading
-//! against tesseract.
+//! `reset-ocr`: read ID cards from picture files, and measure the reading against tesseract on
+//! the test kit's generated cards.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
 use reset_ocr::idcard::{self, IdCardReading};
-use reset_ocr::{decode_picture, specimen, Ocr};
+use reset_ocr::{decode_picture, Ocr};
 
 const USAGE: &str = "\
 usage:
   reset-ocr idcard [--models DIR] FILE...
       one line per file: FILE <tab> number read (empty if none) <tab> yes|no (its check
       digit holds) <tab> name read (empty if none)
-  reset-ocr cards DIR [--from SEED] [--count N]
-      writes generated card pictures card-SEED.jpg and their truth.tsv to DIR
   reset-ocr bench DIR [--models DIR] [--no-tesseract]
       reads DIR's pictures listed in truth.tsv with reset-ocr and with tesseract (chi_sim),
       and prints numbers and names read correctly and the time per card of each
+Test cards for bench come from the test kit: cargo run -p reset-testkit --bin cards -- DIR.
 The models come from --models, else RESET_MODEL_DIR, else the folder scripts/fetch-models fills.";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("idcard") => idcard_command(&args[1..]),
-        Some("cards") => cards_command(&args[1..]),
         Some("bench") => bench_command(&args[1..]),
         _ => Err(USAGE.to_string()),
     };
@@ -94,34 +92,6 @@ fn read_file(ocr: &Ocr, path: &Path) -> Result<IdCardReading, String> {
     let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
     let img = decode_picture(&bytes).map_err(|e| e.to_string())?;
     ocr.read_number_and_name(&img).map_err(|e| e.to_string())
-}
-
-fn cards_command(args: &[String]) -> Result<ExitCode, String> {
-    let (opts, rest) = options(args, &["--from", "--count"])?;
-    let [dir] = rest[..] else {
-        return Err(USAGE.to_string());
-    };
-    let number = |name: &str, default: u64| -> Result<u64, String> {
-        opts.iter()
-            .find(|(k, _)| *k == name)
-            .map_or(Ok(default), |(_, v)| {
-                v.parse().map_err(|_| format!("{name} takes a number"))
-            })
-    };
-    let (from, count) = (number("--from", 1000)?, number("--count", 12)?);
-    let font = specimen::load_font()?;
-    let dir = PathBuf::from(dir);
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    let mut truth = String::from("file\tnumber\tname\n");
-    for seed in from..from + count {
-        let s = specimen::specimen(seed, &font);
-        let file = format!("card-{seed}.jpg");
-        std::fs::write(dir.join(&file), &s.jpeg).map_err(|e| e.to_string())?;
-        truth.push_str(&format!("{file}\t{}\t{}\n", s.face.number, s.face.name));
-    }
-    std::fs::write(dir.join("truth.tsv"), truth).map_err(|e| e.to_string())?;
-    println!("{count} cards in {}", dir.display());
-    Ok(ExitCode::SUCCESS)
 }
 
 struct Tally {

@@ -4,11 +4,11 @@
 
 use std::sync::OnceLock;
 
-use ab_glyph::FontVec;
 use image::{Rgb, RgbImage};
 use imageproc::drawing::draw_text_mut;
-use reset_ocr::specimen::{self, CardFace, Conditions};
 use reset_ocr::{decode_picture, IdCardReading, Ocr};
+use reset_testkit::specimen::FontVec;
+use reset_testkit::specimen::{self, CardFace, Conditions};
 use time::macros::date;
 use time::Date;
 

@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use reset_ocr::specimen;
+use reset_testkit::specimen;
 
 fn scratch(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("reset-ocr-cli-{name}-{}", std::process::id()));

@@ -104,8 +104,8 @@ pub fn id_pictures() -> &'static [Vec<u8>; 3] {
 /// A photographed 身份证 front saying `number` and `name` (address and the rest drawn from
 /// `seed`, birth date and sex from the number), tilted and a little blurred as a phone takes it.
 pub fn id_card_front(number: &str, name: &str, seed: u64) -> Vec<u8> {
-    use reset_ocr::specimen::{load_font, random_face, specimen_with, Conditions};
-    static FONT: OnceLock<reset_ocr::specimen::FontVec> = OnceLock::new();
+    use crate::specimen::{load_font, random_face, specimen_with, Conditions};
+    static FONT: OnceLock<crate::specimen::FontVec> = OnceLock::new();
     let font = FONT.get_or_init(|| load_font().expect("a Chinese font (fonts-noto-cjk)"));
     let id = reset_flow::resident_id::parse(number, time::macros::date!(2026 - 11 - 27))
         .expect("a valid 身份证 number");

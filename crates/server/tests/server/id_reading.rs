@@ -5,13 +5,13 @@
 //! is left to it, one whose store does not answer waits for the next round, and the purge takes
 //! what was read along with the pictures.
 
-use reset_ocr::specimen::random_face;
 use reset_server::clock::Clock;
 use reset_server::evidence::id_reading::read_waiting;
 use reset_server::evidence::store::StoreFuture;
 use reset_server::evidence::EvidenceStore;
 use reset_server::review::{self, Decision, StaffActor};
 use reset_testkit::pictures::{id_card_front, plain_jpeg};
+use reset_testkit::specimen::random_face;
 use reset_testkit::TestServer;
 
 use crate::staff_login::{add_staff, logged_in, REVIEWER};
