@@ -9,8 +9,8 @@ use reset_flow::{
 use serde::Deserialize;
 use time::OffsetDateTime;
 
+use crate::error::BoxError;
 use crate::hashing::Hasher;
-use crate::server::BoxError;
 use crate::store::{customers, ms, Db};
 
 /// The demo customers of the design (valid check digits), password Kunlun2024.

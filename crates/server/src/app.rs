@@ -1,11 +1,8 @@
-//! The application: shared state and its three routers, each served on a listener of its own so
+//! The application's three routers, each served on a listener of its own so
 //! a bank can put them on different networks: the customers' API (public), the staff console
 //! (the bank's intranet) and the operators' endpoints (loopback by default). Each router has
 //! the same layers: body cap, request metrics, tracing spans that carry the route and never
 //! the URI's values.
-
-use std::net::IpAddr;
-use std::sync::Arc;
 
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::middleware::{self, Next};
@@ -15,41 +12,8 @@ use axum::Router;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use crate::api;
-use crate::clock::{Clock, SharedRng};
-use crate::config::Settings;
-use crate::error::AppResult;
-use crate::evidence::id_reading::IdReader;
-use crate::evidence::Evidence;
-use crate::hashing::Hasher;
-use crate::limits::CallKind;
-use crate::metrics::{Metrics, RequestLabels};
-use crate::sms::Outbox;
-use crate::store::Db;
-
-/// Everything a handler needs; cheap to clone.
-#[derive(Clone)]
-pub struct AppState {
-    pub db: Db,
-    pub clock: Arc<dyn Clock>,
-    pub rng: SharedRng,
-    pub settings: Arc<Settings>,
-    pub hasher: Hasher,
-    pub metrics: Metrics,
-    pub outbox: Outbox,
-    /// Path B's pictures: checks, vault, store.
-    pub evidence: Evidence,
-    /// Reads uploaded ID fronts in the background for the reviewer.
-    pub id_reader: IdReader,
-}
-
-impl AppState {
-    pub async fn check_ip(&self, kind: CallKind, ip: IpAddr) -> AppResult<()> {
-        self.settings
-            .limits
-            .check(&self.db, kind, ip, self.clock.now())
-            .await
-    }
-}
+use crate::metrics::RequestLabels;
+use crate::state::AppState;
 
 /// The customers' API. Nothing here answers for the staff console or the operators: `/staff`
 /// and `/metrics` are `not_found` on this listener.

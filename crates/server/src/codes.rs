@@ -9,16 +9,16 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::app::AppState;
 use crate::audit;
 use crate::clock::random_bytes;
 use crate::error::{AppError, AppResult};
 use crate::limits::{
     give_back_id_quota, phone_quota_left, take_id_quota, take_phone_quota, IdAllowance,
 };
+use crate::open_flow::{open, short, step, RACE_RETRIES};
 use crate::path_b::collecting_case;
-use crate::reset::{open, short, step, RACE_RETRIES};
 use crate::sms::{code_text, outbox};
+use crate::state::AppState;
 use crate::store::flows::{self, FlowRecord};
 use crate::store::{cases, customers, ms};
 

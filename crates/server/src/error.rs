@@ -7,6 +7,9 @@ use axum::Json;
 use reset_flow::wire::ErrorBody;
 use reset_flow::{ErrorCode, PasswordRule};
 
+/// What start-up and the operators' commands fail with: any error, said once and exited on.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
 #[derive(Debug)]
 pub struct AppError(pub Box<ErrorBody>);
 

@@ -15,13 +15,16 @@ pub mod hashing;
 pub mod limits;
 pub mod login;
 pub mod metrics;
+pub mod open_flow;
 pub mod path_b;
 pub mod reset;
 pub mod review;
 pub mod server;
 pub mod sms;
 pub mod staff;
+pub mod state;
 pub mod store;
 
-pub use app::{app, AppState};
+pub use app::app;
 pub use config::Settings;
+pub use state::AppState;

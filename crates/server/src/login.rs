@@ -8,10 +8,10 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use sqlx::AnyConnection;
 
-use crate::app::AppState;
 use crate::audit;
 use crate::clock::random_bytes;
 use crate::error::{AppError, AppResult};
+use crate::state::AppState;
 use crate::store::{customers, ms, Db};
 
 /// The key of an ID in the failure counter: hashed, so the table holds no ID numbers.

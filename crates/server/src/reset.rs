@@ -13,22 +13,17 @@ use reset_flow::{
 };
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use time::OffsetDateTime;
 
-use crate::app::AppState;
 use crate::audit;
 use crate::clock::random_bytes;
 use crate::codes::{self, CodePhone};
 use crate::error::{AppError, AppResult};
 use crate::login::{clear_failures, id_key, revoke_sessions};
+use crate::open_flow::{open, short, step, FLOW_ID_LEN, RACE_RETRIES};
 use crate::sms::{outbox, password_changed_text};
-use crate::store::flows::{self, FlowRecord};
+use crate::state::AppState;
+use crate::store::flows;
 use crate::store::{cases, customers, ms};
-
-/// Attempts at a compare-and-set before giving up on a hot row.
-pub(crate) const RACE_RETRIES: usize = 8;
-/// A flow id: 128 random bits as 32 lowercase hex digits.
-const FLOW_ID_LEN: usize = 32;
 
 /// The key of a flow's live slot: the ID and the name as typed (normalised), hashed.
 fn live_key(id_type: IdType, id_number: &str, name: &str) -> String {
@@ -238,59 +233,4 @@ pub async fn status(state: &AppState, id: &str) -> AppResult<FlowStatus> {
         due_by,
         reason,
     })
-}
-
-/// Loads a flow by its id: `flow_not_found` for anything malformed or unknown (no database
-/// work for ids that cannot exist), `flow_replaced` once a newer flow took over.
-pub(crate) async fn open(state: &AppState, id: &str) -> AppResult<FlowRecord> {
-    if id.len() != FLOW_ID_LEN || !id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
-        return Err(ErrorCode::FlowNotFound.into());
-    }
-    let rec = flows::load(&state.db, id)
-        .await?
-        .ok_or(ErrorCode::FlowNotFound)?;
-    if rec.is_replaced() {
-        return Err(ErrorCode::FlowReplaced.into());
-    }
-    Ok(rec)
-}
-
-/// The step machine's answer to `event`; an idle flow is saved as expired on the way out.
-pub(crate) async fn step(
-    state: &AppState,
-    rec: &FlowRecord,
-    event: Event,
-    now: OffsetDateTime,
-) -> AppResult<Flow> {
-    match rec.flow.advance(event, now, &state.settings.policy) {
-        Ok(next) => Ok(next),
-        Err(ErrorCode::FlowExpired) => {
-            if rec.flow.step != Step::Expired {
-                let mut expired = rec.clone();
-                expired.flow = rec.flow.expired();
-                expired.code_hash = None;
-                let now_ms = ms(now);
-                let mut tx = state.db.pool.begin().await?;
-                if flows::save(&mut tx, &expired, now_ms).await? {
-                    audit::record(
-                        &mut tx,
-                        now_ms,
-                        Some(&rec.id),
-                        rec.customer_id,
-                        "flow_expired",
-                        json!({}),
-                    )
-                    .await?;
-                }
-                tx.commit().await?;
-            }
-            Err(ErrorCode::FlowExpired.into())
-        }
-        Err(code) => Err(code.into()),
-    }
-}
-
-/// The first characters of a flow id, enough to follow one flow through the logs.
-pub(crate) fn short(id: &str) -> &str {
-    &id[..8.min(id.len())]
 }

@@ -7,13 +7,13 @@ use reset_flow::{
 use serde_json::json;
 use time::OffsetDateTime;
 
-use crate::app::AppState;
 use crate::audit;
 use crate::error::AppResult;
 use crate::evidence::WrappedKey;
 use crate::login::{clear_failures, revoke_sessions};
 use crate::path_b::{owner_phone, tell_owner, CaseNews};
 use crate::sms::{outbox, review_approved_text, review_rejected_text};
+use crate::state::AppState;
 use crate::store::cases::{self, CaseRecord};
 use crate::store::{customers, flows, from_ms, ms};
 

@@ -9,7 +9,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::app::{admin_app, app, staff_app, AppState};
+use crate::app::{admin_app, app, staff_app};
 use crate::clock::{random_bytes, Clock, SharedRng};
 use crate::config::Settings;
 use crate::evidence::id_reading::IdReader;
@@ -17,9 +17,10 @@ use crate::evidence::Evidence;
 use crate::hashing::Hasher;
 use crate::metrics::Metrics;
 use crate::sms::Outbox;
+use crate::state::AppState;
 use crate::store::Db;
 
-pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+pub use crate::error::BoxError;
 
 /// Connects to the configured database, migrates it, and builds the state.
 pub async fn build_state(

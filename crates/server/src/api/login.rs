@@ -5,9 +5,9 @@ use axum::Json;
 use reset_flow::wire::{LoginRequest, LoginResponse};
 
 use super::{ApiJson, ClientIp};
-use crate::app::AppState;
 use crate::error::AppResult;
 use crate::limits::CallKind;
+use crate::state::AppState;
 
 pub async fn login(
     State(state): State<AppState>,

@@ -15,9 +15,9 @@ use axum::http::StatusCode;
 use reset_flow::ErrorCode;
 use serde::de::DeserializeOwned;
 
-use crate::app::AppState;
 use crate::client_address::client_address;
 use crate::error::AppError;
+use crate::state::AppState;
 
 /// A JSON body; refusals are `malformed_body` (400) or `body_too_large` (413).
 pub struct ApiJson<T>(pub T);

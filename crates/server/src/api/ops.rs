@@ -8,9 +8,9 @@ use reset_flow::wire::DevSmsList;
 use reset_flow::{ErrorCode, MobileNumber};
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::error::AppResult;
 use crate::sms::gateway_dev;
+use crate::state::AppState;
 
 pub async fn healthz() -> &'static str {
     "ok"

@@ -10,11 +10,11 @@ use reset_flow::wire::{CodeRequest, CodeSentResponse, FaceChallenge, PhoneReques
 use reset_flow::{ErrorCode, Event};
 
 use super::{ApiJson, ClientIp};
-use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::evidence::challenge::MAX_FRAMES;
 use crate::limits::CallKind;
 use crate::path_b::{self, contact, uploads};
+use crate::state::AppState;
 
 pub async fn phone_unavailable(
     State(state): State<AppState>,

@@ -9,10 +9,10 @@ use reset_flow::wire::{
 };
 
 use super::{ApiJson, ClientIp};
-use crate::app::AppState;
 use crate::error::AppResult;
 use crate::limits::CallKind;
 use crate::reset;
+use crate::state::AppState;
 
 pub async fn start(
     State(state): State<AppState>,

@@ -24,11 +24,11 @@ use serde_json::json;
 use sqlx::Row;
 use tokio::sync::{watch, Notify};
 
-use crate::app::AppState;
 use crate::audit;
 use crate::evidence::WrappedKey;
-use crate::reset::short;
+use crate::open_flow::short;
 use crate::review::EvidenceKind;
+use crate::state::AppState;
 use crate::store::cases::{self, CaseRecord};
 use crate::store::ms;
 

@@ -10,8 +10,8 @@ use serde_json::json;
 use sqlx::Row;
 use tokio::sync::watch;
 
-use crate::app::AppState;
 use crate::audit;
+use crate::state::AppState;
 use crate::store::{cases, ms};
 
 /// What one purge round did.

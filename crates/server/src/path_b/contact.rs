@@ -5,9 +5,9 @@
 use reset_flow::wire::{CodeRequest, CodeSentResponse, PhoneRequest, StepResponse};
 use reset_flow::{MobileNumber, SmsCode};
 
-use crate::app::AppState;
 use crate::codes::{self, CodePhone};
 use crate::error::AppResult;
+use crate::state::AppState;
 
 /// `POST /v1/resets/{id}/contact/sms`
 pub async fn send_code(

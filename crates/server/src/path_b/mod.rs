@@ -14,15 +14,15 @@ use reset_flow::{
 use serde_json::json;
 use time::OffsetDateTime;
 
-use crate::app::AppState;
 use crate::audit;
 use crate::clock::random_bytes;
 use crate::error::{AppError, AppResult};
 use crate::limits::take_id_slot;
-use crate::reset::{open, short, step, RACE_RETRIES};
+use crate::open_flow::{open, short, step, RACE_RETRIES};
 use crate::sms::{
     case_approved_owner_text, case_submitted_owner_text, outbox, review_rejected_text,
 };
+use crate::state::AppState;
 use crate::store::cases::{self, CaseRecord, NewCase};
 use crate::store::{customers, flows, from_ms, ms};
 

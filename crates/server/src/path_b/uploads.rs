@@ -9,7 +9,6 @@ use serde_json::json;
 use time::Duration;
 
 use super::collecting_case;
-use crate::app::AppState;
 use crate::audit;
 use crate::clock::random_bytes;
 use crate::error::{AppError, AppResult};
@@ -18,8 +17,9 @@ use crate::evidence::challenge::{
 };
 use crate::evidence::picture::{clean, clean_with_preview, CleanPicture};
 use crate::evidence::WrappedKey;
-use crate::reset::{open, short, step, RACE_RETRIES};
+use crate::open_flow::{open, short, step, RACE_RETRIES};
 use crate::review::EvidenceKind;
+use crate::state::AppState;
 use crate::store::cases::{self, CaseRecord, EvidenceRow};
 use crate::store::{challenges, flows, ms};
 

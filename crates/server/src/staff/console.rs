@@ -13,8 +13,8 @@ use serde::Deserialize;
 use super::page::{beijing, frame, Menu, PageError};
 use super::session::{StaffRole, StaffSession};
 use super::trail;
-use crate::app::AppState;
 use crate::review::{self, CaseDetail, CaseState, Decision, EvidenceKind, EvidenceRef};
+use crate::state::AppState;
 
 /// The reasons a reviewer picks from; the customer reads the chosen one in the SMS.
 pub const REJECT_REASONS: &[&str] = &[

@@ -22,10 +22,10 @@ use super::page::{frame, Menu, PageError};
 use super::session::{self, cookie_value, new_token, set_cookie, StaffSession, SESSION_COOKIE};
 use super::totp;
 use crate::api::ClientIp;
-use crate::app::AppState;
 use crate::audit;
 use crate::client_address::limit_key;
 use crate::limits::CallKind;
+use crate::state::AppState;
 use crate::store::ms;
 
 #[derive(Deserialize, Default)]

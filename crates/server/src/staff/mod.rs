@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde::{Deserialize, Serialize};
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 pub use session::{StaffRole, StaffSession};
 

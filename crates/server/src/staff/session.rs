@@ -11,9 +11,9 @@ use sqlx::Row;
 
 use super::csrf;
 use super::page::PageError;
-use crate::app::AppState;
 use crate::clock::random_bytes;
 use crate::review::StaffActor;
+use crate::state::AppState;
 use crate::store::ms;
 
 pub const SESSION_COOKIE: &str = "staff_session";

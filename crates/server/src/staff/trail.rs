@@ -5,7 +5,7 @@ use maud::{html, Markup};
 use sqlx::Row;
 
 use super::page::beijing;
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::store::from_ms;
 
 /// One line of the trail.
