@@ -182,6 +182,13 @@ impl FrameSource for WebviewSource {
     fn next_frame(&mut self) -> Result<Option<Frame>, SourceError> {
         let waited_since = Instant::now();
         let mut state = self.feed.state();
+        // Chosen once per call: a frame accepted while this call waits is still being decoded
+        // when the wait may wake, and must not turn a first frame's long wait into a stall.
+        let limit = if state.last_accepted_ms.is_some() {
+            self.stall
+        } else {
+            self.first
+        };
         loop {
             if let Some(error) = state.failed.clone() {
                 return Err(error);
@@ -192,11 +199,6 @@ impl FrameSource for WebviewSource {
             if let Some(frame) = state.waiting.take() {
                 return Ok(Some(frame));
             }
-            let limit = if state.last_accepted_ms.is_some() {
-                self.stall
-            } else {
-                self.first
-            };
             if waited_since.elapsed() >= limit {
                 return Err(SourceError::CameraFailed(
                     "no frames from the webview's camera".into(),
@@ -306,6 +308,33 @@ mod tests {
         assert!(src.next_frame().unwrap().is_some());
         assert!(t.join().unwrap());
         assert_eq!(src.next_frame().unwrap_err().code(), "camera_failed");
+    }
+
+    /// A first frame taken (its time noted) but still being decoded when the wait wakes: the
+    /// wait keeps the first frame's limit, not the shorter stall, so a customer who answered the
+    /// camera question late does not get 摄像头画面中断.
+    #[test]
+    fn a_first_frame_still_being_decoded_is_waited_for() {
+        let feed = WebviewFeed::new(1000);
+        let cancel = Arc::new(AtomicBool::new(false));
+        let mut src = feed.source(
+            cancel,
+            Duration::from_millis(2_000),
+            Duration::from_millis(20),
+        );
+        let decoder = feed.clone();
+        let t = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(30));
+            // What push_jpeg does before it decodes, then a decode slower than the stall.
+            decoder.state().last_accepted_ms = Some(30);
+            decoder.shared.arrived.notify_all();
+            std::thread::sleep(Duration::from_millis(200));
+            let image = decode_frame(&jpeg(16, 16)).unwrap();
+            decoder.state().waiting = Some(Frame::new(image, 30));
+            decoder.shared.arrived.notify_all();
+        });
+        assert!(src.next_frame().unwrap().is_some());
+        t.join().unwrap();
     }
 
     #[test]
