@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use reset_capture::card::DocumentLimits;
+use reset_capture::open_source;
 use reset_capture::side::expect_side;
-use reset_capture::source::open_source;
 use reset_capture::{
     card_side, check_handheld, encode_jpeg, AutoCapture, CardSide, DocumentAnalyser, FaceCheck,
     FaceCheckConfig, FaceCheckState, FaceFinder, FaceFinderConfig, Frame, FrameSource, JpegSpec,
@@ -18,6 +18,8 @@ use reset_capture::{
 };
 use reset_flow::wire::{ChallengePrompt, ChallengeRecord, FaceChallenge};
 use serde::{Deserialize, Serialize};
+
+use super::id_scan::IdScanFailure;
 
 /// One frame at most this often: enough for the checks, and a real camera's newer frames are
 /// taken instead of a backlog.
@@ -193,7 +195,16 @@ pub fn run(
                 &job.cancel,
                 send,
             )?;
-            super::id_scan::read(&card)
+            match super::id_scan::read(&card) {
+                Ok(read) => Ok(CameraResult::IdCard {
+                    number: read.number,
+                    name: read.name,
+                }),
+                Err(IdScanFailure::ModelMissing) => Err(CameraFailure::Source {
+                    code: "ocr_model_missing",
+                }),
+                Err(IdScanFailure::Unread(why)) => Err(CameraFailure::Unread(why)),
+            }
         }
     }
 }

@@ -4,27 +4,39 @@
 
 use image::RgbImage;
 
-use super::camera::{CameraFailure, CameraResult};
+/// What the scan found: the number only when its check digit holds, and the name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdCardRead {
+    pub number: Option<String>,
+    pub name: Option<String>,
+}
 
-/// Reads the card; `Unread` when the reader found neither field, `ocr_model_missing` when the
+/// Why nothing is offered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdScanFailure {
+    /// The package lacks the reader's models (`ocr_model_missing`).
+    ModelMissing,
+    /// Neither field was read; the reason is for the tester's terminal.
+    Unread(String),
+}
+
+/// Reads the card; `Unread` when the reader found neither field, `ModelMissing` when the
 /// package lacks the reader's models.
-pub fn read(card: &RgbImage) -> Result<CameraResult, CameraFailure> {
+pub fn read(card: &RgbImage) -> Result<IdCardRead, IdScanFailure> {
     // Loaded on the first scan (a fraction of a second) and shared after.
     let ocr = super::models::ocr().map_err(|e| {
         // The path and reason are for the tester's terminal; the customer gets the message.
         eprintln!("reset-app: {e}");
-        CameraFailure::Source {
-            code: "ocr_model_missing",
-        }
+        IdScanFailure::ModelMissing
     })?;
     let reading = ocr
         .read_id_card(card)
-        .map_err(|e| CameraFailure::Unread(e.to_string()))?;
+        .map_err(|e| IdScanFailure::Unread(e.to_string()))?;
     let number = reading.accepted_number().map(str::to_owned);
     if number.is_none() && reading.name.is_none() {
-        return Err(CameraFailure::Unread("nothing read".into()));
+        return Err(IdScanFailure::Unread("nothing read".into()));
     }
-    Ok(CameraResult::IdCard {
+    Ok(IdCardRead {
         number,
         name: reading.name,
     })

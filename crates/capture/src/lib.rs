@@ -15,6 +15,7 @@ pub mod qr;
 pub mod quality;
 pub mod reason;
 pub mod scene;
+pub mod setting;
 pub mod side;
 pub mod source;
 pub mod synth;
@@ -29,8 +30,9 @@ pub use frame::Frame;
 pub use qr::{read_qr, QrCode};
 pub use reason::Reason;
 pub use scene::{Scene, ScenesSource};
+pub use setting::{open_source, SourceSetting};
 pub use side::{card_side, check_handheld, CardSide};
-pub use source::{FileSource, FrameSource, SourceError, SourceSetting};
+pub use source::{FileSource, FrameSource, SourceError};
 pub use webview::{WebviewFeed, WebviewSource};
 
 // The picture crate's faces and JPEG output, named here too: the screens use them with the rest.

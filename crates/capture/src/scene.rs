@@ -4,62 +4,10 @@
 
 use std::path::{Path, PathBuf};
 
-use reset_flow::wire::ChallengePrompt;
-use serde::{Deserialize, Serialize};
-
+// The scene is the frame source's word: every source is told it (`FrameSource::show_scene`).
+pub use crate::source::Scene;
 use crate::source::{load_picture, FileSource, FrameSource, SourceError};
 use crate::Frame;
-
-/// One thing the customer is asked to put in front of the camera.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Scene {
-    /// The face, still and centred (the face check before and between prompts).
-    Face,
-    TurnLeft,
-    TurnRight,
-    ComeCloser,
-    /// 身份证正面 (the side with the portrait).
-    IdFront,
-    /// 身份证反面.
-    IdBack,
-    /// 手持身份证照.
-    Handheld,
-}
-
-impl Scene {
-    pub const ALL: [Scene; 7] = [
-        Scene::Face,
-        Scene::TurnLeft,
-        Scene::TurnRight,
-        Scene::ComeCloser,
-        Scene::IdFront,
-        Scene::IdBack,
-        Scene::Handheld,
-    ];
-
-    /// The sub-folder name of a scenes folder.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Scene::Face => "face",
-            Scene::TurnLeft => "turn_left",
-            Scene::TurnRight => "turn_right",
-            Scene::ComeCloser => "come_closer",
-            Scene::IdFront => "id_front",
-            Scene::IdBack => "id_back",
-            Scene::Handheld => "handheld",
-        }
-    }
-
-    /// The scene a face-check prompt asks for.
-    pub const fn of_prompt(prompt: ChallengePrompt) -> Scene {
-        match prompt {
-            ChallengePrompt::TurnLeft => Scene::TurnLeft,
-            ChallengePrompt::TurnRight => Scene::TurnRight,
-            ChallengePrompt::ComeCloser => Scene::ComeCloser,
-        }
-    }
-}
 
 /// A stand-in camera: the pictures of the current scene's sub-folder, in name order and over
 /// again, with frame times advancing by a fixed interval across scenes (like a real clock).

@@ -1,9 +1,13 @@
-//! Where frames come from: one trait, and the sources behind it (files and folders for tests and
-//! testers, frames pushed from the webview on phones, and nokhwa cameras behind the `camera`
-//! feature).
+//! Where frames come from: one trait, its errors, and the file and folder sources for tests and
+//! testers. The other sources (frames pushed from the webview on phones, the tester's scenes,
+//! nokhwa cameras behind the `camera` feature) implement it in modules of their own;
+//! `setting.rs` opens the one a setting names.
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
+
+use reset_flow::wire::ChallengePrompt;
+use serde::{Deserialize, Serialize};
 
 use crate::Frame;
 
@@ -45,8 +49,8 @@ pub trait FrameSource {
     fn next_frame(&mut self) -> Result<Option<Frame>, SourceError>;
 
     /// What the app now asks the customer to show. A camera ignores it (the customer reacts);
-    /// the stand-in [`ScenesSource`](crate::scene::ScenesSource) switches pictures.
-    fn show_scene(&mut self, _scene: crate::scene::Scene) {}
+    /// the stand-in `ScenesSource` switches pictures.
+    fn show_scene(&mut self, _scene: Scene) {}
 
     /// A short description for logs and the tester's screen.
     fn describe(&self) -> String;
@@ -157,71 +161,61 @@ pub fn decode_picture(bytes: &[u8]) -> Result<image::RgbImage, SourceError> {
     reset_picture::decode(bytes).map_err(|e| SourceError::NotAPicture(e.0))
 }
 
-/// What `RESET_CAMERA` asks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SourceSetting {
-    Dir(PathBuf),
-    /// A folder with a sub-folder per [`Scene`](crate::scene::Scene): the tester's stand-in.
-    Scenes(PathBuf),
-    Webview,
-    Camera(u32),
+/// One thing the customer is asked to put in front of the camera.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scene {
+    /// The face, still and centred (the face check before and between prompts).
+    Face,
+    TurnLeft,
+    TurnRight,
+    ComeCloser,
+    /// 身份证正面 (the side with the portrait).
+    IdFront,
+    /// 身份证反面.
+    IdBack,
+    /// 手持身份证照.
+    Handheld,
 }
 
-impl SourceSetting {
-    /// Parses `dir:PATH`, `scenes:PATH`, `webview`, `camera` or `camera:INDEX`.
-    pub fn parse(s: &str) -> Result<SourceSetting, SourceError> {
-        if let Some(path) = s.strip_prefix("dir:") {
-            if path.is_empty() {
-                return Err(SourceError::BadSetting(s.to_owned()));
-            }
-            return Ok(SourceSetting::Dir(PathBuf::from(path)));
-        }
-        if let Some(path) = s.strip_prefix("scenes:") {
-            if path.is_empty() {
-                return Err(SourceError::BadSetting(s.to_owned()));
-            }
-            return Ok(SourceSetting::Scenes(PathBuf::from(path)));
-        }
-        match s {
-            "webview" => Ok(SourceSetting::Webview),
-            "camera" => Ok(SourceSetting::Camera(0)),
-            _ => s
-                .strip_prefix("camera:")
-                .and_then(|i| i.parse().ok())
-                .map(SourceSetting::Camera)
-                .ok_or_else(|| SourceError::BadSetting(s.to_owned())),
+impl Scene {
+    pub const ALL: [Scene; 7] = [
+        Scene::Face,
+        Scene::TurnLeft,
+        Scene::TurnRight,
+        Scene::ComeCloser,
+        Scene::IdFront,
+        Scene::IdBack,
+        Scene::Handheld,
+    ];
+
+    /// The sub-folder name of a scenes folder.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Scene::Face => "face",
+            Scene::TurnLeft => "turn_left",
+            Scene::TurnRight => "turn_right",
+            Scene::ComeCloser => "come_closer",
+            Scene::IdFront => "id_front",
+            Scene::IdBack => "id_back",
+            Scene::Handheld => "handheld",
         }
     }
 
-    /// `RESET_CAMERA`, if set.
-    pub fn from_env() -> Result<Option<SourceSetting>, SourceError> {
-        match std::env::var("RESET_CAMERA") {
-            Ok(v) => SourceSetting::parse(&v).map(Some),
-            Err(_) => Ok(None),
+    /// The scene a face-check prompt asks for.
+    pub const fn of_prompt(prompt: ChallengePrompt) -> Scene {
+        match prompt {
+            ChallengePrompt::TurnLeft => Scene::TurnLeft,
+            ChallengePrompt::TurnRight => Scene::TurnRight,
+            ChallengePrompt::ComeCloser => Scene::ComeCloser,
         }
-    }
-}
-
-/// Opens the source a setting names. The webview source is made by the app itself (it owns the
-/// IPC channel), so it is not opened here.
-pub fn open_source(setting: &SourceSetting) -> Result<Box<dyn FrameSource>, SourceError> {
-    match setting {
-        SourceSetting::Dir(path) if path.is_dir() => Ok(Box::new(FileSource::dir(path)?)),
-        SourceSetting::Dir(path) => Ok(Box::new(FileSource::files(vec![path.clone()]))),
-        SourceSetting::Scenes(path) => Ok(Box::new(crate::scene::ScenesSource::open(path)?)),
-        SourceSetting::Webview => Err(SourceError::BadSetting(
-            "webview (made by the app, not opened by name)".into(),
-        )),
-        #[cfg(desktop_camera)]
-        SourceSetting::Camera(index) => Ok(Box::new(crate::camera::CameraSource::open(*index)?)),
-        #[cfg(not(desktop_camera))]
-        SourceSetting::Camera(_) => Err(SourceError::NoCamera),
     }
 }
 
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::setting::{open_source, SourceSetting};
 
     /// A plain green JPEG, for the sources' tests.
     pub(crate) fn jpeg(w: u32, h: u32) -> Vec<u8> {

@@ -8,12 +8,12 @@ use figment::Figment;
 use reset_flow::{Bank, Policy};
 use serde::{Deserialize, Serialize};
 
-use crate::evidence::id_reading::OcrSettings;
+use crate::evidence::id_reader::OcrSettings;
 use crate::evidence::EvidenceSettings;
 use crate::hashing::HashingSettings;
 use crate::limits::IpLimits;
 use crate::sms::SmsSettings;
-use crate::staff::StaffSettings;
+use crate::staff::settings::StaffSettings;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]

@@ -12,7 +12,7 @@ use tokio::task::JoinHandle;
 use crate::app::{admin_app, app, staff_app};
 use crate::clock::{random_bytes, Clock, SharedRng};
 use crate::config::Settings;
-use crate::evidence::id_reading::IdReader;
+use crate::evidence::id_reader::IdReader;
 use crate::evidence::Evidence;
 use crate::hashing::Hasher;
 use crate::metrics::Metrics;

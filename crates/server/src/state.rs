@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::clock::{Clock, SharedRng};
 use crate::config::Settings;
 use crate::error::AppResult;
-use crate::evidence::id_reading::IdReader;
+use crate::evidence::id_reader::IdReader;
 use crate::evidence::Evidence;
 use crate::hashing::Hasher;
 use crate::limits::CallKind;

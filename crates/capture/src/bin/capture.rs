@@ -461,7 +461,7 @@ fn qr_matrix(cases: &[reset_capture::corpus::Case]) -> Result<(), String> {
 }
 
 fn probe(args: &[String]) -> Result<(), String> {
-    use reset_capture::source::{open_source, SourceSetting};
+    use reset_capture::{open_source, SourceSetting};
     let setting = match args {
         [s] => SourceSetting::parse(s),
         [] => SourceSetting::from_env().map(|s| s.unwrap_or(SourceSetting::Camera(0))),

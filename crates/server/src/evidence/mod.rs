@@ -3,6 +3,7 @@
 //! purge that deletes them after the retention time.
 
 pub mod challenge;
+pub mod id_reader;
 pub mod id_reading;
 pub mod picture;
 pub mod purge;

@@ -6,7 +6,7 @@ use reset_flow::ErrorCode;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use super::page::PageError;
+use super::refusal::PageError;
 
 /// The cookie that binds the login form's token before there is a session.
 pub const LOGIN_COOKIE: &str = "staff_login";

@@ -1,5 +1,5 @@
 //! The console's page frame (escaped HTML by maud), its stylesheet, the security headers of
-//! every staff answer, and refusals rendered as pages.
+//! every staff answer, and refusals ([`PageError`]) rendered as pages.
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -8,8 +8,8 @@ use reset_flow::ErrorCode;
 use time::macros::{format_description, offset};
 use time::OffsetDateTime;
 
+pub use super::refusal::PageError;
 use super::session::{StaffRole, StaffSession};
-use crate::error::AppError;
 
 /// Only our own files: no inline script or style, no framing, no referrer, nothing cached.
 const CSP: &str = "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'none'; \
@@ -107,32 +107,6 @@ pub fn beijing(t: OffsetDateTime) -> String {
     t.to_offset(offset!(+8))
         .format(format_description!("[year]-[month]-[day] [hour]:[minute]"))
         .unwrap_or_default()
-}
-
-/// A refusal on the staff side: a page with the message, or a trip to the login page.
-#[derive(Debug)]
-pub enum PageError {
-    Code(ErrorCode),
-    LoginNeeded,
-}
-
-impl From<ErrorCode> for PageError {
-    fn from(code: ErrorCode) -> PageError {
-        PageError::Code(code)
-    }
-}
-
-impl From<AppError> for PageError {
-    fn from(e: AppError) -> PageError {
-        PageError::Code(e.code())
-    }
-}
-
-/// Database trouble: logged (without data) and shown as `internal`.
-impl From<sqlx::Error> for PageError {
-    fn from(e: sqlx::Error) -> PageError {
-        AppError::from(e).into()
-    }
 }
 
 impl IntoResponse for PageError {

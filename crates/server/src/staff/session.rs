@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use super::csrf;
-use super::page::PageError;
+use super::refusal::PageError;
 use crate::clock::random_bytes;
 use crate::review::StaffActor;
 use crate::state::AppState;
