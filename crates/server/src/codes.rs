@@ -15,7 +15,7 @@ use crate::error::{AppError, AppResult};
 use crate::limits::{
     give_back_id_quota, phone_quota_left, take_id_quota, take_phone_quota, IdAllowance,
 };
-use crate::open_flow::{open, short, step, RACE_RETRIES};
+use crate::open_flow::{open, retry_on_race, short, step, Try};
 use crate::path_b::collecting_case;
 use crate::sms::{code_text, outbox};
 use crate::state::AppState;
@@ -108,7 +108,7 @@ pub async fn send(
     which: CodePhone,
 ) -> AppResult<CodeSentResponse> {
     let policy = &state.settings.policy;
-    for _ in 0..RACE_RETRIES {
+    retry_on_race(|| async move {
         let rec = open(state, id).await?;
         let now = state.clock.now();
         let now_ms = ms(now);
@@ -174,7 +174,7 @@ pub async fn send(
         updated.last_code_at = Some(now_ms);
         if !flows::save(&mut tx, &updated, now_ms).await? {
             tx.rollback().await?;
-            continue;
+            return Ok(Try::Raced);
         }
         if let Some(case) = &case {
             // The phone the code goes to is the one a right code proves: both change together.
@@ -203,12 +203,12 @@ pub async fn send(
         state.outbox.notify();
         state.metrics.codes_sent.inc();
         tracing::info!(flow = %short(id), phone = %phone.masked(), "{}", which.log_requested());
-        return Ok(CodeSentResponse {
+        Ok(Try::Done(CodeSentResponse {
             step: updated.flow.step,
             resend_after_s: policy.resend_after_s,
-        });
-    }
-    Err(ErrorCode::TooMany.into())
+        }))
+    })
+    .await
 }
 
 /// Whether `phone` is the reserved phone of the flow's customer (never, for a stranger's flow).
@@ -233,7 +233,7 @@ pub async fn verify(
 ) -> AppResult<StepResponse> {
     let policy = &state.settings.policy;
     let max_tries = i64::from(policy.code_max_wrong);
-    for _ in 0..RACE_RETRIES {
+    retry_on_race(|| async move {
         let rec = open(state, id).await?;
         let now = state.clock.now();
         let now_ms = ms(now);
@@ -275,7 +275,7 @@ pub async fn verify(
         let Some(tries) = flows::take_code_try(&state.db, id, &stored, max_tries).await? else {
             // The code changed or its tries ran out meanwhile: nothing was judged.
             give_back(state, key, now).await?;
-            continue;
+            return Ok(Try::Raced);
         };
         let right: bool = code_hash(id, code)
             .as_bytes()
@@ -291,7 +291,7 @@ pub async fn verify(
             let mut tx = state.db.pool.begin().await?;
             if !flows::save(&mut tx, &updated, now_ms).await? {
                 tx.rollback().await?;
-                continue;
+                return Ok(Try::Raced);
             }
             let detail = case.map_or_else(|| json!({}), |c| json!({ "case": c.id }));
             audit::record(
@@ -305,13 +305,13 @@ pub async fn verify(
             .await?;
             tx.commit().await?;
             tracing::info!(flow = %short(id), "{}", which.log_verified());
-            return Ok(StepResponse {
+            return Ok(Try::Done(StepResponse {
                 step: updated.flow.step,
-            });
+            }));
         }
         return Err(refuse_wrong_code(state, id, rec.customer_id, tries, max_tries, now_ms).await?);
-    }
-    Err(ErrorCode::TooMany.into())
+    })
+    .await
 }
 
 /// A code check that judged nothing wrong gives its place in the ID's allowance back.

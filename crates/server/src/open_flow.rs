@@ -14,6 +14,30 @@ use crate::store::ms;
 
 /// Attempts at a compare-and-set before giving up on a hot row.
 pub const RACE_RETRIES: usize = 8;
+
+/// What one try of a step saved with a compare-and-set came to.
+pub enum Try<T> {
+    Done(T),
+    /// Another request saved the row first: read it again and try again.
+    Raced,
+}
+
+/// The one retry loop of every saved step: each `attempt` reads the row, decides and saves
+/// with a compare-and-set, and answers `Raced` when another request saved first; after
+/// [`RACE_RETRIES`] races the row is too hot and the caller is asked to come back
+/// (`too_many`). A refusal (`Err`) ends it at once.
+pub async fn retry_on_race<T, F, Fut>(mut attempt: F) -> AppResult<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = AppResult<Try<T>>>,
+{
+    for _ in 0..RACE_RETRIES {
+        if let Try::Done(answer) = attempt().await? {
+            return Ok(answer);
+        }
+    }
+    Err(ErrorCode::TooMany.into())
+}
 /// A flow id: 128 random bits as 32 lowercase hex digits.
 pub const FLOW_ID_LEN: usize = 32;
 
@@ -70,4 +94,45 @@ pub async fn step(
 /// The first characters of a flow id, enough to follow one flow through the logs.
 pub fn short(id: &str) -> &str {
     &id[..8.min(id.len())]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn races_are_tried_again_a_bounded_number_of_times_and_a_refusal_ends_at_once() {
+        let mut tries = 0;
+        let answer = retry_on_race(|| {
+            tries += 1;
+            let this_try = tries;
+            async move {
+                Ok(if this_try < 3 {
+                    Try::Raced
+                } else {
+                    Try::Done(this_try)
+                })
+            }
+        })
+        .await;
+        assert_eq!(answer.unwrap(), 3);
+
+        let mut tries = 0;
+        let hot: AppResult<()> = retry_on_race(|| {
+            tries += 1;
+            async { Ok(Try::Raced) }
+        })
+        .await;
+        assert_eq!(hot.unwrap_err().code(), ErrorCode::TooMany);
+        assert_eq!(tries, RACE_RETRIES);
+
+        let mut tries = 0;
+        let refused: AppResult<()> = retry_on_race(|| {
+            tries += 1;
+            async { Err(ErrorCode::WrongStep.into()) }
+        })
+        .await;
+        assert_eq!(refused.unwrap_err().code(), ErrorCode::WrongStep);
+        assert_eq!(tries, 1);
+    }
 }

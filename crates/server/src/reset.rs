@@ -19,7 +19,7 @@ use crate::clock::random_bytes;
 use crate::codes::{self, CodePhone};
 use crate::error::{AppError, AppResult};
 use crate::login::{clear_failures, id_key, revoke_sessions};
-use crate::open_flow::{open, short, step, FLOW_ID_LEN, RACE_RETRIES};
+use crate::open_flow::{open, retry_on_race, short, step, Try, FLOW_ID_LEN};
 use crate::sms::{outbox, password_changed_text};
 use crate::state::AppState;
 use crate::store::flows;
@@ -138,7 +138,9 @@ pub async fn set_password(
     if open(state, id).await?.flow.path == ResetPath::PhoneUnavailable {
         return crate::path_b::set_password(state, id, req).await;
     }
-    for _ in 0..RACE_RETRIES {
+    // Borrowed, so each try reads the same request.
+    let req = &req;
+    retry_on_race(|| async move {
         let rec = open(state, id).await?;
         let now = state.clock.now();
         let now_ms = ms(now);
@@ -169,7 +171,7 @@ pub async fn set_password(
         let mut tx = state.db.pool.begin().await?;
         if !flows::save(&mut tx, &updated, now_ms).await? {
             tx.rollback().await?;
-            continue;
+            return Ok(Try::Raced);
         }
         customers::set_password_hash(&mut tx, customer.id, &hash).await?;
         let key = id_key(id_type, id_number.as_str());
@@ -199,12 +201,12 @@ pub async fn set_password(
         state.outbox.notify();
         state.metrics.resets_completed.inc();
         tracing::info!(flow = %short(id), "login password reset");
-        return Ok(PasswordResponse {
+        Ok(Try::Done(PasswordResponse {
             step: updated.flow.step,
             due_by: None,
-        });
-    }
-    Err(ErrorCode::TooMany.into())
+        }))
+    })
+    .await
 }
 
 /// `GET /v1/resets/{id}`

@@ -11,6 +11,7 @@ use crate::audit;
 use crate::error::AppResult;
 use crate::evidence::WrappedKey;
 use crate::login::{clear_failures, revoke_sessions};
+use crate::open_flow::{retry_on_race, Try};
 use crate::path_b::{owner_phone, tell_owner, CaseNews};
 use crate::sms::{outbox, review_approved_text, review_rejected_text};
 use crate::state::AppState;
@@ -19,8 +20,6 @@ use crate::store::{customers, flows, from_ms, ms};
 
 /// Longest rejection reason, in characters: it goes to the customer in one SMS.
 pub const REASON_MAX_CHARS: usize = 120;
-/// Attempts at saving the decision when the flow row changed underneath.
-const RACE_RETRIES: usize = 8;
 
 /// Where a case stands. Cases still being collected (the customer has not set the new password
 /// yet) are not shown to staff.
@@ -471,7 +470,9 @@ pub async fn decide(
         None => review_approved_text(bank),
         Some(r) => review_rejected_text(bank, r),
     };
-    for _ in 0..RACE_RETRIES {
+    // Borrowed, so each try reads the same case and words.
+    let (case, owner, reason, text) = (&case, &owner, &reason, &text);
+    retry_on_race(|| async move {
         let rec = flows::load(&state.db, &case.flow_id)
             .await?
             .ok_or(ErrorCode::CaseNotFound)?;
@@ -500,7 +501,7 @@ pub async fn decide(
         };
         if !flows::save(&mut tx, &updated, now_ms).await? {
             tx.rollback().await?;
-            continue;
+            return Ok(Try::Raced);
         }
         if new_state == CaseState::Approved {
             let (Some(customer_id), Some(hash)) = (case.customer_id, pending_hash) else {
@@ -514,7 +515,7 @@ pub async fn decide(
         }
         cases::clear_pending_hash(&mut tx, &case.id).await?;
         if let Some(phone) = &case.contact_phone {
-            outbox::enqueue(&mut tx, phone, &text, audit_event, now_ms).await?;
+            outbox::enqueue(&mut tx, phone, text, audit_event, now_ms).await?;
         }
         audit::record(
             &mut tx,
@@ -531,7 +532,7 @@ pub async fn decide(
             state.metrics.resets_completed.inc();
         }
         tracing::info!(case = %&case.id[..8], decision = new_state.as_str(), "review case decided");
-        return Ok(());
-    }
-    Err(ErrorCode::TooMany.into())
+        Ok(Try::Done(()))
+    })
+    .await
 }

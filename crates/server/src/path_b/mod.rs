@@ -18,7 +18,7 @@ use crate::audit;
 use crate::clock::random_bytes;
 use crate::error::{AppError, AppResult};
 use crate::limits::take_id_slot;
-use crate::open_flow::{open, short, step, RACE_RETRIES};
+use crate::open_flow::{open, retry_on_race, short, step, Try};
 use crate::sms::{
     case_approved_owner_text, case_submitted_owner_text, outbox, review_rejected_text,
 };
@@ -41,7 +41,7 @@ pub(crate) async fn collecting_case(state: &AppState, flow_id: &str) -> AppResul
 /// `POST /v1/resets/{id}/phone-unavailable`: path B starts and its case is opened, unless the
 /// ID already has a case waiting for review (`case_pending`).
 pub async fn phone_unavailable(state: &AppState, id: &str) -> AppResult<StepResponse> {
-    for _ in 0..RACE_RETRIES {
+    retry_on_race(|| async move {
         let rec = open(state, id).await?;
         let now = state.clock.now();
         let now_ms = ms(now);
@@ -88,7 +88,7 @@ pub async fn phone_unavailable(state: &AppState, id: &str) -> AppResult<StepResp
         }
         if !flows::save(&mut tx, &updated, now_ms).await? {
             tx.rollback().await?;
-            continue;
+            return Ok(Try::Raced);
         }
         cases::insert(
             &mut tx,
@@ -115,11 +115,11 @@ pub async fn phone_unavailable(state: &AppState, id: &str) -> AppResult<StepResp
         .await?;
         tx.commit().await?;
         tracing::info!(flow = %short(id), "path B started");
-        return Ok(StepResponse {
+        Ok(Try::Done(StepResponse {
             step: updated.flow.step,
-        });
-    }
-    Err(ErrorCode::TooMany.into())
+        }))
+    })
+    .await
 }
 
 /// `POST /v1/resets/{id}/password` on path B: the rules as on path A, then only the argon2id
@@ -129,7 +129,9 @@ pub async fn set_password(
     id: &str,
     req: PasswordRequest,
 ) -> AppResult<PasswordResponse> {
-    for _ in 0..RACE_RETRIES {
+    // Borrowed, so each try reads the same request.
+    let req = &req;
+    retry_on_race(|| async move {
         let rec = open(state, id).await?;
         let now = state.clock.now();
         let now_ms = ms(now);
@@ -160,7 +162,7 @@ pub async fn set_password(
         let mut tx = state.db.pool.begin().await?;
         if !flows::save(&mut tx, &updated, now_ms).await? {
             tx.rollback().await?;
-            continue;
+            return Ok(Try::Raced);
         }
         match cases::submit(&mut tx, &case.id, &hash, ms(due), now_ms).await {
             Ok(true) => {}
@@ -193,12 +195,12 @@ pub async fn set_password(
         .await?;
         tx.commit().await?;
         tracing::info!(flow = %short(id), case = %short(&case.id), "path B case submitted for review");
-        return Ok(PasswordResponse {
+        Ok(Try::Done(PasswordResponse {
             step: updated.flow.step,
             due_by: Some(due),
-        });
-    }
-    Err(ErrorCode::TooMany.into())
+        }))
+    })
+    .await
 }
 
 /// The reason a pending case gets when the customer resets the password on path A meanwhile.

@@ -17,7 +17,7 @@ use crate::evidence::challenge::{
 };
 use crate::evidence::picture::{clean, clean_with_preview, CleanPicture};
 use crate::evidence::WrappedKey;
-use crate::open_flow::{open, short, step, RACE_RETRIES};
+use crate::open_flow::{open, retry_on_race, short, step, Try};
 use crate::review::EvidenceKind;
 use crate::state::AppState;
 use crate::store::cases::{self, CaseRecord, EvidenceRow};
@@ -285,7 +285,7 @@ async fn save_step(
     rows: &[EvidenceRow],
     audit_event: &str,
 ) -> AppResult<StepResponse> {
-    for _ in 0..RACE_RETRIES {
+    retry_on_race(|| async move {
         let rec = open(state, id).await?;
         let now = state.clock.now();
         let now_ms = ms(now);
@@ -295,7 +295,7 @@ async fn save_step(
         let mut tx = state.db.pool.begin().await?;
         if !flows::save(&mut tx, &updated, now_ms).await? {
             tx.rollback().await?;
-            continue;
+            return Ok(Try::Raced);
         }
         for row in rows {
             cases::add_evidence(&mut tx, &case.id, row, now_ms).await?;
@@ -311,9 +311,9 @@ async fn save_step(
         .await?;
         tx.commit().await?;
         tracing::info!(flow = %short(id), pictures = rows.len(), "{audit_event}");
-        return Ok(StepResponse {
+        Ok(Try::Done(StepResponse {
             step: updated.flow.step,
-        });
-    }
-    Err(ErrorCode::TooMany.into())
+        }))
+    })
+    .await
 }
