@@ -9,13 +9,13 @@
 //! `cargo bench -p reset-server --bench reset -- [sqlite|postgres] [--flows N] [--logins N]`
 //! PostgreSQL needs `TEST_DATABASE_URL`. Per-IP limits and the daily caps are raised by env.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use argon2::password_hash::SaltString;
 use reset_server::hashing::{phc, HashingSettings};
-use reset_testkit::{code_in, free_port, FreshDb, TestDb};
+use reset_testkit::{code_in, free_port, FreshDb, ServerProcess, TestDb};
 use serde_json::{json, Value};
 
 const CLIENTS: usize = 64;
@@ -90,41 +90,12 @@ fn server_cmd(db_url: &str) -> Command {
     c
 }
 
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-// `Server`'s Drop kills and waits for the child; the lint cannot see through it.
-#[allow(clippy::zombie_processes)]
-async fn start(db_url: &str) -> Server {
+async fn start(db_url: &str) -> ServerProcess {
     let port = free_port();
-    let child = server_cmd(db_url)
-        .args(["serve", "--dev", "--dev-anywhere"])
-        .args(["--listen", &format!("127.0.0.1:{port}")])
-        .spawn()
-        .expect("spawn server");
-    let base = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::new();
-    for _ in 0..1000 {
-        if client
-            .get(format!("{base}/readyz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status() == 200)
-        {
-            return Server { child, base };
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("server did not start");
+    let mut cmd = server_cmd(db_url);
+    cmd.args(["serve", "--dev", "--dev-anywhere"])
+        .args(["--listen", &format!("127.0.0.1:{port}")]);
+    ServerProcess::spawn(cmd, port).await
 }
 
 fn vm_hwm_kib(pid: u32) -> u64 {
@@ -312,7 +283,7 @@ async fn main() {
     let per_round = (a.logins / ROUNDS).max(CLIENTS);
     let per_thread = (per_round / threads).max(4);
     let server = start(&db.url).await;
-    let idle_kib = vm_hwm_kib(server.child.id());
+    let idle_kib = vm_hwm_kib(server.pid());
     let _warm = logins(&server.base, CLIENTS).await;
     let mut raw_rates = vec![raw_hash_rate(threads, per_thread)];
     let mut login_secs = 0.0;
@@ -323,7 +294,7 @@ async fn main() {
         login_count += per_round;
         raw_rates.push(raw_hash_rate(threads, per_thread));
     }
-    let peak_kib = vm_hwm_kib(server.child.id());
+    let peak_kib = vm_hwm_kib(server.pid());
     drop(server);
     let login_rate = login_count as f64 / login_secs;
     // Harmonic mean = total hashes / total time, since every raw round hashes the same count.

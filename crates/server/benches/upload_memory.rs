@@ -12,30 +12,17 @@
 //!
 //! `cargo bench -p reset-server --bench upload_memory [-- --max-pixels N]`
 
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::process::{Command, Stdio};
 
 use image::{Rgb, RgbImage};
 use reqwest::multipart::{Form, Part};
 use reset_capture::synth::{face_frame, portrait};
 use reset_flow::wire::{ChallengePrompt, FaceChallenge};
 use reset_testkit::pictures::{face_answer, jpeg};
-use reset_testkit::{free_port, test_evidence_dir, FreshDb, TestDb};
+use reset_testkit::{free_port, test_evidence_dir, FreshDb, ServerProcess, TestDb};
 use serde_json::{json, Value};
 
 const FLOWS: usize = 8;
-
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn vm_hwm_kib(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
@@ -54,9 +41,7 @@ fn big_picture(side: u32) -> Vec<u8> {
     }))
 }
 
-// `Server`'s Drop kills and waits for the child; the lint cannot see through it.
-#[allow(clippy::zombie_processes)]
-async fn start(db_url: &str, max_pixels: Option<u64>) -> Server {
+async fn start(db_url: &str, max_pixels: Option<u64>) -> ServerProcess {
     let other = std::env::var("RESET_SERVER_BIN").ok();
     let this_build = other.is_none();
     let bin = other.unwrap_or_else(|| env!("CARGO_BIN_EXE_reset-server").to_owned());
@@ -92,21 +77,7 @@ async fn start(db_url: &str, max_pixels: Option<u64>) -> Server {
     if let Some(n) = max_pixels {
         cmd.env("RESET_EVIDENCE__MAX_PIXELS", n.to_string());
     }
-    let child = cmd.spawn().expect("spawn server");
-    let base = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::new();
-    for _ in 0..1000 {
-        if client
-            .get(format!("{base}/readyz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status() == 200)
-        {
-            return Server { child, base };
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("server did not start");
+    ServerProcess::spawn(cmd, port).await
 }
 
 async fn post(client: &reqwest::Client, url: String, body: Value) -> (u16, Value) {
@@ -192,7 +163,7 @@ async fn main() {
     let side = (cap as f64).sqrt().floor() as u32;
     let db = FreshDb::new(TestDb::Sqlite).await.unwrap();
     let server = start(&db.url, max_pixels).await;
-    let pid = server.child.id();
+    let pid = server.pid();
     let client = reqwest::Client::new();
     let idle = vm_hwm_kib(pid);
 

@@ -1,17 +1,19 @@
 //! What the tests and benchmarks share (a dev-dependency only, never in a normal build): a real
 //! server on a free loopback port over a fresh database (a temp SQLite file, or a new PostgreSQL
 //! schema from `TEST_DATABASE_URL`), with a manual clock, cheap argon2 parameters and the dev SMS
-//! inbox; path B driven over HTTP; the staff member's browser; the log capture; free ports; made-up
+//! inbox; a server run as a process of its own; path B driven over HTTP; the staff member's browser; the log capture; free ports; made-up
 //! ID-card fronts photographed badly (`specimen`, and the `cards` tool for the OCR bench).
 
 mod log_capture;
 mod path_b;
 pub mod pictures;
+mod process;
 pub mod specimen;
 mod staff_client;
 
 pub use log_capture::LogCapture;
 pub use path_b::{PathBCase, CONTACT_PHONE, PATH_B_PASSWORD};
+pub use process::ServerProcess;
 pub use staff_client::{Page, StaffClient};
 
 use std::path::PathBuf;
