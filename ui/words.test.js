@@ -39,7 +39,7 @@ test('each word is said once', () => {
 
 test('the core says its own words, the UI not again', () => {
   // The core's labels and titles (error texts may echo a placeholder: 请输入证件号码).
-  const rust = read('../src-tauri/src/core/messages.rs');
+  const rust = read('../crates/app-core/src/messages.rs');
   const literals = new Set([...rust.matchAll(/"([^"\\]*[\u4e00-\u9fff][^"\\]*)"/g)].map((m) => m[1]));
   for (const [key, value] of Object.entries(WORDS.zh)) {
     for (const text of [value].flat()) {
