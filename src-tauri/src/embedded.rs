@@ -5,7 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use reset_server::clock::{os_rng, Clock, SystemClock};
+use reset_server::clock::{Clock, SystemClock};
+
+use reset_server::rng::os_rng;
 use reset_server::server::{build_state, spawn, Listeners};
 use reset_server::Settings;
 

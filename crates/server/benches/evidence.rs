@@ -10,9 +10,9 @@
 use std::time::{Duration, Instant};
 
 use image::{Rgb, RgbImage};
-use reset_server::clock::os_rng;
 use reset_server::evidence::picture::{clean, walk_markers};
 use reset_server::evidence::{EvidenceSettings, Vault};
+use reset_server::rng::os_rng;
 use reset_testkit::pictures::{jpeg, with_exif_gps};
 
 fn runs() -> usize {

@@ -22,7 +22,7 @@ pub fn app(state: AppState) -> Router {
     // Uploads of pictures get their own, larger cap; every other call keeps `max_body`.
     let max_upload = state.evidence.settings.max_request_bytes;
     let routes = Router::new()
-        .route("/v1/login", post(api::login::login))
+        .route("/v1/login", post(api::customer_login::login))
         .route("/v1/resets", post(api::resets::start))
         .route("/v1/resets/{id}", get(api::resets::status))
         .route("/v1/resets/{id}/sms", post(api::resets::send_code))

@@ -1,8 +1,7 @@
-//! Time and randomness, injected so expiry, lockout and countdowns are tested without sleeping.
+//! Time, injected so expiry, lockout and countdowns are tested without sleeping.
 
 use std::sync::{Arc, Mutex};
 
-use rand::{CryptoRng, SeedableRng};
 use time::{Duration, OffsetDateTime};
 
 /// Where the services read the current time.
@@ -38,20 +37,4 @@ impl Clock for ManualClock {
     fn now(&self) -> OffsetDateTime {
         *self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
-}
-
-/// The CSPRNG the services draw codes, flow ids, salts and session tokens from.
-pub type SharedRng = Arc<Mutex<Box<dyn CryptoRng + Send>>>;
-
-/// A CSPRNG seeded from the operating system.
-pub fn os_rng() -> SharedRng {
-    Arc::new(Mutex::new(Box::new(rand::rngs::StdRng::from_os_rng())))
-}
-
-/// `n` random bytes from `rng`.
-pub fn random_bytes(rng: &SharedRng, n: usize) -> Vec<u8> {
-    let mut out = vec![0u8; n];
-    let mut r = rng.lock().unwrap_or_else(|e| e.into_inner());
-    r.fill_bytes(&mut out);
-    out
 }

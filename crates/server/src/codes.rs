@@ -10,13 +10,13 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::audit;
-use crate::clock::random_bytes;
 use crate::error::{AppError, AppResult};
 use crate::limits::{
     give_back_id_quota, phone_quota_left, take_id_quota, take_phone_quota, IdAllowance,
 };
 use crate::open_flow::{open, retry_on_race, short, step, Try};
 use crate::path_b::collecting_case;
+use crate::rng::random_bytes;
 use crate::sms::{code_text, outbox};
 use crate::state::AppState;
 use crate::store::flows::{self, FlowRecord};

@@ -12,7 +12,7 @@ use argon2::{Algorithm, Argon2, Block, Params, Version};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{oneshot, Semaphore};
 
-use crate::clock::{random_bytes, SharedRng};
+use crate::rng::{random_bytes, SharedRng};
 
 /// argon2id cost settings. The defaults are the design's floor: m = 19 MiB, t = 2, p = 1.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -4,9 +4,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
-use reset_server::clock::{os_rng, Clock, SystemClock};
+use reset_server::clock::{Clock, SystemClock};
 use reset_server::evidence::{load_vault, rotate, Vault};
 use reset_server::hashing::Hasher;
+use reset_server::rng::os_rng;
 use reset_server::server::{build_state, serve_until, BoxError, Listeners};
 use reset_server::staff::totp;
 use reset_server::store::Db;

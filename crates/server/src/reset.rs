@@ -15,11 +15,11 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::audit;
-use crate::clock::random_bytes;
 use crate::codes::{self, CodePhone};
+use crate::customer_login::{clear_failures, id_key, revoke_sessions};
 use crate::error::{AppError, AppResult};
-use crate::login::{clear_failures, id_key, revoke_sessions};
 use crate::open_flow::{open, retry_on_race, short, step, Try, FLOW_ID_LEN};
+use crate::rng::random_bytes;
 use crate::sms::{outbox, password_changed_text};
 use crate::state::AppState;
 use crate::store::flows;

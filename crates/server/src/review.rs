@@ -8,9 +8,9 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 use crate::audit;
+use crate::customer_login::{clear_failures, revoke_sessions};
 use crate::error::AppResult;
 use crate::evidence::WrappedKey;
-use crate::login::{clear_failures, revoke_sessions};
 use crate::open_flow::{retry_on_race, Try};
 use crate::path_b::{owner_phone, tell_owner, CaseNews};
 use crate::sms::{outbox, review_approved_text, review_rejected_text};

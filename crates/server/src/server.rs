@@ -10,12 +10,13 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::app::{admin_app, app, staff_app};
-use crate::clock::{random_bytes, Clock, SharedRng};
+use crate::clock::Clock;
 use crate::config::Settings;
 use crate::evidence::id_reader::IdReader;
 use crate::evidence::Evidence;
 use crate::hashing::Hasher;
 use crate::metrics::Metrics;
+use crate::rng::{random_bytes, SharedRng};
 use crate::sms::Outbox;
 use crate::state::AppState;
 use crate::store::Db;

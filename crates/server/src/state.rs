@@ -4,7 +4,8 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use crate::clock::{Clock, SharedRng};
+use crate::clock::Clock;
+
 use crate::config::Settings;
 use crate::error::AppResult;
 use crate::evidence::id_reader::IdReader;
@@ -12,6 +13,7 @@ use crate::evidence::Evidence;
 use crate::hashing::Hasher;
 use crate::limits::CallKind;
 use crate::metrics::Metrics;
+use crate::rng::SharedRng;
 use crate::sms::Outbox;
 use crate::store::Db;
 

@@ -23,8 +23,10 @@ use serde_json::Value;
 use time::macros::datetime;
 use time::OffsetDateTime;
 
-use reset_server::clock::{os_rng, random_bytes, Clock, ManualClock};
+use reset_server::clock::{Clock, ManualClock};
+
 use reset_server::config::Settings;
+use reset_server::rng::{os_rng, random_bytes};
 use reset_server::server::{spawn, state_on, Listeners, Running};
 use reset_server::state::AppState;
 use reset_server::store::Db;

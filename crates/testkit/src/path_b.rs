@@ -6,7 +6,9 @@ use reqwest::multipart::{Form, Part};
 use reset_flow::wire::{ChallengeRecord, FaceChallenge};
 use serde_json::{json, Value};
 
-use reset_server::clock::{random_bytes, Clock};
+use reset_server::clock::Clock;
+
+use reset_server::rng::random_bytes;
 use reset_server::store::cases::{self, CaseRecord};
 use reset_server::store::ms;
 

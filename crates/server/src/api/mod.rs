@@ -1,7 +1,7 @@
 //! The HTTP handlers: each reads its input, calls a service, and answers. Bad JSON, wrong types
 //! and oversized bodies become the contract's error codes, not axum's plain-text rejections.
 
-pub mod login;
+pub mod customer_login;
 pub mod ops;
 pub mod path_b;
 pub mod resets;

@@ -20,7 +20,7 @@ pub use picture::{PictureRules, PictureWorkers};
 pub use store::{DiskStore, EvidenceStore};
 pub use vault::{DataKey, Vault, VaultError, WrappedKey};
 
-use crate::clock::SharedRng;
+use crate::rng::SharedRng;
 
 /// `[evidence]` settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -224,10 +224,10 @@ mod tests {
 
     #[test]
     fn a_missing_key_is_an_error_except_in_development() {
-        let rng = crate::clock::os_rng();
+        let rng = crate::rng::os_rng();
         let dir = std::env::temp_dir().join(format!(
             "reset-vault-{}",
-            hex::encode(crate::clock::random_bytes(&rng, 8))
+            hex::encode(crate::rng::random_bytes(&rng, 8))
         ));
         let s = EvidenceSettings::default();
         assert_eq!(

@@ -5,7 +5,7 @@
 use sqlx::Row;
 
 use super::{Vault, VaultError, WrappedKey};
-use crate::clock::SharedRng;
+use crate::rng::SharedRng;
 use crate::store::Db;
 
 /// What a rotation did.

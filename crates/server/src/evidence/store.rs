@@ -91,7 +91,7 @@ mod tests {
     async fn put_get_delete_and_bad_ids() {
         let dir = std::env::temp_dir().join(format!(
             "reset-store-{}",
-            hex::encode(crate::clock::random_bytes(&crate::clock::os_rng(), 8))
+            hex::encode(crate::rng::random_bytes(&crate::rng::os_rng(), 8))
         ));
         let store = DiskStore::open(&dir).unwrap();
         let id = "0123456789abcdef0123456789abcdef";

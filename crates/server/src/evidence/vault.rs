@@ -6,7 +6,7 @@
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Key, Nonce};
 
-use crate::clock::{random_bytes, SharedRng};
+use crate::rng::{random_bytes, SharedRng};
 
 const NONCE_LEN: usize = 12;
 const KEY_LEN: usize = 32;
@@ -300,7 +300,7 @@ impl DataKey {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::os_rng;
+    use crate::rng::os_rng;
 
     const K1: &str = "k1:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
     const K2: &str = "k2:1f1e1d1c1b1a191817161514131211100f0e0d0c0b0a09080706050403020100";

@@ -15,10 +15,10 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 use crate::audit;
-use crate::clock::random_bytes;
 use crate::error::{AppError, AppResult};
 use crate::limits::take_id_slot;
 use crate::open_flow::{open, retry_on_race, short, step, Try};
+use crate::rng::random_bytes;
 use crate::sms::{
     case_approved_owner_text, case_submitted_owner_text, outbox, review_rejected_text,
 };

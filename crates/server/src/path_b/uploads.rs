@@ -10,7 +10,6 @@ use time::Duration;
 
 use super::collecting_case;
 use crate::audit;
-use crate::clock::random_bytes;
 use crate::error::{AppError, AppResult};
 use crate::evidence::challenge::{
     answers_issued, check_movement, check_record, draw_prompts, one_face, MAX_FRAMES,
@@ -19,6 +18,7 @@ use crate::evidence::picture::{clean, clean_with_preview, CleanPicture};
 use crate::evidence::WrappedKey;
 use crate::open_flow::{open, retry_on_race, short, step, Try};
 use crate::review::EvidenceKind;
+use crate::rng::random_bytes;
 use crate::state::AppState;
 use crate::store::cases::{self, CaseRecord, EvidenceRow};
 use crate::store::{challenges, flows, ms};

@@ -3,11 +3,11 @@
 
 mod console;
 mod csrf;
-mod login;
 mod page;
 mod refusal;
 mod session;
 pub mod settings;
+mod sign_in;
 pub mod totp;
 mod trail;
 
@@ -23,8 +23,8 @@ pub use settings::StaffSettings;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/staff", get(console::queue))
-        .route("/staff/login", get(login::page).post(login::submit))
-        .route("/staff/logout", post(login::logout))
+        .route("/staff/login", get(sign_in::page).post(sign_in::submit))
+        .route("/staff/logout", post(sign_in::logout))
         .route("/staff/cases/{case_id}", get(console::case))
         .route(
             "/staff/cases/{case_id}/evidence/{kind}/{seq}",

@@ -11,8 +11,8 @@ use sqlx::Row;
 
 use super::csrf;
 use super::refusal::PageError;
-use crate::clock::random_bytes;
 use crate::review::StaffActor;
+use crate::rng::random_bytes;
 use crate::state::AppState;
 use crate::store::ms;
 

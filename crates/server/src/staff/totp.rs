@@ -4,7 +4,7 @@
 
 use totp_rs::{Algorithm, TOTP};
 
-use crate::clock::{random_bytes, SharedRng};
+use crate::rng::{random_bytes, SharedRng};
 
 /// Bytes of a new secret: 160 bits, as RFC 4226 recommends.
 pub const SECRET_LEN: usize = 20;

@@ -12,7 +12,7 @@ use super::Db;
 #[derive(Debug, Clone)]
 pub struct FlowRecord {
     pub id: String,
-    /// The hashed ID typed at the start (see `login::id_key`).
+    /// The hashed ID typed at the start (see `customer_login::id_key`).
     pub id_key: Option<String>,
     /// The hashed ID and name typed at the start: the flow's live slot, and what the bounds
     /// per ID count against (so a stranger who knows only the ID number cannot use them up).

@@ -9,8 +9,8 @@ use sha2::{Digest, Sha256};
 use sqlx::AnyConnection;
 
 use crate::audit;
-use crate::clock::random_bytes;
 use crate::error::{AppError, AppResult};
+use crate::rng::random_bytes;
 use crate::state::AppState;
 use crate::store::{customers, ms, Db};
 

@@ -15,5 +15,5 @@ pub async fn login(
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> AppResult<Json<LoginResponse>> {
     state.check_ip(CallKind::Login, ip).await?;
-    Ok(Json(crate::login::login(&state, req).await?))
+    Ok(Json(crate::customer_login::login(&state, req).await?))
 }
