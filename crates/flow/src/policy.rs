@@ -4,6 +4,8 @@
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime, Time, UtcOffset};
 
+use crate::lockout::LockoutRule;
+
 /// Limits and lifetimes. Every field has the documented default and can be overridden.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -53,6 +55,15 @@ impl Default for Policy {
 }
 
 impl Policy {
+    /// The customers' login lock: `login_max_wrong` wrong passwords in a row lock it until a
+    /// completed reset lifts it.
+    pub fn login_lockout(&self) -> LockoutRule {
+        LockoutRule {
+            max_failures: self.login_max_wrong,
+            lock_ms: None,
+        }
+    }
+
     pub fn code_ttl(&self) -> Duration {
         secs(self.code_ttl_s)
     }
