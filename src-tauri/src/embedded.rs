@@ -5,11 +5,12 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use reset_server::clock::{Clock, SystemClock};
+use reset_bank::clock::{Clock, SystemClock};
 
-use reset_server::rng::os_rng;
-use reset_server::server::{build_state, spawn, Listeners};
-use reset_server::Settings;
+use reset_bank::rng::os_rng;
+use reset_bank::Services;
+use reset_bank::Settings;
+use reset_server::server::{spawn, Listeners};
 
 /// Binds a loopback port now (so the app knows its server's address before the window paints)
 /// and starts the server on it in the background; requests made before it is ready wait in the
@@ -37,9 +38,8 @@ pub fn start(data_dir: &Path, model_dir: Option<PathBuf>) -> Result<String, Stri
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let started = async {
             let listener = tokio::net::TcpListener::from_std(listener)?;
-            let state = build_state(settings, clock, os_rng()).await?;
-            spawn(state, Listeners::customer_only(listener))
-                .map_err(reset_server::server::BoxError::from)
+            let state = Services::open(settings, clock, os_rng()).await?;
+            spawn(state, Listeners::customer_only(listener)).map_err(reset_bank::BoxError::from)
         };
         match started.await {
             Ok(running) => {

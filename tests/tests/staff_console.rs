@@ -161,7 +161,7 @@ const QUEUE_LINKS: &str =
 async fn a_reviewer_approves_the_oldest_case_in_chromium() {
     let server = Server::start_dev();
     let enrolment = server.add_staff(REVIEWER.0, REVIEWER.1, "reviewer");
-    let totp_secret = reset_server::staff::totp::secret_in_url(&enrolment).expect("a secret");
+    let totp_secret = reset_bank::staff::totp::secret_in_url(&enrolment).expect("a secret");
     for customer in CUSTOMERS {
         submit_case(&server, *customer).await;
     }
@@ -209,7 +209,7 @@ async fn a_reviewer_approves_the_oldest_case_in_chromium() {
     fill(&session, "#password", REVIEWER.1).await;
     // The authenticator app's code: approving needs it.
     let now = time::OffsetDateTime::now_utc().unix_timestamp() as u64;
-    let code = reset_server::staff::totp::code_at(&totp_secret, now);
+    let code = reset_bank::staff::totp::code_at(&totp_secret, now);
     fill(&session, "#totp", &code).await;
     click(&session, "#login").await;
     wait_until(

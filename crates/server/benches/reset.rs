@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use argon2::password_hash::SaltString;
-use reset_server::hashing::{phc, HashingSettings};
+use reset_bank::hashing::{phc, HashingSettings};
 use reset_testkit::{code_in, free_port, FreshDb, ServerProcess, TestDb};
 use serde_json::{json, Value};
 

@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use reset_server::store::Backend;
+use reset_bank::store::Backend;
 use reset_testkit::StaffClient;
 use reset_testkit::{TestDb, TestServer};
 use sqlx::Row;
@@ -76,7 +76,7 @@ async fn main() {
         return;
     };
     let now = server.state.clock.now();
-    reset_server::admin::add_staff(
+    reset_bank::operators::add_staff(
         &server.state.db,
         &server.state.hasher,
         now,

@@ -159,7 +159,7 @@ async fn main() {
             max_pixels = it.next().and_then(|n| n.parse().ok());
         }
     }
-    let cap = max_pixels.unwrap_or(reset_server::evidence::EvidenceSettings::default().max_pixels);
+    let cap = max_pixels.unwrap_or(reset_bank::evidence::EvidenceSettings::default().max_pixels);
     let side = (cap as f64).sqrt().floor() as u32;
     let db = FreshDb::new(TestDb::Sqlite).await.unwrap();
     let server = start(&db.url, max_pixels).await;

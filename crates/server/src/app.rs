@@ -12,12 +12,12 @@ use axum::Router;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use crate::api;
-use crate::metrics::RequestLabels;
-use crate::state::AppState;
+use reset_bank::metrics::RequestLabels;
+use reset_bank::Services;
 
 /// The customers' API. Nothing here answers for the staff console or the operators: `/staff`
 /// and `/metrics` are `not_found` on this listener.
-pub fn app(state: AppState) -> Router {
+pub fn app(state: Services) -> Router {
     let max_body = state.settings.max_body_bytes;
     // Uploads of pictures get their own, larger cap; every other call keeps `max_body`.
     let max_upload = state.evidence.settings.max_request_bytes;
@@ -30,27 +30,27 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/resets/{id}/password", post(api::resets::set_password))
         .route(
             "/v1/resets/{id}/phone-unavailable",
-            post(api::path_b::phone_unavailable),
+            post(api::phone_unavailable::phone_unavailable),
         )
         .route(
             "/v1/resets/{id}/face/challenge",
-            post(api::path_b::face_challenge),
+            post(api::phone_unavailable::face_challenge),
         )
         .route(
             "/v1/resets/{id}/face",
-            post(api::path_b::face).layer(DefaultBodyLimit::max(max_upload)),
+            post(api::phone_unavailable::face).layer(DefaultBodyLimit::max(max_upload)),
         )
         .route(
             "/v1/resets/{id}/documents",
-            post(api::path_b::documents).layer(DefaultBodyLimit::max(max_upload)),
+            post(api::phone_unavailable::documents).layer(DefaultBodyLimit::max(max_upload)),
         )
         .route(
             "/v1/resets/{id}/contact/sms",
-            post(api::path_b::contact_send_code),
+            post(api::phone_unavailable::contact_send_code),
         )
         .route(
             "/v1/resets/{id}/contact/verify",
-            post(api::path_b::contact_verify_code),
+            post(api::phone_unavailable::contact_verify_code),
         )
         .route("/v1/dev/sms", get(api::ops::dev_sms))
         // The load balancer's probes; they tell nothing about customers.
@@ -60,7 +60,7 @@ pub fn app(state: AppState) -> Router {
 }
 
 /// The staff review console, for the bank's intranet (`--staff-listen`).
-pub fn staff_app(state: AppState) -> Router {
+pub fn staff_app(state: Services) -> Router {
     let max_body = state.settings.max_body_bytes;
     layered(crate::staff::routes(), state, max_body)
 }
@@ -68,7 +68,7 @@ pub fn staff_app(state: AppState) -> Router {
 /// The operators' endpoints (`--admin-listen`, loopback by default): the metrics, whose
 /// counters (SMS delivered, codes burnt) would tell a stranger which phone is whose, and the
 /// probes again.
-pub fn admin_app(state: AppState) -> Router {
+pub fn admin_app(state: Services) -> Router {
     let max_body = state.settings.max_body_bytes;
     let routes = Router::new()
         .route("/metrics", get(api::ops::metrics))
@@ -77,7 +77,7 @@ pub fn admin_app(state: AppState) -> Router {
     layered(routes, state, max_body)
 }
 
-fn layered(routes: Router<AppState>, state: AppState, max_body: usize) -> Router {
+fn layered(routes: Router<Services>, state: Services, max_body: usize) -> Router {
     routes
         .fallback(api::ops::not_found)
         .layer(DefaultBodyLimit::max(max_body))
@@ -99,7 +99,7 @@ fn layered(routes: Router<AppState>, state: AppState, max_body: usize) -> Router
         .with_state(state)
 }
 
-async fn count_requests(State(state): State<AppState>, req: Request, next: Next) -> Response {
+async fn count_requests(State(state): State<Services>, req: Request, next: Next) -> Response {
     let route = req
         .extensions()
         .get::<MatchedPath>()

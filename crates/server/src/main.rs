@@ -4,14 +4,14 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
-use reset_server::clock::{Clock, SystemClock};
-use reset_server::evidence::{load_vault, rotate, Vault};
-use reset_server::hashing::Hasher;
-use reset_server::rng::os_rng;
-use reset_server::server::{build_state, serve_until, BoxError, Listeners};
-use reset_server::staff::totp;
-use reset_server::store::Db;
-use reset_server::{admin, Settings};
+use reset_bank::clock::{Clock, SystemClock};
+use reset_bank::evidence::{load_vault, rotate, Vault};
+use reset_bank::hashing::Hasher;
+use reset_bank::rng::os_rng;
+use reset_bank::staff::totp;
+use reset_bank::store::Db;
+use reset_bank::{operators, BoxError, Services, Settings};
+use reset_server::server::{serve_until, Listeners};
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
@@ -142,8 +142,8 @@ async fn run(cli: Cli) -> Result<(), BoxError> {
             settings.dev |= dev;
             settings.refuse_unsafe(dev_anywhere)?;
             let listeners = Listeners::bind(&settings).await?;
-            let state = build_state(settings, clock, rng).await?;
-            serve_until(state, listeners, shutdown_signal()).await?;
+            let services = Services::open(settings, clock, rng).await?;
+            serve_until(services, listeners, shutdown_signal()).await?;
         }
         Command::Vault {
             command: VaultCommand::NewKey { id },
@@ -172,11 +172,11 @@ async fn run(cli: Cli) -> Result<(), BoxError> {
             let now = clock.now();
             match command {
                 Command::Migrate => println!("migrated"),
-                Command::SeedDemo => admin::seed_demo(&db, &hasher, now).await?,
+                Command::SeedDemo => operators::seed_demo(&db, &hasher, now).await?,
                 Command::Customer {
                     command: CustomerCommand::Import { file },
                 } => {
-                    let n = admin::import_csv(&db, &hasher, now, &file).await?;
+                    let n = operators::import_csv(&db, &hasher, now, &file).await?;
                     println!("imported {n} customers");
                 }
                 Command::Staff {
@@ -188,7 +188,7 @@ async fn run(cli: Cli) -> Result<(), BoxError> {
                         },
                 } => {
                     let secret = totp::new_secret(&rng);
-                    admin::add_staff(&db, &hasher, now, &username, &password, &role, &secret)
+                    operators::add_staff(&db, &hasher, now, &username, &password, &role, &secret)
                         .await?;
                     // Shown once: the server keeps the secret, nobody can read it back.
                     let url = totp::enrolment_url(&settings.staff.totp_issuer, &username, &secret);

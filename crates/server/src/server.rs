@@ -1,79 +1,17 @@
-//! Putting a server together: connect and migrate, build the state, start the SMS worker,
-//! serve until asked to stop, then drain in-flight requests and stop the worker.
+//! Serving: the bank's services on their listeners with the bank's workers beside them, until
+//! asked to stop, then in-flight requests drained and the workers stopped.
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use reset_bank::workers::Workers;
+use reset_bank::{Services, Settings};
+
 use crate::app::{admin_app, app, staff_app};
-use crate::clock::Clock;
-use crate::config::Settings;
-use crate::evidence::id_reader::IdReader;
-use crate::evidence::Evidence;
-use crate::hashing::Hasher;
-use crate::metrics::Metrics;
-use crate::rng::{random_bytes, SharedRng};
-use crate::sms::Outbox;
-use crate::state::AppState;
-use crate::store::Db;
-
-pub use crate::error::BoxError;
-
-/// Connects to the configured database, migrates it, and builds the state.
-pub async fn build_state(
-    settings: Settings,
-    clock: Arc<dyn Clock>,
-    rng: SharedRng,
-) -> Result<AppState, BoxError> {
-    let db = Db::connect(&settings.database_url, settings.db_max_connections).await?;
-    db.migrate().await?;
-    if settings.dev {
-        let hasher = Hasher::new(&settings.hashing, rng.clone()).map_err(Box::new)?;
-        crate::admin::seed_demo(&db, &hasher, clock.now()).await?;
-    }
-    state_on(db, settings, clock, rng)
-}
-
-/// The state over an open, migrated database.
-pub fn state_on(
-    db: Db,
-    settings: Settings,
-    clock: Arc<dyn Clock>,
-    rng: SharedRng,
-) -> Result<AppState, BoxError> {
-    let metrics = Metrics::new();
-    let hasher = Hasher::new(&settings.hashing, rng.clone()).map_err(Box::new)?;
-    let owner = hex::encode(random_bytes(&rng, 8));
-    let outbox = Outbox::new(
-        db.clone(),
-        clock.clone(),
-        settings.sms.clone(),
-        metrics.clone(),
-        owner,
-    )?;
-    let evidence = Evidence::open(
-        &settings.evidence,
-        &settings.database_url,
-        settings.dev,
-        &rng,
-    )?;
-    let id_reader = IdReader::new(&settings.ocr);
-    Ok(AppState {
-        evidence,
-        id_reader,
-        db,
-        clock,
-        rng,
-        settings: Arc::new(settings),
-        hasher,
-        metrics,
-        outbox,
-    })
-}
 
 /// Where a server listens: the customers' API always; the staff console and the operators'
 /// endpoints each on their own listener, or not at all.
@@ -117,9 +55,7 @@ pub struct Running {
     pub admin_addr: Option<SocketAddr>,
     stop: watch::Sender<bool>,
     servers: Vec<JoinHandle<()>>,
-    worker: JoinHandle<()>,
-    purge: JoinHandle<()>,
-    id_reading: JoinHandle<()>,
+    workers: Workers,
 }
 
 impl Running {
@@ -130,14 +66,12 @@ impl Running {
         for server in self.servers {
             let _ = server.await;
         }
-        let _ = self.worker.await;
-        let _ = self.purge.await;
-        let _ = self.id_reading.await;
+        self.workers.finished().await;
     }
 }
 
 /// Serves `state` on `listeners` in the background.
-pub fn spawn(state: AppState, listeners: Listeners) -> std::io::Result<Running> {
+pub fn spawn(state: Services, listeners: Listeners) -> std::io::Result<Running> {
     let addr = listeners.customer.local_addr()?;
     let staff_addr = listeners
         .staff
@@ -150,13 +84,7 @@ pub fn spawn(state: AppState, listeners: Listeners) -> std::io::Result<Running> 
         .map(|l| l.local_addr())
         .transpose()?;
     let (stop, rx) = watch::channel(false);
-    let worker = if state.settings.sms.worker {
-        tokio::spawn(state.outbox.clone().run(rx.clone()))
-    } else {
-        tokio::spawn(async {})
-    };
-    let purge = tokio::spawn(crate::evidence::purge::run(state.clone(), rx.clone()));
-    let id_reading = tokio::spawn(crate::evidence::id_reading::run(state.clone(), rx.clone()));
+    let workers = Workers::start(&state, rx.clone());
     let mut servers = vec![serve_on(listeners.customer, app(state.clone()), rx.clone())];
     if let Some(listener) = listeners.staff {
         servers.push(serve_on(listener, staff_app(state.clone()), rx.clone()));
@@ -170,9 +98,7 @@ pub fn spawn(state: AppState, listeners: Listeners) -> std::io::Result<Running> 
         admin_addr,
         stop,
         servers,
-        worker,
-        purge,
-        id_reading,
+        workers,
     })
 }
 
@@ -198,7 +124,7 @@ fn serve_on(
 
 /// Serves until `signal` resolves, then shuts down gracefully.
 pub async fn serve_until(
-    state: AppState,
+    state: Services,
     listeners: Listeners,
     signal: impl Future<Output = ()>,
 ) -> std::io::Result<()> {

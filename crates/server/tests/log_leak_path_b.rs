@@ -4,7 +4,7 @@
 //! uploads, refusals, the server's reading of the ID front, review, decision and purge. Its
 //! own test binary, like `log_leak`.
 
-use reset_server::review::{self, Decision, EvidenceKind, StaffActor};
+use reset_bank::review::{self, Decision, EvidenceKind, StaffActor};
 use reset_testkit::pictures::{id_card_front, id_pictures, with_exif_gps};
 use reset_testkit::{TestDb, TestServer, TEST_MASTER_KEYS};
 use serde_json::json;
@@ -73,7 +73,7 @@ async fn path_b_secrets_never_reach_logs_or_audit() {
         .await
         .unwrap();
     s.clock.advance(time::Duration::days(31));
-    reset_server::evidence::purge::purge_due(&s.state)
+    reset_bank::evidence::purge::purge_due(&s.state)
         .await
         .unwrap();
     s.flush_sms().await;

@@ -15,7 +15,7 @@ async fn staff_secrets_never_reach_logs() {
     let captured = reset_testkit::LogCapture::start();
     let s = TestServer::start(TestDb::Sqlite).await.unwrap();
     let now = s.state.clock.now();
-    reset_server::admin::add_staff(
+    reset_bank::operators::add_staff(
         &s.state.db,
         &s.state.hasher,
         now,
@@ -31,7 +31,7 @@ async fn staff_secrets_never_reach_logs() {
     let mut c = StaffClient::new(&s.staff_base);
     c.login("Typo#Name99", "Wrong#Pass77").await;
     let now = s.state.clock.now().unix_timestamp() as u64;
-    let code = reset_server::staff::totp::code_at(TOTP_SECRET, now);
+    let code = reset_bank::staff::totp::code_at(TOTP_SECRET, now);
     let page = c.login_with_code("wangfang", PASSWORD, &code).await;
     assert_eq!(page.status, 303);
     let session = c.cookies["staff_session"].clone();

@@ -23,13 +23,13 @@ use serde_json::Value;
 use time::macros::datetime;
 use time::OffsetDateTime;
 
-use reset_server::clock::{Clock, ManualClock};
+use reset_bank::clock::{Clock, ManualClock};
 
-use reset_server::config::Settings;
-use reset_server::rng::{os_rng, random_bytes};
-use reset_server::server::{spawn, state_on, Listeners, Running};
-use reset_server::state::AppState;
-use reset_server::store::Db;
+use reset_bank::config::Settings;
+use reset_bank::rng::{os_rng, random_bytes};
+use reset_bank::store::Db;
+use reset_bank::Services;
+use reset_server::server::{spawn, Listeners, Running};
 
 /// Which database a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -161,7 +161,7 @@ pub const TEST_MASTER_KEYS: &str =
 /// folder named after the PostgreSQL URL, so servers sharing a database share it too.
 pub fn test_evidence_dir(database_url: &str) -> PathBuf {
     if database_url.starts_with("sqlite:") {
-        return reset_server::evidence::EvidenceSettings::default().folder(database_url);
+        return reset_bank::evidence::EvidenceSettings::default().folder(database_url);
     }
     use sha2::Digest;
     let tag = hex::encode(sha2::Sha256::digest(database_url.as_bytes()));
@@ -176,7 +176,7 @@ pub struct TestServer {
     pub staff_base: String,
     /// The operators' listener (`/metrics`).
     pub admin_base: String,
-    pub state: AppState,
+    pub state: Services,
     pub clock: ManualClock,
     pub client: reqwest::Client,
     running: Option<Running>,
@@ -214,11 +214,11 @@ impl TestServer {
         let rng = os_rng();
         let shared: Arc<dyn Clock> = Arc::new(clock.clone());
         let hasher =
-            reset_server::hashing::Hasher::new(&settings.hashing, rng.clone()).expect("hasher");
-        reset_server::admin::seed_demo(&db, &hasher, clock.now())
+            reset_bank::hashing::Hasher::new(&settings.hashing, rng.clone()).expect("hasher");
+        reset_bank::operators::seed_demo(&db, &hasher, clock.now())
             .await
             .expect("seed");
-        let state = state_on(db, settings, shared, rng).expect("state");
+        let state = Services::on(db, settings, shared, rng).expect("state");
         let bind = || async {
             tokio::net::TcpListener::bind("127.0.0.1:0")
                 .await

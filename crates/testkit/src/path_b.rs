@@ -6,11 +6,11 @@ use reqwest::multipart::{Form, Part};
 use reset_flow::wire::{ChallengeRecord, FaceChallenge};
 use serde_json::{json, Value};
 
-use reset_server::clock::Clock;
+use reset_bank::clock::Clock;
 
-use reset_server::rng::random_bytes;
-use reset_server::store::cases::{self, CaseRecord};
-use reset_server::store::ms;
+use reset_bank::rng::random_bytes;
+use reset_bank::store::cases::{self, CaseRecord};
+use reset_bank::store::ms;
 
 use crate::pictures::{face_answer, id_pictures};
 use crate::TestServer;

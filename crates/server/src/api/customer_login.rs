@@ -5,15 +5,15 @@ use axum::Json;
 use reset_flow::wire::{LoginRequest, LoginResponse};
 
 use super::{ApiJson, ClientIp};
-use crate::error::AppResult;
-use crate::limits::CallKind;
-use crate::state::AppState;
+use crate::error::ApiResult;
+use reset_bank::limits::CallKind;
+use reset_bank::Services;
 
 pub async fn login(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     ClientIp(ip): ClientIp,
     ApiJson(req): ApiJson<LoginRequest>,
-) -> AppResult<Json<LoginResponse>> {
+) -> ApiResult<Json<LoginResponse>> {
     state.check_ip(CallKind::Login, ip).await?;
-    Ok(Json(crate::customer_login::login(&state, req).await?))
+    Ok(Json(reset_bank::customer_login::login(&state, req).await?))
 }

@@ -3,7 +3,7 @@
 
 pub mod customer_login;
 pub mod ops;
-pub mod path_b;
+pub mod phone_unavailable;
 pub mod resets;
 
 use std::net::{IpAddr, SocketAddr};
@@ -15,17 +15,17 @@ use axum::http::StatusCode;
 use reset_flow::ErrorCode;
 use serde::de::DeserializeOwned;
 
-use crate::client_address::client_address;
-use crate::error::AppError;
-use crate::state::AppState;
+use crate::error::ApiError;
+use reset_bank::client_address::client_address;
+use reset_bank::Services;
 
 /// A JSON body; refusals are `malformed_body` (400) or `body_too_large` (413).
 pub struct ApiJson<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
-    type Rejection = AppError;
+    type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(v)) => Ok(ApiJson(v)),
             Err(JsonRejection::BytesRejection(r))
@@ -41,10 +41,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 /// The caller's IP, for the per-IP limits: see [`client_address`].
 pub struct ClientIp(pub IpAddr);
 
-impl FromRequestParts<AppState> for ClientIp {
-    type Rejection = AppError;
+impl FromRequestParts<Services> for ClientIp {
+    type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+    async fn from_request_parts(parts: &mut Parts, state: &Services) -> Result<Self, ApiError> {
         let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()

@@ -8,15 +8,15 @@ use reset_flow::wire::DevSmsList;
 use reset_flow::{ErrorCode, MobileNumber};
 use serde::Deserialize;
 
-use crate::error::AppResult;
-use crate::sms::gateway_dev;
-use crate::state::AppState;
+use crate::error::ApiResult;
+use reset_bank::sms::gateway_dev;
+use reset_bank::Services;
 
 pub async fn healthz() -> &'static str {
     "ok"
 }
 
-pub async fn readyz(State(state): State<AppState>) -> AppResult<&'static str> {
+pub async fn readyz(State(state): State<Services>) -> ApiResult<&'static str> {
     state
         .db
         .ping()
@@ -25,7 +25,7 @@ pub async fn readyz(State(state): State<AppState>) -> AppResult<&'static str> {
     Ok("ready")
 }
 
-pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+pub async fn metrics(State(state): State<Services>) -> impl IntoResponse {
     (
         StatusCode::OK,
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
@@ -40,9 +40,9 @@ pub struct PhoneQuery {
 
 /// Only in development mode; `not_found` otherwise, as if the route did not exist.
 pub async fn dev_sms(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     query: Result<Query<PhoneQuery>, axum::extract::rejection::QueryRejection>,
-) -> AppResult<Json<DevSmsList>> {
+) -> ApiResult<Json<DevSmsList>> {
     if !state.settings.dev {
         return Err(ErrorCode::NotFound.into());
     }
@@ -54,6 +54,6 @@ pub async fn dev_sms(
     Ok(Json(DevSmsList { messages }))
 }
 
-pub async fn not_found() -> crate::error::AppError {
+pub async fn not_found() -> crate::error::ApiError {
     ErrorCode::NotFound.into()
 }

@@ -9,58 +9,61 @@ use reset_flow::wire::{
 };
 
 use super::{ApiJson, ClientIp};
-use crate::error::AppResult;
-use crate::limits::CallKind;
-use crate::reset;
-use crate::state::AppState;
+use crate::error::ApiResult;
+use reset_bank::limits::CallKind;
+use reset_bank::reserved_phone;
+use reset_bank::Services;
 
 pub async fn start(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     ClientIp(ip): ClientIp,
     ApiJson(req): ApiJson<StartResetRequest>,
-) -> AppResult<(StatusCode, Json<StartResetResponse>)> {
+) -> ApiResult<(StatusCode, Json<StartResetResponse>)> {
     state.check_ip(CallKind::StartReset, ip).await?;
-    Ok((StatusCode::CREATED, Json(reset::start(&state, req).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(reserved_phone::start(&state, req).await?),
+    ))
 }
 
 pub async fn send_code(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     ClientIp(ip): ClientIp,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<PhoneRequest>,
-) -> AppResult<(StatusCode, Json<CodeSentResponse>)> {
+) -> ApiResult<(StatusCode, Json<CodeSentResponse>)> {
     state.check_ip(CallKind::SendCode, ip).await?;
     Ok((
         StatusCode::ACCEPTED,
-        Json(reset::send_code(&state, &id, req).await?),
+        Json(reserved_phone::send_code(&state, &id, req).await?),
     ))
 }
 
 pub async fn verify_code(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     ClientIp(ip): ClientIp,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<CodeRequest>,
-) -> AppResult<Json<StepResponse>> {
+) -> ApiResult<Json<StepResponse>> {
     state.check_ip(CallKind::VerifyCode, ip).await?;
-    Ok(Json(reset::verify_code(&state, &id, req).await?))
+    Ok(Json(reserved_phone::verify_code(&state, &id, req).await?))
 }
 
 pub async fn set_password(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     ClientIp(ip): ClientIp,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<PasswordRequest>,
-) -> AppResult<Json<PasswordResponse>> {
+) -> ApiResult<Json<PasswordResponse>> {
     state.check_ip(CallKind::SetPassword, ip).await?;
-    Ok(Json(reset::set_password(&state, &id, req).await?))
+    Ok(Json(reserved_phone::set_password(&state, &id, req).await?))
 }
 
 pub async fn status(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     ClientIp(ip): ClientIp,
     Path(id): Path<String>,
-) -> AppResult<Json<FlowStatus>> {
+) -> ApiResult<Json<FlowStatus>> {
     state.check_ip(CallKind::Status, ip).await?;
-    Ok(Json(reset::status(&state, &id).await?))
+    Ok(Json(reserved_phone::status(&state, &id).await?))
 }

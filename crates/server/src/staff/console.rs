@@ -11,10 +11,11 @@ use reset_flow::ErrorCode;
 use serde::Deserialize;
 
 use super::page::{beijing, frame, Menu, PageError};
-use super::session::{StaffRole, StaffSession};
+use super::session::StaffSession;
 use super::trail;
-use crate::review::{self, CaseDetail, CaseState, Decision, EvidenceKind, EvidenceRef};
-use crate::state::AppState;
+use reset_bank::review::{self, CaseDetail, CaseState, Decision, EvidenceKind, EvidenceRef};
+use reset_bank::staff::StaffRole;
+use reset_bank::Services;
 
 /// The reasons a reviewer picks from; the customer reads the chosen one in the SMS.
 pub const REJECT_REASONS: &[&str] = &[
@@ -41,7 +42,7 @@ pub struct QueueQuery {
 
 /// `GET /staff`: cases by state, most urgent first, a page at a time.
 pub async fn queue(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     staff: StaffSession,
     query: Result<Query<QueueQuery>, QueryRejection>,
 ) -> Result<Markup, PageError> {
@@ -143,7 +144,7 @@ pub async fn queue(
 
 /// `GET /staff/cases/{case_id}`
 pub async fn case(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     staff: StaffSession,
     Path(case_id): Path<String>,
 ) -> Result<Markup, PageError> {
@@ -152,7 +153,7 @@ pub async fn case(
     let d = review::case_detail(&state, &staff.actor(), case_id).await?;
     let overdue = d.state == CaseState::Pending && d.due_at < state.clock.now();
     let trail = match staff.role {
-        StaffRole::Supervisor => Some(trail::of_case(&state, case_id).await?),
+        StaffRole::Supervisor => Some(review::trail(&state, case_id).await?),
         StaffRole::Reviewer => None,
     };
     let body = html! {
@@ -185,7 +186,7 @@ pub async fn case(
 
 /// `GET /staff/cases/{case_id}/evidence/{kind}/{seq}`: one decrypted picture, never cached.
 pub async fn evidence(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     staff: StaffSession,
     Path((case_id, kind, seq)): Path<(String, String, u32)>,
 ) -> Result<Response, PageError> {
@@ -208,7 +209,7 @@ pub struct DecisionForm {
 /// `POST /staff/cases/{case_id}/decision`: approve, or reject with a reason; then back to the
 /// queue with a notice. The loser of two reviewers deciding at once reads 案件已被他人处理.
 pub async fn decide(
-    State(state): State<AppState>,
+    State(state): State<Services>,
     staff: StaffSession,
     Path(case_id): Path<String>,
     form: Result<Form<DecisionForm>, FormRejection>,
@@ -234,20 +235,12 @@ pub async fn decide(
 
 /// Reviewers open pending cases only; decided ones are for supervisors. Checked before the
 /// case is read, so a refused look leaves no view in the audit trail.
-async fn open_to(state: &AppState, staff: &StaffSession, case_id: &str) -> Result<(), PageError> {
-    if staff.role == StaffRole::Supervisor {
+async fn open_to(state: &Services, staff: &StaffSession, case_id: &str) -> Result<(), PageError> {
+    // Pending, unknown, or not yet submitted: the review service answers for those.
+    if staff.role == StaffRole::Supervisor || !review::is_decided(state, case_id).await? {
         return Ok(());
     }
-    let case_state: Option<String> =
-        sqlx::query_scalar("SELECT state FROM review_cases WHERE id = $1")
-            .bind(case_id)
-            .fetch_optional(&state.db.pool)
-            .await?;
-    match case_state.as_deref().map(str::parse::<CaseState>) {
-        Some(Ok(CaseState::Approved | CaseState::Rejected)) => Err(ErrorCode::Forbidden.into()),
-        // Pending, unknown, or not yet submitted: the review module answers for those.
-        _ => Ok(()),
-    }
+    Err(ErrorCode::Forbidden.into())
 }
 
 /// The reason text the customer is sent: one from the list, with the reviewer's note after it

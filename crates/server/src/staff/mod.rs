@@ -1,26 +1,24 @@
-//! The staff side: staff logins with lockout, cookie sessions, CSRF tokens, and the review
-//! console (server-rendered HTML in Chinese) where reviewers decide path-B cases.
+//! The review console under `/staff`: server-rendered HTML in Chinese where reviewers decide
+//! phone-unavailable cases, with its sign-in page, cookies and CSRF tokens. The rules (sign-in,
+//! sessions, review) are the bank's.
 
 mod console;
 mod csrf;
 mod page;
 mod refusal;
 mod session;
-pub mod settings;
 mod sign_in;
-pub mod totp;
 mod trail;
 
 use axum::routing::{get, post};
 use axum::Router;
 
-use crate::state::AppState;
+use reset_bank::Services;
 
-pub use session::{StaffRole, StaffSession};
-pub use settings::StaffSettings;
+pub use session::StaffSession;
 
 /// The routes under `/staff`, each answer carrying the console's security headers.
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<Services> {
     Router::new()
         .route("/staff", get(console::queue))
         .route("/staff/login", get(sign_in::page).post(sign_in::submit))

@@ -9,7 +9,8 @@ use time::macros::{format_description, offset};
 use time::OffsetDateTime;
 
 pub use super::refusal::PageError;
-use super::session::{StaffRole, StaffSession};
+use super::session::StaffSession;
+use reset_bank::staff::StaffRole;
 
 /// Only our own files: no inline script or style, no framing, no referrer, nothing cached.
 const CSP: &str = "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'none'; \

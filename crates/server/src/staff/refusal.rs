@@ -3,7 +3,7 @@
 
 use reset_flow::ErrorCode;
 
-use crate::error::AppError;
+use reset_bank::BankError;
 
 /// A refusal on the staff side: a page with the message, or a trip to the login page.
 #[derive(Debug)]
@@ -18,15 +18,8 @@ impl From<ErrorCode> for PageError {
     }
 }
 
-impl From<AppError> for PageError {
-    fn from(e: AppError) -> PageError {
+impl From<BankError> for PageError {
+    fn from(e: BankError) -> PageError {
         PageError::Code(e.code())
-    }
-}
-
-/// Database trouble: logged (without data) and shown as `internal`.
-impl From<sqlx::Error> for PageError {
-    fn from(e: sqlx::Error) -> PageError {
-        AppError::from(e).into()
     }
 }

@@ -1,43 +1,11 @@
-//! A case's audit trail for supervisors: every event of the case's flow, oldest first, with
-//! the staff member named where one acted. Only event names and safe details are stored.
+//! A case's audit trail for supervisors, drawn: the bank's words for each event, the time and
+//! who acted (`review::trail` reads it).
 
 use maud::{html, Markup};
-use sqlx::Row;
+use reset_bank::store::audit::TrailLine;
 
 use super::page::beijing;
-use crate::state::AppState;
-use crate::store::from_ms;
-
-/// One line of the trail.
-pub struct TrailLine {
-    pub at_ms: i64,
-    pub event: String,
-    pub staff: Option<String>,
-}
-
-/// The events of the flow behind `case_id`.
-pub async fn of_case(state: &AppState, case_id: &str) -> Result<Vec<TrailLine>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT a.at, a.event, a.detail FROM audit_events a \
-         JOIN review_cases c ON c.flow_id = a.flow_id WHERE c.id = $1 ORDER BY a.id",
-    )
-    .bind(case_id)
-    .fetch_all(&state.db.pool)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            let detail: String = r.try_get(2)?;
-            let staff = serde_json::from_str::<serde_json::Value>(&detail)
-                .ok()
-                .and_then(|d| d["staff"].as_str().map(str::to_owned));
-            Ok(TrailLine {
-                at_ms: r.try_get(0)?,
-                event: r.try_get(1)?,
-                staff,
-            })
-        })
-        .collect()
-}
+use reset_bank::store::from_ms;
 
 /// The bank's words for an event; unknown ones show their stored name.
 fn label(event: &str) -> &str {

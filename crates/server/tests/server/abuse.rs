@@ -146,7 +146,7 @@ async fn unknown_and_malformed_flow_ids_are_not_found(s: TestServer) {
 // The bound of one flow alone: the ID's daily bound (tested in `takeover`) is lifted here.
 both!(
     code_brute_force_across_resends_is_bounded,
-    |s: &mut reset_server::Settings| s.policy.wrong_codes_per_id_per_day = 1000
+    |s: &mut reset_bank::Settings| s.policy.wrong_codes_per_id_per_day = 1000
 );
 async fn code_brute_force_across_resends_is_bounded(s: TestServer) {
     // Five codes a flow, five tries a code: at most 25 guesses, then only too_many / burnt.
@@ -182,7 +182,7 @@ async fn code_brute_force_across_resends_is_bounded(s: TestServer) {
 
 both!(
     per_ip_limits_refuse_floods,
-    |s: &mut reset_server::Settings| {
+    |s: &mut reset_bank::Settings| {
         s.limits.start_reset = 3;
         s.limits.status = 2;
     }
@@ -216,7 +216,7 @@ async fn per_ip_limits_refuse_floods(s: TestServer) {
 
 both!(
     forwarded_for_counts_only_from_trusted_proxies,
-    |s: &mut reset_server::Settings| {
+    |s: &mut reset_bank::Settings| {
         s.limits.status = 1;
         // The test client comes from loopback: it plays the bank's load balancer.
         s.trusted_proxies = vec![
@@ -259,7 +259,7 @@ async fn forwarded_for_counts_only_from_trusted_proxies(s: TestServer) {
 
 both!(
     forwarded_for_from_an_untrusted_peer_is_ignored,
-    |s: &mut reset_server::Settings| {
+    |s: &mut reset_bank::Settings| {
         s.limits.status = 1;
         s.trusted_proxies = vec!["10.0.0.0/8".parse().unwrap()];
     }
@@ -277,7 +277,7 @@ async fn forwarded_for_from_an_untrusted_peer_is_ignored(s: TestServer) {
 
 both!(
     forwarded_for_is_ignored_by_default,
-    |s: &mut reset_server::Settings| s.limits.status = 1
+    |s: &mut reset_bank::Settings| s.limits.status = 1
 );
 async fn forwarded_for_is_ignored_by_default(s: TestServer) {
     let url = s.url("/v1/resets/0123456789abcdef0123456789abcdef");

@@ -4,7 +4,7 @@
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use reset_server::store::Db;
+use reset_bank::store::Db;
 
 fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_reset-server"));
@@ -135,7 +135,7 @@ async fn migrate_import_and_staff_add() {
         .find(|l| l.starts_with("otpauth://totp/"))
         .expect("the enrolment address");
     assert!(printed.contains('█') || printed.contains('▀'), "a QR code");
-    let secret = reset_server::staff::totp::secret_in_url(enrolment).unwrap();
+    let secret = reset_bank::staff::totp::secret_in_url(enrolment).unwrap();
     let stored: String =
         sqlx::query_scalar("SELECT totp_secret FROM staff WHERE username = 'alice'")
             .fetch_one(&db.pool)

@@ -5,11 +5,11 @@
 //! is left to it, one whose store does not answer waits for the next round, and the purge takes
 //! what was read along with the pictures.
 
-use reset_server::clock::Clock;
-use reset_server::evidence::id_reading::read_waiting;
-use reset_server::evidence::store::StoreFuture;
-use reset_server::evidence::EvidenceStore;
-use reset_server::review::{self, Decision, StaffActor};
+use reset_bank::clock::Clock;
+use reset_bank::evidence::id_reading::read_waiting;
+use reset_bank::evidence::picture_store::StoreFuture;
+use reset_bank::evidence::EvidenceStore;
+use reset_bank::review::{self, Decision, StaffActor};
 use reset_testkit::pictures::{id_card_front, plain_jpeg};
 use reset_testkit::specimen::random_face;
 use reset_testkit::TestServer;
@@ -17,7 +17,7 @@ use reset_testkit::TestServer;
 use crate::staff_login::{add_staff, logged_in, REVIEWER};
 
 /// The reader on, its timer far off: a case is read because its upload woke the reader.
-fn reading_on(s: &mut reset_server::Settings) {
+fn reading_on(s: &mut reset_bank::Settings) {
     s.ocr.enabled = true;
     s.ocr.every_s = 3600;
 }
@@ -151,7 +151,7 @@ async fn without_the_models_cases_wait_and_a_server_with_them_reads_them() {
         .await;
     // The server answers as ever; the case waits, unread, and the reviewer is told so.
     assert_eq!(read_waiting(&s.state, &not_stopping()).await.unwrap(), 0);
-    let row = reset_server::store::cases::by_id(&s.state.db, &case)
+    let row = reset_bank::store::cases::by_id(&s.state.db, &case)
         .await
         .unwrap()
         .unwrap();
@@ -180,7 +180,7 @@ async fn a_case_claimed_by_another_server_is_left_to_it_until_the_claim_runs_out
     let case = s
         .submit_path_b_case_with_front(&face.number, &face.name, front)
         .await;
-    let now = reset_server::store::ms(s.clock.now());
+    let now = reset_bank::store::ms(s.clock.now());
     sqlx::query("UPDATE review_cases SET ocr_claimed_at = $1 WHERE id = $2")
         .bind(now)
         .bind(&case)
@@ -216,10 +216,10 @@ async fn the_purge_takes_what_was_read_with_the_pictures() {
         .await
         .unwrap();
     s.clock.advance(time::Duration::days(31));
-    reset_server::evidence::purge::purge_due(&s.state)
+    reset_bank::evidence::purge::purge_due(&s.state)
         .await
         .unwrap();
-    let row = reset_server::store::cases::by_id(&s.state.db, &case)
+    let row = reset_bank::store::cases::by_id(&s.state.db, &case)
         .await
         .unwrap()
         .unwrap();
@@ -259,7 +259,7 @@ async fn a_store_that_does_not_answer_leaves_the_case_for_the_next_round() {
     let mut cut_off = s.state.clone();
     cut_off.evidence.store = std::sync::Arc::new(Unreachable);
     assert_eq!(read_waiting(&cut_off, &not_stopping()).await.unwrap(), 0);
-    let row = reset_server::store::cases::by_id(&s.state.db, &case)
+    let row = reset_bank::store::cases::by_id(&s.state.db, &case)
         .await
         .unwrap()
         .unwrap();

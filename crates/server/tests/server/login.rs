@@ -63,7 +63,7 @@ async fn unknown_ids_answer_like_known_ones(s: TestServer) {
 
 both!(
     old_hash_parameters_are_upgraded_at_login,
-    |s: &mut reset_server::Settings| {
+    |s: &mut reset_bank::Settings| {
         s.hashing.m_kib = 512;
         s.hashing.t = 2;
     }
@@ -73,7 +73,7 @@ async fn old_hash_parameters_are_upgraded_at_login(s: TestServer) {
     let old_params = argon2::Params::new(256, 1, 1, None).unwrap();
     use argon2::password_hash::{PasswordHasher, SaltString};
     let salt = SaltString::encode_b64(b"0123456789abcdef").unwrap();
-    let old = reset_server::hashing::argon(&old_params)
+    let old = reset_bank::hashing::argon(&old_params)
         .hash_password(b"Kunlun2024", &salt)
         .unwrap()
         .to_string();
@@ -103,7 +103,7 @@ async fn old_hash_parameters_are_upgraded_at_login(s: TestServer) {
 #[tokio::test]
 async fn default_argon2_parameters_are_used() {
     let s = TestServer::start_with(TestDb::Sqlite, |s| {
-        s.hashing = reset_server::hashing::HashingSettings::default();
+        s.hashing = reset_bank::hashing::HashingSettings::default();
     })
     .await
     .unwrap();

@@ -396,9 +396,9 @@ async fn a_completed_reset_lifts_the_lock_and_revokes_sessions(s: TestServer) {
     let (st, b) = login(&s, id, "Kunlun2024").await;
     assert_eq!(st, 200);
     let token = b["session"].as_str().unwrap().to_owned();
-    let now = reset_server::store::ms(reset_server::clock::Clock::now(&s.clock));
+    let now = reset_bank::store::ms(reset_bank::clock::Clock::now(&s.clock));
     assert!(
-        reset_server::customer_login::session_customer(&s.state.db, &token, now)
+        reset_bank::customer_login::session_customer(&s.state.db, &token, now)
             .await
             .unwrap()
             .is_some()
@@ -409,7 +409,7 @@ async fn a_completed_reset_lifts_the_lock_and_revokes_sessions(s: TestServer) {
     assert_eq!(login(&s, id, "Kunlun2024").await.0, 423);
     s.reset_password(id, name, phone, "Qiushui#88").await;
     assert!(
-        reset_server::customer_login::session_customer(&s.state.db, &token, now)
+        reset_bank::customer_login::session_customer(&s.state.db, &token, now)
             .await
             .unwrap()
             .is_none(),

@@ -1,7 +1,7 @@
 //! Path B end to end over HTTP: 手机号不可用?, face check, ID pictures, contact phone, pending
 //! password, then a reviewer's decision (approve or reject) and what the customer sees.
 
-use reset_server::review::{self, Decision, StaffActor};
+use reset_bank::review::{self, Decision, StaffActor};
 use reset_testkit::{TestServer, CONTACT_PHONE, PATH_B_PASSWORD};
 use serde_json::json;
 use time::Duration;
@@ -374,7 +374,7 @@ async fn a_reset_on_path_a_meanwhile_withdraws_the_pending_case(s: TestServer) {
         .get(&format!("/v1/resets/{}", case_flow(&s, &case).await))
         .await;
     assert_eq!((st, b["step"].as_str()), (200, Some("rejected")));
-    assert_eq!(b["reason"], reset_server::path_b::WITHDRAWN_REASON);
+    assert_eq!(b["reason"], reset_bank::phone_unavailable::WITHDRAWN_REASON);
     assert_eq!(
         review::decide(&s.state, &reviewer(), &case, Decision::Approve)
             .await
@@ -387,7 +387,7 @@ async fn a_reset_on_path_a_meanwhile_withdraws_the_pending_case(s: TestServer) {
         .await
         .last()
         .unwrap()
-        .contains(reset_server::path_b::WITHDRAWN_REASON));
+        .contains(reset_bank::phone_unavailable::WITHDRAWN_REASON));
     assert_eq!(login(&s, id, PATH_B_PASSWORD).await.0, 401);
     assert_eq!(login(&s, id, "Qiushui#88").await.0, 200);
 }

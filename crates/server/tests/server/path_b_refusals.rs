@@ -265,15 +265,15 @@ async fn stored_pictures_are_re_encoded_without_metadata_and_encrypted(s: TestSe
     let case = s
         .contact_and_password(&flow, "13912345678", "Chunfeng#2026")
         .await;
-    let actor = reset_server::review::StaffActor {
+    let actor = reset_bank::review::StaffActor {
         staff_id: 1,
         username: "r".into(),
     };
-    let stored = reset_server::review::evidence_picture(
+    let stored = reset_bank::review::evidence_picture(
         &s.state,
         &actor,
         &case.case_id,
-        reset_server::review::EvidenceKind::IdFront,
+        reset_bank::review::EvidenceKind::IdFront,
         0,
     )
     .await

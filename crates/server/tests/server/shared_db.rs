@@ -1,7 +1,7 @@
 //! Two server instances on one PostgreSQL database: the limits, the login lock, the wrong-code
 //! limit and the one-live-flow rule hold across both, because they live in the database.
 
-use reset_server::clock::ManualClock;
+use reset_bank::clock::ManualClock;
 use reset_testkit::{FreshDb, TestDb, TestServer, TEST_START};
 use serde_json::json;
 
@@ -13,7 +13,7 @@ async fn two_instances_share_every_counter() {
         return;
     };
     let clock = ManualClock::new(TEST_START);
-    let tweak = |s: &mut reset_server::Settings| s.limits.start_reset = 6;
+    let tweak = |s: &mut reset_bank::Settings| s.limits.start_reset = 6;
     let a = TestServer::start_on(&db.url, clock.clone(), tweak).await;
     let b = TestServer::start_on(&db.url, clock.clone(), tweak).await;
     let (id, name, phone) = ZHANG;

@@ -5,10 +5,10 @@ use std::sync::{Arc, Mutex};
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use reset_server::clock::{Clock, ManualClock};
-use reset_server::metrics::Metrics;
-use reset_server::sms::outbox::{enqueue, Outbox};
-use reset_server::sms::GatewayKind;
+use reset_bank::clock::{Clock, ManualClock};
+use reset_bank::metrics::Metrics;
+use reset_bank::sms::outbox::{enqueue, Outbox};
+use reset_bank::sms::GatewayKind;
 use reset_testkit::{code_in, TestServer};
 use serde_json::json;
 use time::Duration;
@@ -48,7 +48,7 @@ async fn start_provider(fail: u32) -> (String, Provider) {
 
 both!(
     messages_wait_out_a_gateway_outage,
-    |s: &mut reset_server::Settings| s.sms.worker = false
+    |s: &mut reset_bank::Settings| s.sms.worker = false
 );
 async fn messages_wait_out_a_gateway_outage(s: TestServer) {
     let (url, provider) = start_provider(2).await;
@@ -66,7 +66,7 @@ async fn messages_wait_out_a_gateway_outage(s: TestServer) {
     )
     .unwrap();
     let mut conn = s.state.db.pool.acquire().await.unwrap();
-    let now = reset_server::store::ms(clock.now());
+    let now = reset_bank::store::ms(clock.now());
     enqueue(
         &mut conn,
         ZHANG.2,
@@ -120,7 +120,7 @@ async fn messages_wait_out_a_gateway_outage(s: TestServer) {
 
 both!(
     racing_workers_send_each_message_once,
-    |s: &mut reset_server::Settings| s.sms.worker = false
+    |s: &mut reset_bank::Settings| s.sms.worker = false
 );
 async fn racing_workers_send_each_message_once(s: TestServer) {
     let (url, provider) = start_provider(0).await;
@@ -128,7 +128,7 @@ async fn racing_workers_send_each_message_once(s: TestServer) {
     settings.gateway = GatewayKind::Http;
     settings.http_url = url;
     let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(s.clock.now()));
-    let now = reset_server::store::ms(clock.now());
+    let now = reset_bank::store::ms(clock.now());
     let mut conn = s.state.db.pool.acquire().await.unwrap();
     for i in 0..40 {
         enqueue(&mut conn, ZHANG.2, &format!("message {i}"), "notice", now)
@@ -165,7 +165,7 @@ async fn racing_workers_send_each_message_once(s: TestServer) {
 
 both!(
     dev_inbox_only_in_dev_mode,
-    |s: &mut reset_server::Settings| s.dev = false
+    |s: &mut reset_bank::Settings| s.dev = false
 );
 async fn dev_inbox_only_in_dev_mode(s: TestServer) {
     let (st, b) = s.get(&format!("/v1/dev/sms?phone={}", ZHANG.2)).await;
@@ -174,7 +174,7 @@ async fn dev_inbox_only_in_dev_mode(s: TestServer) {
 
 both!(
     a_slow_gateway_times_out_and_is_retried,
-    |s: &mut reset_server::Settings| s.sms.worker = false
+    |s: &mut reset_bank::Settings| s.sms.worker = false
 );
 async fn a_slow_gateway_times_out_and_is_retried(s: TestServer) {
     let (url, provider) = start_provider(0).await;
@@ -198,7 +198,7 @@ async fn a_slow_gateway_times_out_and_is_retried(s: TestServer) {
         ZHANG.2,
         "hello",
         "notice",
-        reset_server::store::ms(clock.now()),
+        reset_bank::store::ms(clock.now()),
     )
     .await
     .unwrap();

@@ -60,7 +60,7 @@ async fn the_queue_lists_cases_by_due_time_and_marks_overdue_ones(s: TestServer)
     // Past the first case's due time only.
     let (due_first, due_second) = (due_at(&s, &first).await, due_at(&s, &second).await);
     assert!(due_first < due_second);
-    let now = reset_server::store::ms(s.state.clock.now());
+    let now = reset_bank::store::ms(s.state.clock.now());
     s.clock
         .advance(Duration::milliseconds(due_first - now + 60_000));
     let mut c = logged_in(&s, REVIEWER).await;
@@ -79,7 +79,7 @@ async fn the_queue_lists_cases_by_due_time_and_marks_overdue_ones(s: TestServer)
     );
 }
 
-both!(the_queue_pages, |s: &mut reset_server::Settings| s
+both!(the_queue_pages, |s: &mut reset_bank::Settings| s
     .staff
     .page_size =
     10);

@@ -16,7 +16,7 @@ pub const TOTP_SECRET: &[u8] = b"12345678901234567890";
 pub async fn add_staff(s: &TestServer) {
     let now = s.state.clock.now();
     for ((user, pass), role) in [(REVIEWER, "reviewer"), (SUPERVISOR, "supervisor")] {
-        reset_server::admin::add_staff(
+        reset_bank::operators::add_staff(
             &s.state.db,
             &s.state.hasher,
             now,
@@ -33,7 +33,7 @@ pub async fn add_staff(s: &TestServer) {
 /// The authenticator's code now, on the server's clock, `steps` 30-second steps on.
 pub fn totp_now(s: &TestServer, steps: i64) -> String {
     let t = s.state.clock.now().unix_timestamp() + steps * 30;
-    reset_server::staff::totp::code_at(TOTP_SECRET, t as u64)
+    reset_bank::staff::totp::code_at(TOTP_SECRET, t as u64)
 }
 
 /// A browser logged in as `who`, with the second factor (it may approve). Each login takes the
@@ -101,7 +101,7 @@ async fn login_opens_the_console_with_a_strict_cookie(s: TestServer) {
 
 both!(
     the_cookie_is_secure_when_configured,
-    |s: &mut reset_server::Settings| s.staff.secure_cookies = true
+    |s: &mut reset_bank::Settings| s.staff.secure_cookies = true
 );
 async fn the_cookie_is_secure_when_configured(s: TestServer) {
     add_staff(&s).await;
@@ -163,7 +163,7 @@ async fn five_wrong_passwords_lock_until_the_lock_runs_out(s: TestServer) {
 
 both!(
     the_lockout_is_configurable,
-    |s: &mut reset_server::Settings| {
+    |s: &mut reset_bank::Settings| {
         s.staff.max_wrong = 2;
         s.staff.lock_s = 60;
     }
@@ -288,10 +288,9 @@ async fn the_login_form_needs_its_csrf_token(s: TestServer) {
     assert_eq!(failures, 0, "refused before the password was looked at");
 }
 
-both!(
-    logins_are_limited_per_ip,
-    |s: &mut reset_server::Settings| s.limits.staff_login = 3
-);
+both!(logins_are_limited_per_ip, |s: &mut reset_bank::Settings| {
+    s.limits.staff_login = 3
+});
 async fn logins_are_limited_per_ip(s: TestServer) {
     add_staff(&s).await;
     let mut c = StaffClient::new(&s.staff_base);

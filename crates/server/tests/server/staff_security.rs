@@ -65,7 +65,7 @@ async fn approving_needs_the_second_factor(s: TestServer) {
 // reviewer at another desk still signs in. Ten times as many from anywhere lock it for all.
 both!(
     a_reviewer_is_not_locked_out_by_strangers_elsewhere,
-    |s: &mut reset_server::Settings| {
+    |s: &mut reset_bank::Settings| {
         // The test client plays the bank's proxy, so X-Forwarded-For names each desk.
         s.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
         s.staff.max_wrong_everywhere = 12;
@@ -107,7 +107,7 @@ async fn a_reviewer_is_not_locked_out_by_strangers_elsewhere(s: TestServer) {
 /// A staff password opens every customer's case: `staff add` refuses weak ones.
 #[test]
 fn staff_passwords_must_be_strong() {
-    use reset_server::admin::staff_password_ok;
+    use reset_bank::operators::staff_password_ok;
     for weak in [
         "",
         "Shenhe#2026",      // 11 characters

@@ -3,9 +3,9 @@
 //! account or one way to deny them their reset; each must get nothing: no code that works, no
 //! answer, counter or state that differs between a customer and a stranger.
 
+use reset_bank::review::{decide, Decision, StaffActor};
 use reset_flow::resident_id::check_char;
 use reset_flow::wire::ChallengePrompt;
-use reset_server::review::{decide, Decision, StaffActor};
 use reset_testkit::pictures::{face_answer, face_frame_doing, plain_jpeg};
 use reset_testkit::{TestServer, CONTACT_PHONE, PATH_B_PASSWORD};
 use serde_json::{json, Value};
@@ -202,7 +202,7 @@ async fn a_codes_tries_are_taken_atomically(s: TestServer) {
     for _ in 0..64 {
         let (db, flow, stored) = (s.state.db.clone(), flow.clone(), stored.clone());
         takes.spawn(async move {
-            reset_server::store::flows::take_code_try(&db, &flow, &stored, 5)
+            reset_bank::store::flows::take_code_try(&db, &flow, &stored, 5)
                 .await
                 .unwrap()
         });

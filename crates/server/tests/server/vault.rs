@@ -3,9 +3,9 @@
 
 use std::process::Command;
 
-use reset_server::clock::ManualClock;
-use reset_server::evidence::purge::purge_due;
-use reset_server::review::{self, Decision, EvidenceKind, StaffActor};
+use reset_bank::clock::ManualClock;
+use reset_bank::evidence::purge::purge_due;
+use reset_bank::review::{self, Decision, EvidenceKind, StaffActor};
 use reset_testkit::{test_evidence_dir, FreshDb, TestDb, TestServer, TEST_START};
 use time::Duration;
 
@@ -105,7 +105,7 @@ async fn purge_deletes_pictures_after_retention_and_keeps_the_record(s: TestServ
 const K1: &str = "k1:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 const K2: &str = "k2:1f1e1d1c1b1a191817161514131211100f0e0d0c0b0a09080706050403020100";
 
-fn set_keys(keys: &'static str) -> impl FnOnce(&mut reset_server::Settings) {
+fn set_keys(keys: &'static str) -> impl FnOnce(&mut reset_bank::Settings) {
     move |s| s.evidence.master_keys = keys.into()
 }
 

@@ -1,0 +1,3 @@
+ALTER TABLE login_failures ADD COLUMN locked_until BIGINT NOT NULL DEFAULT 0
+--;
+UPDATE login_failures SET failures = 0, locked_until = 9223372036854775807 WHERE failures >= 5

@@ -1,0 +1,186 @@
+//! Allowances kept in the database, so several instances share them: the per-IP windows'
+//! counts, the per-phone daily SMS cap, and the bounds per ID (codes asked for and wrong codes
+//! judged per Beijing day, cases per 30 days), which hold however many addresses an attacker
+//! has. Each is taken atomically: of many racing requests at most the cap succeed.
+
+use reset_flow::bank_day;
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+
+use super::{ms, Db};
+
+/// Counts one call in the per-IP window `bucket`; the count so far.
+pub async fn count_call(db: &Db, bucket: &str, window_start: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO rate_limits (bucket, window_start, count) VALUES ($1, $2, 1) \
+         ON CONFLICT (bucket) DO UPDATE SET count = rate_limits.count + 1 RETURNING count",
+    )
+    .bind(bucket)
+    .bind(window_start)
+    .fetch_one(&db.pool)
+    .await
+}
+
+/// Drops counters nobody will read again: rate windows older than a day, daily SMS counts of
+/// past days, expired sessions (run now and then by the background worker).
+pub async fn prune(db: &Db, now: OffsetDateTime) -> Result<(), sqlx::Error> {
+    let now_ms = ms(now);
+    sqlx::query("DELETE FROM rate_limits WHERE window_start < $1")
+        .bind(now_ms - 24 * 3600 * 1000)
+        .execute(&db.pool)
+        .await?;
+    sqlx::query("DELETE FROM sms_quota WHERE day < $1")
+        .bind(bank_day(now).to_string())
+        .execute(&db.pool)
+        .await?;
+    sqlx::query("DELETE FROM id_quota WHERE day < $1")
+        .bind(bank_day(now).to_string())
+        .execute(&db.pool)
+        .await?;
+    sqlx::query("DELETE FROM id_slots WHERE taken_at < $1")
+        .bind(now_ms - SLOT_SPAN_MS)
+        .execute(&db.pool)
+        .await?;
+    sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+        .bind(now_ms)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// A phone as the quota table keys it: hashed, so typed numbers are not kept in clear.
+pub fn phone_key(phone: &str) -> String {
+    hex::encode(Sha256::digest(format!("reset-phone:{phone}")))
+}
+
+/// Whether `phone` may still receive a code today. Asked for every code request, sent or not,
+/// so a phone's used-up allowance answers the same whether or not it is the reserved one.
+pub async fn phone_quota_left(
+    conn: &mut sqlx::AnyConnection,
+    phone: &str,
+    now: OffsetDateTime,
+    cap: u32,
+) -> Result<bool, sqlx::Error> {
+    let used: Option<i64> =
+        sqlx::query_scalar("SELECT count FROM sms_quota WHERE phone_key = $1 AND day = $2")
+            .bind(phone_key(phone))
+            .bind(bank_day(now).to_string())
+            .fetch_optional(conn)
+            .await?;
+    Ok(used.unwrap_or(0) < i64::from(cap))
+}
+
+/// Takes one code from `phone`'s daily allowance inside `tx`, for a code really sent to it;
+/// false when the day's cap is used.
+pub async fn take_phone_quota(
+    conn: &mut sqlx::AnyConnection,
+    phone: &str,
+    now: OffsetDateTime,
+    cap: u32,
+) -> Result<bool, sqlx::Error> {
+    let row: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO sms_quota (phone_key, day, count) VALUES ($1, $2, 1) \
+         ON CONFLICT (phone_key, day) DO UPDATE SET count = sms_quota.count + 1 \
+         WHERE sms_quota.count < $3 RETURNING count",
+    )
+    .bind(phone_key(phone))
+    .bind(bank_day(now).to_string())
+    .bind(i64::from(cap))
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.is_some_and(|n| n <= i64::from(cap)))
+}
+
+/// What an ID's daily allowance counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdAllowance {
+    /// Codes asked for, to either phone.
+    Codes,
+    /// Codes judged by a verify call (a right code gives its place back).
+    CodeChecks,
+}
+
+impl IdAllowance {
+    fn name(self) -> &'static str {
+        match self {
+            IdAllowance::Codes => "codes",
+            IdAllowance::CodeChecks => "code_checks",
+        }
+    }
+}
+
+/// Takes one from the ID's allowance of `what` for today's Beijing day; false when `cap` is
+/// used. Atomic: of many racing requests at most `cap` succeed.
+pub async fn take_id_quota(
+    conn: &mut sqlx::AnyConnection,
+    id_key: &str,
+    what: IdAllowance,
+    now: OffsetDateTime,
+    cap: u32,
+) -> Result<bool, sqlx::Error> {
+    let row: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO id_quota (id_key, kind, day, count) VALUES ($1, $2, $3, 1) \
+         ON CONFLICT (id_key, kind, day) DO UPDATE SET count = id_quota.count + 1 \
+         WHERE id_quota.count < $4 RETURNING count",
+    )
+    .bind(id_key)
+    .bind(what.name())
+    .bind(bank_day(now).to_string())
+    .bind(i64::from(cap))
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.is_some_and(|n| n <= i64::from(cap)))
+}
+
+/// Gives back one taken by [`take_id_quota`] today (a code check that found the right code).
+pub async fn give_back_id_quota(
+    conn: &mut sqlx::AnyConnection,
+    id_key: &str,
+    what: IdAllowance,
+    now: OffsetDateTime,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE id_quota SET count = count - 1 WHERE id_key = $1 AND kind = $2 AND day = $3 \
+         AND count > 0",
+    )
+    .bind(id_key)
+    .bind(what.name())
+    .bind(bank_day(now).to_string())
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
+/// How long a slot taken by [`take_id_slot`] stays taken: 30 days.
+pub const SLOT_SPAN_MS: i64 = 30 * 24 * 3600 * 1000;
+
+/// Takes one of an ID's `cap` slots of `kind` for 30 days (a rolling window, not a calendar
+/// month); false when all are taken. Each slot is one row whose update is conditional on its
+/// last use being older than 30 days, so racing requests cannot take one slot twice.
+pub async fn take_id_slot(
+    conn: &mut sqlx::AnyConnection,
+    id_key: &str,
+    kind: &str,
+    now: OffsetDateTime,
+    cap: u32,
+) -> Result<bool, sqlx::Error> {
+    let now_ms = ms(now);
+    for slot in 0..i64::from(cap) {
+        let taken: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO id_slots (id_key, kind, slot, taken_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (id_key, kind, slot) DO UPDATE SET taken_at = excluded.taken_at \
+             WHERE id_slots.taken_at <= $5 RETURNING slot",
+        )
+        .bind(id_key)
+        .bind(kind)
+        .bind(slot)
+        .bind(now_ms)
+        .bind(now_ms - SLOT_SPAN_MS)
+        .fetch_optional(&mut *conn)
+        .await?;
+        if taken.is_some() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}

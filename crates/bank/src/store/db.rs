@@ -1,0 +1,180 @@
+//! Connecting (SQLite file created on first run, in WAL mode; PostgreSQL for several instances)
+//! and running the embedded migrations once per database.
+
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Row};
+
+const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../../migrations/sqlite/0001_init.sql")),
+    (
+        2,
+        include_str!("../../migrations/sqlite/0002_live_flows.sql"),
+    ),
+    (
+        3,
+        include_str!("../../migrations/sqlite/0003_review_cases.sql"),
+    ),
+    (
+        4,
+        include_str!("../../migrations/sqlite/0004_staff_sessions.sql"),
+    ),
+    (
+        5,
+        include_str!("../../migrations/sqlite/0005_id_reading.sql"),
+    ),
+    (
+        6,
+        include_str!("../../migrations/sqlite/0006_bounds_per_id.sql"),
+    ),
+    (
+        7,
+        include_str!("../../migrations/sqlite/0007_one_lockout_rule.sql"),
+    ),
+];
+const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../../migrations/postgres/0001_init.sql")),
+    (
+        2,
+        include_str!("../../migrations/postgres/0002_live_flows.sql"),
+    ),
+    (
+        3,
+        include_str!("../../migrations/postgres/0003_review_cases.sql"),
+    ),
+    (
+        4,
+        include_str!("../../migrations/postgres/0004_staff_sessions.sql"),
+    ),
+    (
+        5,
+        include_str!("../../migrations/postgres/0005_id_reading.sql"),
+    ),
+    (
+        6,
+        include_str!("../../migrations/postgres/0006_bounds_per_id.sql"),
+    ),
+    (
+        7,
+        include_str!("../../migrations/postgres/0007_one_lockout_rule.sql"),
+    ),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The shared pool and which database is behind it.
+#[derive(Clone)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub backend: Backend,
+}
+
+impl Db {
+    /// Connects to `url` (`sqlite://file.db`, `postgres://…`). A SQLite file is created if missing.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Db, sqlx::Error> {
+        sqlx::any::install_default_drivers();
+        let (backend, url) = if url.starts_with("sqlite:") {
+            let url = if url.contains("mode=") {
+                url.to_owned()
+            } else if url.contains('?') {
+                format!("{url}&mode=rwc")
+            } else {
+                format!("{url}?mode=rwc")
+            };
+            (Backend::Sqlite, url)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            (Backend::Postgres, url.to_owned())
+        } else {
+            return Err(sqlx::Error::Configuration(
+                "database URL must start with sqlite: or postgres:".into(),
+            ));
+        };
+        let mut options = AnyPoolOptions::new().max_connections(max_connections.max(1));
+        if backend == Backend::Sqlite {
+            options = options.after_connect(|conn, _| {
+                Box::pin(async move {
+                    for pragma in [
+                        "PRAGMA journal_mode = WAL",
+                        "PRAGMA busy_timeout = 10000",
+                        "PRAGMA synchronous = NORMAL",
+                    ] {
+                        sqlx::query(pragma).execute(&mut *conn).await?;
+                    }
+                    Ok(())
+                })
+            });
+        }
+        let pool = options.connect(&url).await?;
+        Ok(Db { pool, backend })
+    }
+
+    /// Applies the migrations this database has not seen yet. Safe to run from several
+    /// instances at once on PostgreSQL (an advisory lock serialises them).
+    pub async fn migrate(&self) -> Result<(), sqlx::Error> {
+        let mut conn = self.pool.acquire().await?;
+        let migrations = match self.backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS,
+            Backend::Postgres => POSTGRES_MIGRATIONS,
+        };
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT 1 FROM (SELECT pg_advisory_lock(7206311)) AS l")
+                .execute(&mut *conn)
+                .await?;
+        }
+        let result = async {
+            sqlx::query(
+                "CREATE TABLE IF NOT EXISTS schema_migrations \
+                 (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
+            )
+            .execute(&mut *conn)
+            .await?;
+            let done: Vec<i64> = sqlx::query("SELECT version FROM schema_migrations")
+                .fetch_all(&mut *conn)
+                .await?
+                .iter()
+                .map(|r: &AnyRow| r.try_get::<i64, _>(0))
+                .collect::<Result<_, _>>()?;
+            for (version, sql) in migrations {
+                if done.contains(version) {
+                    continue;
+                }
+                sqlx::query("BEGIN").execute(&mut *conn).await?;
+                for stmt in sql
+                    .split("\n--;\n")
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                {
+                    if let Err(e) = sqlx::query(stmt).execute(&mut *conn).await {
+                        sqlx::query("ROLLBACK").execute(&mut *conn).await?;
+                        return Err(e);
+                    }
+                }
+                sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
+                    .bind(*version)
+                    .bind(super::ms(time::OffsetDateTime::now_utc()))
+                    .execute(&mut *conn)
+                    .await?;
+                sqlx::query("COMMIT").execute(&mut *conn).await?;
+            }
+            Ok(())
+        }
+        .await;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT 1 FROM (SELECT pg_advisory_unlock(7206311)) AS l")
+                .execute(&mut *conn)
+                .await?;
+        }
+        result
+    }
+
+    /// For readiness: the database answers.
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+    }
+}

@@ -1,0 +1,149 @@
+//! The SMS outbox's rows: queued in the transaction of the change that needs them, claimed by
+//! a worker with a lease, marked sent or scheduled again.
+
+use sqlx::{AnyConnection, Row};
+
+use super::Db;
+
+/// Queues a message inside the caller's transaction.
+pub async fn enqueue(
+    conn: &mut AnyConnection,
+    to: &str,
+    text: &str,
+    kind: &str,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO sms_outbox (to_phone, text, kind, created_at, state, attempts, next_attempt_at) \
+         VALUES ($1, $2, $3, $4, 'pending', 0, $4)",
+    )
+    .bind(to)
+    .bind(text)
+    .bind(kind)
+    .bind(now_ms)
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
+/// For a phone that is not the reserved one: the same insert as a real message, so both cost
+/// the same, but in state `void` (never delivered), without text and with the phone masked.
+pub async fn enqueue_void(
+    conn: &mut AnyConnection,
+    masked_to: &str,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO sms_outbox (to_phone, text, kind, created_at, state, attempts, next_attempt_at) \
+         VALUES ($1, $2, $3, $4, 'void', 0, $4)",
+    )
+    .bind(masked_to)
+    .bind("")
+    .bind("code")
+    .bind(now_ms)
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
+/// A message a worker claimed.
+pub struct Claimed {
+    pub id: i64,
+    pub to: String,
+    pub text: String,
+    pub kind: String,
+    /// Tries so far, this one included.
+    pub attempts: i64,
+}
+
+/// Claims up to `limit` messages due at `now_ms` for `owner` until `lease_until` (leases are
+/// compared with `wall_ms`, the wall clock: they are about live workers, not business time).
+/// One UPDATE re-checking the lease in its own WHERE, so two workers cannot both own a row.
+pub async fn claim(
+    db: &Db,
+    owner: &str,
+    lease_until: i64,
+    now_ms: i64,
+    wall_ms: i64,
+    limit: i64,
+) -> Result<Vec<Claimed>, sqlx::Error> {
+    let rows = sqlx::query(
+        "UPDATE sms_outbox SET lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
+         WHERE id IN (SELECT id FROM sms_outbox WHERE state = 'pending' AND next_attempt_at <= $3 \
+                      AND (lease_until IS NULL OR lease_until < $5) ORDER BY id LIMIT $4) \
+           AND state = 'pending' AND (lease_until IS NULL OR lease_until < $5) \
+         RETURNING id, to_phone, text, kind, attempts",
+    )
+    .bind(owner)
+    .bind(lease_until)
+    .bind(now_ms)
+    .bind(limit)
+    .bind(wall_ms)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Claimed {
+                id: r.try_get("id")?,
+                to: r.try_get("to_phone")?,
+                text: r.try_get("text")?,
+                kind: r.try_get("kind")?,
+                attempts: r.try_get("attempts")?,
+            })
+        })
+        .collect()
+}
+
+/// Messages waiting or being delivered at `now_ms` (due).
+pub async fn due_count(db: &Db, now_ms: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM sms_outbox WHERE state = 'pending' AND next_attempt_at <= $1",
+    )
+    .bind(now_ms)
+    .fetch_one(&db.pool)
+    .await
+}
+
+/// A claimed message delivered: `kept` is the text still stored (none for codes).
+pub async fn mark_sent(
+    db: &Db,
+    id: i64,
+    owner: &str,
+    kept: &str,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE sms_outbox SET state = 'sent', sent_at = $1, text = $2, \
+         lease_owner = NULL, lease_until = NULL WHERE id = $3 AND lease_owner = $4",
+    )
+    .bind(now_ms)
+    .bind(kept)
+    .bind(id)
+    .bind(owner)
+    .execute(&db.pool)
+    .await
+    .map(drop)
+}
+
+/// A claimed message not delivered: tried again at `next_attempt_at`, or given up.
+pub async fn mark_failed(
+    db: &Db,
+    id: i64,
+    owner: &str,
+    give_up: bool,
+    next_attempt_at: i64,
+    why: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE sms_outbox SET state = $1, next_attempt_at = $2, last_error = $3, \
+         lease_owner = NULL, lease_until = NULL WHERE id = $4 AND lease_owner = $5",
+    )
+    .bind(if give_up { "failed" } else { "pending" })
+    .bind(next_attempt_at)
+    .bind(why)
+    .bind(id)
+    .bind(owner)
+    .execute(&db.pool)
+    .await
+    .map(drop)
+}
