@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use image::imageops::FilterType;
-use reset_capture::synth::{card_frame, flat_card, rustface_test_picture, CardScene};
 use reset_capture::{encode_jpeg, JpegSpec};
+use reset_testkit::synth::{card_frame, flat_card, rustface_test_picture, CardScene};
 
 /// The screen's frame rate (ui/webcam.js: one frame every 125 ms).
 const FPS: usize = 8;

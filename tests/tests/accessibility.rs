@@ -209,7 +209,7 @@ impl Audit {
 async fn every_screen_of_both_paths_passes_axe_in_both_languages() {
     let server = Server::start_dev();
     let scenes = TempDir::new("a11y-scenes");
-    reset_capture::scene::write_generated_scenes(&scenes.path)
+    reset_testkit::scenes::write_generated_scenes(&scenes.path)
         .expect("scenes written")
         .expect("rustface's test picture is in its package");
     let camera = format!("scenes:{}", scenes.path.display());

@@ -108,7 +108,7 @@ async fn path_a_resets_the_password_and_logs_in() {
 async fn path_b_face_check_documents_and_contact_phone_reach_review() {
     let server = reset_tests::Server::start_dev();
     let scenes = reset_tests::TempDir::new("scenes");
-    reset_capture::scene::write_generated_scenes(&scenes.path)
+    reset_testkit::scenes::write_generated_scenes(&scenes.path)
         .expect("scenes written")
         .expect("rustface's test picture is in its package");
     let camera = format!("scenes:{}", scenes.path.display());
@@ -265,7 +265,7 @@ async fn embedded_server_and_dev_inbox_carry_path_a() {
 async fn camera_icon_reads_the_id_card_into_the_fields() {
     let server = reset_tests::Server::start_dev();
     let scenes = reset_tests::TempDir::new("scan-scenes");
-    reset_capture::scene::write_generated_scenes(&scenes.path)
+    reset_testkit::scenes::write_generated_scenes(&scenes.path)
         .expect("scenes written")
         .expect("rustface's test picture is in its package");
     // The front of 张三's card, printed as the real card is laid out, lying on the desk.
@@ -280,7 +280,7 @@ async fn camera_icon_reads_the_id_card_into_the_fields() {
     };
     let card = reset_testkit::specimen::render_card(&face, &font);
     let framed =
-        reset_capture::synth::card_frame(&card, &reset_capture::synth::CardScene::standard());
+        reset_testkit::synth::card_frame(&card, &reset_testkit::synth::CardScene::standard());
     let front = scenes.path.join("id_front");
     std::fs::remove_dir_all(&front).unwrap();
     std::fs::create_dir_all(&front).unwrap();

@@ -26,7 +26,7 @@ fn scenes_with_card(tag: &str, number: &str, name: &str) -> std::path::PathBuf {
     };
     let card = reset_testkit::specimen::render_card(&face, &font);
     let framed =
-        reset_capture::synth::card_frame(&card, &reset_capture::synth::CardScene::standard());
+        reset_testkit::synth::card_frame(&card, &reset_testkit::synth::CardScene::standard());
     for i in 0..4 {
         framed.save(front.join(format!("{i:02}.png"))).unwrap();
     }

@@ -15,6 +15,7 @@ pub mod hashing;
 pub mod limits;
 pub mod lockout;
 pub mod metrics;
+pub mod new_password;
 pub mod open_flow;
 pub mod operators;
 pub mod phone_unavailable;

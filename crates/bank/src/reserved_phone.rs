@@ -8,15 +8,16 @@ use reset_flow::wire::{
     StartResetRequest, StartResetResponse, StepResponse,
 };
 use reset_flow::{
-    bank_day, check_password, CustomerName, ErrorCode, Event, Flow, IdNumber, IdType, MobileNumber,
-    PasswordContext, ResetPath, SmsCode, Step,
+    bank_day, CustomerName, ErrorCode, Event, Flow, IdNumber, IdType, MobileNumber, ResetPath,
+    SmsCode, Step,
 };
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::codes::{self, CodePhone};
 use crate::customer_login::{after_reset, id_key};
-use crate::error::{BankError, BankResult};
+use crate::error::BankResult;
+use crate::new_password::judged_and_hashed;
 use crate::open_flow::{open, retry_on_race, short, step, Try, FLOW_ID_LEN};
 use crate::rng::random_bytes;
 use crate::services::Services;
@@ -152,20 +153,13 @@ pub async fn set_password(
         .ok_or(ErrorCode::WrongStep)?;
         let id_type: IdType = customer.id_type.parse()?;
         let id_number = IdNumber::parse(id_type, &customer.id_number, bank_day(now))?;
-        let ctx = PasswordContext {
-            id_number: Some(id_number.as_str()),
-            birth_date: id_number.birth_date(),
-            phones: vec![customer.reserved_phone.as_str()],
-        };
-        let broken = check_password(req.password.expose(), None, &ctx);
-        if !broken.is_empty() {
-            return Err(BankError::from(ErrorCode::WeakPassword).with_broken_rules(broken));
-        }
-        let hash = state
-            .hasher
-            .hash(req.password.expose().to_owned())
-            .await
-            .map_err(|_| ErrorCode::Internal)?;
+        let hash = judged_and_hashed(
+            state,
+            req.password.expose(),
+            &id_number,
+            vec![customer.reserved_phone.as_str()],
+        )
+        .await?;
         let mut updated = rec.clone();
         updated.flow = next;
         let mut tx = state.db.pool.begin().await?;

@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use reset_capture::corpus::{self, Case};
 use reset_capture::qr::{read_qr_with, DEFAULT_PASSES};
-use reset_capture::synth::{card_frame, face_frame, flat_card, portrait, CardScene};
 use reset_capture::{analyse_document_frame, FaceFinder, FaceFinderConfig, Frame};
+use reset_testkit::synth::{card_frame, face_frame, flat_card, portrait, CardScene};
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();

@@ -13,67 +13,7 @@ use crate::{Frame, Reason};
 /// ID-1 (ISO/IEC 7810): 85.6 mm × 54 mm.
 pub const CARD_RATIO: f32 = 85.6 / 54.0;
 
-/// The card's corners in frame pixels: top-left, top-right, bottom-right, bottom-left, the top
-/// edge being a long one.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Quad {
-    pub corners: [(f32, f32); 4],
-}
-
-impl Quad {
-    fn side(&self, i: usize) -> f32 {
-        let (a, b) = (self.corners[i], self.corners[(i + 1) % 4]);
-        ((a.0 - b.0).powi(2) + (a.1 - b.1).powi(2)).sqrt()
-    }
-
-    /// Mean length of the top and bottom edges.
-    pub fn width(&self) -> f32 {
-        (self.side(0) + self.side(2)) / 2.0
-    }
-
-    /// Mean length of the left and right edges.
-    pub fn height(&self) -> f32 {
-        (self.side(1) + self.side(3)) / 2.0
-    }
-
-    pub fn ratio(&self) -> f32 {
-        self.width() / self.height().max(1.0)
-    }
-
-    /// Angle of the top edge against the horizontal, in degrees.
-    pub fn tilt_deg(&self) -> f32 {
-        let (a, b) = (self.corners[0], self.corners[1]);
-        (b.1 - a.1).atan2(b.0 - a.0).to_degrees()
-    }
-
-    pub fn area(&self) -> f32 {
-        let c = &self.corners;
-        let mut s = 0.0;
-        for i in 0..4 {
-            let (a, b) = (c[i], c[(i + 1) % 4]);
-            s += a.0 * b.1 - b.0 * a.1;
-        }
-        s.abs() / 2.0
-    }
-
-    pub fn scaled(&self, f: f32) -> Quad {
-        Quad {
-            corners: self.corners.map(|(x, y)| (x * f, y * f)),
-        }
-    }
-
-    /// Bounding box (x0, y0, x1, y1).
-    pub fn bounds(&self) -> (f32, f32, f32, f32) {
-        let xs = self.corners.map(|c| c.0);
-        let ys = self.corners.map(|c| c.1);
-        (
-            xs.iter().cloned().fold(f32::MAX, f32::min),
-            ys.iter().cloned().fold(f32::MAX, f32::min),
-            xs.iter().cloned().fold(f32::MIN, f32::max),
-            ys.iter().cloned().fold(f32::MIN, f32::max),
-        )
-    }
-}
+pub use reset_picture::Quad;
 
 /// Where the document gates trip.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

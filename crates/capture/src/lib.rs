@@ -18,7 +18,6 @@ pub mod scene;
 pub mod setting;
 pub mod side;
 pub mod source;
-pub mod synth;
 pub mod webview;
 
 pub use card::{

@@ -4,11 +4,11 @@
 use image::RgbImage;
 use reset_capture::card::{judge_document, DocumentLimits};
 use reset_capture::side::{card_side, check_handheld, expect_side};
-use reset_capture::synth::{card_frame, face_frame, flat_card, portrait, CardScene};
 use reset_capture::{
     analyse_document_frame, encode_jpeg, straighten, AutoCapture, CardSide, DocumentAnalyser,
     FaceFinder, FaceFinderConfig, Frame, JpegSpec, Quad, Reason,
 };
+use reset_testkit::synth::{card_frame, face_frame, flat_card, portrait, CardScene};
 
 fn frame_of(scene: &CardScene, seed: u64) -> Frame {
     Frame::new(card_frame(&flat_card(None, seed), scene), 0)

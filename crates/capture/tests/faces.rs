@@ -3,12 +3,12 @@
 
 use rand::SeedableRng;
 use reset_capture::face_check::judge_face;
-use reset_capture::synth::{face_frame, portrait, rustface_test_picture};
 use reset_capture::{
     encode_jpeg, FaceCheck, FaceCheckConfig, FaceCheckState, FaceFinder, FaceFinderConfig, Frame,
     JpegSpec, Reason,
 };
 use reset_flow::wire::ChallengePrompt;
+use reset_testkit::synth::{face_frame, portrait, rustface_test_picture};
 
 #[test]
 fn rustface_test_picture_faces() {

@@ -2,13 +2,13 @@
 //! prompts are drawn, and gives a front, a back and a handheld photo that pass their checks.
 
 use rand::SeedableRng;
-use reset_capture::scene::write_generated_scenes;
 use reset_capture::side::expect_side;
 use reset_capture::{
     analyse_document_frame, card_side, check_handheld, straighten, CardSide, FaceCheck,
     FaceCheckConfig, FaceCheckState, FaceFinder, FaceFinderConfig, FrameSource, Scene,
     ScenesSource,
 };
+use reset_testkit::scenes::write_generated_scenes;
 
 fn scenes_dir(tag: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("capture-scenes-{tag}-{}", std::process::id()));

@@ -26,42 +26,7 @@ const MEAN: [f32; 3] = [0.485, 0.456, 0.406];
 const STD: [f32; 3] = [0.229, 0.224, 0.225];
 
 /// Four corners of a text line, clockwise from the top left of the writing direction.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Quad(pub [(f32, f32); 4]);
-
-impl Quad {
-    pub fn center(&self) -> (f32, f32) {
-        let (sx, sy) = self
-            .0
-            .iter()
-            .fold((0.0, 0.0), |a, p| (a.0 + p.0, a.1 + p.1));
-        (sx / 4.0, sy / 4.0)
-    }
-
-    /// Length along the writing direction.
-    pub fn width(&self) -> f32 {
-        dist(self.0[0], self.0[1])
-    }
-
-    /// Height across the writing direction.
-    pub fn height(&self) -> f32 {
-        dist(self.0[0], self.0[3])
-    }
-
-    /// Angle of the writing direction, radians from the x axis.
-    pub fn angle(&self) -> f32 {
-        let (a, b) = (self.0[0], self.0[1]);
-        (b.1 - a.1).atan2(b.0 - a.0)
-    }
-
-    fn scaled(&self, k: f32) -> Quad {
-        Quad(self.0.map(|(x, y)| (x * k, y * k)))
-    }
-}
-
-fn dist(a: (f32, f32), b: (f32, f32)) -> f32 {
-    ((a.0 - b.0).powi(2) + (a.1 - b.1).powi(2)).sqrt()
-}
+pub use reset_picture::Quad;
 
 /// The detector's input for a picture: scaled so the long side is `long_side` (never enlarged
 /// past twice), padded to a multiple of 32. Also answers the scale used.
@@ -165,7 +130,12 @@ fn region_quad(points: &[Point<i32>]) -> Option<Quad> {
     let grow = w * h * UNCLIP_RATIO / (2.0 * (w + h));
     let (hw, hh) = (w / 2.0 + grow, h / 2.0 + grow);
     let at = |a: f32, b: f32| (center.0 + u.0 * a + v.0 * b, center.1 + u.1 * a + v.1 * b);
-    Some(Quad([at(-hw, -hh), at(hw, -hh), at(hw, hh), at(-hw, hh)]))
+    Some(Quad::new([
+        at(-hw, -hh),
+        at(hw, -hh),
+        at(hw, hh),
+        at(-hw, hh),
+    ]))
 }
 
 /// A rectangle at any angle: its centre, the unit direction of one side, and its lengths along
@@ -243,12 +213,15 @@ mod tests {
         let b = boxes[0];
         assert!(b.angle().abs() < 0.02, "{b:?}");
         // Grown past the blob (100 × 10) on every side, as DBNet's shrunk regions need.
-        assert!(b.width() > 100.0 && b.width() < 130.0, "{b:?}");
-        assert!(b.height() > 10.0 && b.height() < 30.0, "{b:?}");
+        assert!(b.along() > 100.0 && b.along() < 130.0, "{b:?}");
+        assert!(b.across() > 10.0 && b.across() < 30.0, "{b:?}");
         let (cx, cy) = b.center();
         assert!((cx - 59.5).abs() < 1.5 && (cy - 14.5).abs() < 1.5, "{b:?}");
         // Corners run clockwise from the top left.
-        assert!(b.0[0].0 < b.0[1].0 && b.0[0].1 < b.0[3].1, "{b:?}");
+        assert!(
+            b.corners[0].0 < b.corners[1].0 && b.corners[0].1 < b.corners[3].1,
+            "{b:?}"
+        );
     }
 
     #[test]
@@ -276,7 +249,7 @@ mod tests {
         let deg = b.angle().to_degrees();
         assert!((deg + 10.0).abs() < 2.0, "angle {deg}");
         // Map scale 0.5 means the picture is twice as big.
-        assert!(b.width() > 310.0, "{b:?}");
+        assert!(b.along() > 310.0, "{b:?}");
     }
 
     #[test]

@@ -346,10 +346,10 @@ fn model_error(e: impl std::fmt::Display) -> OcrError {
 /// Drops boxes far taller than the usual line (the portrait, patterns) or far smaller (specks):
 /// card text comes in two or three sizes only.
 fn card_lines(mut quads: Vec<Quad>) -> Vec<Quad> {
-    let mut heights: Vec<f32> = quads.iter().map(Quad::height).collect();
+    let mut heights: Vec<f32> = quads.iter().map(Quad::across).collect();
     heights.sort_by(f32::total_cmp);
     if let Some(&median) = heights.get(heights.len() / 2) {
-        quads.retain(|q| q.height() <= 2.5 * median && q.height() >= 0.4 * median);
+        quads.retain(|q| q.across() <= 2.5 * median && q.across() >= 0.4 * median);
     }
     quads
 }
@@ -362,7 +362,7 @@ pub fn rows_of(quads: &[Quad]) -> Vec<Vec<usize>> {
     }
     let mut angles: Vec<f32> = quads
         .iter()
-        .filter(|q| q.width() > 2.0 * q.height())
+        .filter(|q| q.along() > 2.0 * q.across())
         .map(Quad::angle)
         .collect();
     angles.sort_by(f32::total_cmp);
@@ -372,7 +372,7 @@ pub fn rows_of(quads: &[Quad]) -> Vec<Vec<usize>> {
         let (x, y) = q.center();
         (x * cos + y * sin, -x * sin + y * cos)
     };
-    let mut heights: Vec<f32> = quads.iter().map(Quad::height).collect();
+    let mut heights: Vec<f32> = quads.iter().map(Quad::across).collect();
     heights.sort_by(f32::total_cmp);
     let tolerance = heights[heights.len() / 2] * 0.5;
 
@@ -403,7 +403,7 @@ mod tests {
     fn boxed(x: f32, y: f32, w: f32, h: f32, deg: f32) -> Quad {
         let (s, c) = deg.to_radians().sin_cos();
         let at = |a: f32, b: f32| (x + a * c - b * s, y + a * s + b * c);
-        Quad([at(0.0, 0.0), at(w, 0.0), at(w, h), at(0.0, h)])
+        Quad::new([at(0.0, 0.0), at(w, 0.0), at(w, h), at(0.0, h)])
     }
 
     #[test]
@@ -443,7 +443,7 @@ mod tests {
         quads.push(boxed(500.0, 300.0, 8.0, 6.0, 0.0)); // a speck
         let kept = card_lines(quads);
         assert_eq!(kept.len(), 6);
-        assert!(kept.iter().all(|q| q.height() == 30.0));
+        assert!(kept.iter().all(|q| q.across() == 30.0));
     }
 
     #[test]

@@ -14,8 +14,8 @@ const MAX_WIDTH: u32 = 1280;
 
 /// The line inside `quad`, straightened and scaled to [`LINE_HEIGHT`] (bilinear sampling).
 pub fn straighten(img: &RgbImage, quad: &Quad) -> RgbImage {
-    let [tl, tr, _, bl] = quad.0;
-    let (w, h) = (quad.width().max(1.0), quad.height().max(1.0));
+    let [tl, tr, _, bl] = quad.corners;
+    let (w, h) = (quad.along().max(1.0), quad.across().max(1.0));
     let out_w = ((w / h * LINE_HEIGHT as f32).round() as u32).clamp(8, MAX_WIDTH);
     let step_x = ((tr.0 - tl.0) / out_w as f32, (tr.1 - tl.1) / out_w as f32);
     let step_y = (
@@ -95,7 +95,7 @@ mod tests {
         });
         let strip = straighten(
             &img,
-            &Quad([(50.0, 40.0), (150.0, 40.0), (150.0, 64.0), (50.0, 64.0)]),
+            &Quad::new([(50.0, 40.0), (150.0, 40.0), (150.0, 64.0), (50.0, 64.0)]),
         );
         assert_eq!(strip.dimensions(), (200, 48));
         assert_eq!(strip.get_pixel(10, 20).0, [0, 0, 0]);
@@ -107,7 +107,7 @@ mod tests {
         // A picture whose colour tells the x position; the box runs straight down the page,
         // so the strip's left-to-right must follow the picture's top-to-bottom.
         let img = RgbImage::from_fn(100, 200, |_, y| Rgb([y as u8, 0, 0]));
-        let q = Quad([(60.0, 20.0), (60.0, 180.0), (40.0, 180.0), (40.0, 20.0)]);
+        let q = Quad::new([(60.0, 20.0), (60.0, 180.0), (40.0, 180.0), (40.0, 20.0)]);
         let strip = straighten(&img, &q);
         let left = strip.get_pixel(2, 24).0[0];
         let right = strip.get_pixel(strip.width() - 3, 24).0[0];

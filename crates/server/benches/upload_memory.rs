@@ -16,9 +16,9 @@ use std::process::{Command, Stdio};
 
 use image::{Rgb, RgbImage};
 use reqwest::multipart::{Form, Part};
-use reset_capture::synth::{face_frame, portrait};
 use reset_flow::wire::{ChallengePrompt, FaceChallenge};
 use reset_testkit::pictures::{face_answer, jpeg};
+use reset_testkit::synth::{face_frame, portrait};
 use reset_testkit::{free_port, test_evidence_dir, FreshDb, ServerProcess, TestDb};
 use serde_json::{json, Value};
 

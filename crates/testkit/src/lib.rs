@@ -2,14 +2,18 @@
 //! server on a free loopback port over a fresh database (a temp SQLite file, or a new PostgreSQL
 //! schema from `TEST_DATABASE_URL`), with a manual clock, cheap argon2 parameters and the dev SMS
 //! inbox; a server run as a process of its own; path B driven over HTTP; the staff member's browser; the log capture; free ports; made-up
-//! ID-card fronts photographed badly (`specimen`, and the `cards` tool for the OCR bench).
+//! ID-card fronts photographed badly (`specimen`, and the `cards` tool for the OCR bench); cards
+//! warped into camera frames and face frames (`synth`), and the tester's generated scenes folder
+//! (`scenes`, and the `synth` and `scenes` tools): the one home of made-up pictures.
 
 mod log_capture;
 mod path_b;
 pub mod pictures;
 mod process;
+pub mod scenes;
 pub mod specimen;
 mod staff_client;
+pub mod synth;
 
 pub use log_capture::LogCapture;
 pub use path_b::{PathBCase, CONTACT_PHONE, PATH_B_PASSWORD};

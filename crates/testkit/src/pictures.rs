@@ -4,8 +4,8 @@
 
 use std::sync::OnceLock;
 
+use crate::synth::{face_frame, flat_card, portrait};
 use image::{Rgb, RgbImage};
-use reset_capture::synth::{face_frame, flat_card, portrait};
 use reset_flow::wire::{ChallengePrompt, ChallengeRecord, ChallengeStep, FaceChallenge};
 
 /// JPEG bytes of `img` at quality 90.

@@ -6,7 +6,7 @@ impl Scenes {
     pub fn new(tag: &str) -> Scenes {
         let dir = std::env::temp_dir().join(format!("app-scenes-{tag}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        reset_capture::scene::write_generated_scenes(&dir)
+        reset_testkit::scenes::write_generated_scenes(&dir)
             .unwrap()
             .expect("rustface's test picture is in its package");
         Scenes(dir)

@@ -7,14 +7,12 @@ pub mod contact;
 pub mod uploads;
 
 use reset_flow::wire::{PasswordRequest, PasswordResponse, StepResponse};
-use reset_flow::{
-    bank_day, check_password, review_due_by, ErrorCode, Event, IdNumber, IdType, PasswordContext,
-    Step, BEIJING,
-};
+use reset_flow::{bank_day, review_due_by, ErrorCode, Event, IdNumber, IdType, Step, BEIJING};
 use serde_json::json;
 use time::OffsetDateTime;
 
-use crate::error::{BankError, BankResult};
+use crate::error::BankResult;
+use crate::new_password::judged_and_hashed;
 use crate::open_flow::{open, retry_on_race, short, step, Try};
 use crate::rng::random_bytes;
 use crate::services::Services;
@@ -141,20 +139,13 @@ pub async fn set_password(
         let id_number = IdNumber::parse(id_type, &case.id_number, bank_day(now))?;
         // Only what the requester typed: the reserved phone on file must not be testable
         // through the rule's answer (`contains_phone` would confirm a guessed number).
-        let ctx = PasswordContext {
-            id_number: Some(id_number.as_str()),
-            birth_date: id_number.birth_date(),
-            phones: case.contact_phone.iter().map(String::as_str).collect(),
-        };
-        let broken = check_password(req.password.expose(), None, &ctx);
-        if !broken.is_empty() {
-            return Err(BankError::from(ErrorCode::WeakPassword).with_broken_rules(broken));
-        }
-        let hash = state
-            .hasher
-            .hash(req.password.expose().to_owned())
-            .await
-            .map_err(|_| ErrorCode::Internal)?;
+        let hash = judged_and_hashed(
+            state,
+            req.password.expose(),
+            &id_number,
+            case.contact_phone.iter().map(String::as_str).collect(),
+        )
+        .await?;
         let due = review_due_by(now);
         let owner = owner_phone(state, rec.customer_id).await?;
         let mut updated = rec.clone();

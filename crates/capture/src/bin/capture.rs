@@ -22,9 +22,9 @@ const USAGE: &str = "usage:
                                      ID card fronts per file: number <tab> yes|no (its check
                                      digit holds) <tab> name; models from --models, else
                                      RESET_MODEL_DIR, else where scripts/fetch-models puts them
-  capture synth DIR                  writes generated test pictures (cards, a face frame)
-  capture scenes DIR                 writes a generated scenes folder, the tester's stand-in
-                                     camera for the app (RESET_CAMERA=scenes:DIR)";
+
+Generated test pictures come from the test kit: `cargo run -p reset-testkit --bin synth DIR`
+and `--bin scenes DIR` (the tester's stand-in camera for the app, RESET_CAMERA=scenes:DIR).";
 
 fn main() -> ExitCode {
     // rqrr panics on some odd grids; the library catches that and reads on, so its message is
@@ -46,8 +46,6 @@ fn main() -> ExitCode {
         "qr" => qr(rest),
         "face" => face(rest),
         "card" => card(rest),
-        "synth" => synth(rest),
-        "scenes" => scenes(rest),
         "qr-corpus" => qr_corpus(rest),
         "probe" => probe(rest),
         "-h" | "--help" | "help" => {
@@ -279,45 +277,6 @@ fn write_straightened(
     std::fs::write(dir.join(format!("{stem}.card.jpg")), jpeg).map_err(|e| e.to_string())
 }
 
-fn synth(args: &[String]) -> Result<(), String> {
-    use reset_capture::synth::{card_frame, face_frame, flat_card, portrait, CardScene};
-    let [dir] = args else {
-        return Err(format!("synth needs one folder\n{USAGE}"));
-    };
-    let dir = PathBuf::from(dir);
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    let face = portrait(300);
-    let save = |name: &str, img: &image::RgbImage| -> Result<(), String> {
-        let jpeg = encode_jpeg(img, &JpegSpec::default()).map_err(|e| e.to_string())?;
-        std::fs::write(dir.join(name), jpeg).map_err(|e| e.to_string())?;
-        println!("{}", dir.join(name).display());
-        Ok(())
-    };
-    let scene = CardScene::standard();
-    save("card-back.jpg", &card_frame(&flat_card(None, 1), &scene))?;
-    if let Some(face) = &face {
-        save(
-            "card-front.jpg",
-            &card_frame(&flat_card(Some(face), 2), &scene),
-        )?;
-        save("face.jpg", &face_frame(face, 640, 480, (320, 240), 300))?;
-    }
-    let blurred = CardScene {
-        blur_sigma: 4.0,
-        ..CardScene::standard()
-    };
-    save(
-        "card-blurred.jpg",
-        &card_frame(&flat_card(None, 3), &blurred),
-    )?;
-    let glare = CardScene {
-        glare: Some(((600, 350), 110, 70)),
-        ..CardScene::standard()
-    };
-    save("card-glare.jpg", &card_frame(&flat_card(None, 4), &glare))?;
-    Ok(())
-}
-
 fn qr_corpus(args: &[String]) -> Result<(), String> {
     use reset_capture::qr::DEFAULT_PASSES;
     let matrix = args.first().is_some_and(|a| a == "--matrix");
@@ -487,19 +446,5 @@ fn probe(args: &[String]) -> Result<(), String> {
             Ok(())
         }
         Err(e) => Err(format!("{}: {e}", e.code())),
-    }
-}
-
-fn scenes(args: &[String]) -> Result<(), String> {
-    let [dir] = args else {
-        return Err(format!("scenes needs one folder\n{USAGE}"));
-    };
-    match reset_capture::scene::write_generated_scenes(Path::new(dir)) {
-        Ok(Some(())) => {
-            println!("{dir}");
-            Ok(())
-        }
-        Ok(None) => Err("rustface's test picture is not where the build found it".into()),
-        Err(e) => Err(e.to_string()),
     }
 }

@@ -1,14 +1,17 @@
 //! Generated test pictures: ID cards drawn flat and warped into a frame with perspective, blur
 //! and glare, and face frames cut from rustface's own test picture. Used by the tests, the
-//! benchmark and `capture synth`; nothing here ships in a picture to the bank.
+//! benchmarks and the `synth` and `scenes` tools; nothing here ships in a picture to the bank.
+
+use std::path::{Path, PathBuf};
 
 use image::{Rgb, RgbImage, Rgba, RgbaImage};
 use imageproc::drawing::{draw_filled_ellipse_mut, draw_filled_rect_mut};
 use imageproc::geometric_transformations::{warp_into, Interpolation, Projection};
 use imageproc::rect::Rect;
 
-use crate::card::Quad;
-use reset_picture::{FaceBox, FaceFinder, FaceFinderConfig, FaceModel};
+use reset_picture::{
+    encode_jpeg, FaceBox, FaceFinder, FaceFinderConfig, FaceModel, JpegSpec, Quad,
+};
 
 /// Flat card size used for drawing (10 px per mm).
 pub const CARD_W: u32 = 856;
@@ -230,4 +233,41 @@ pub fn handheld_frame(portrait: &RgbImage) -> RgbImage {
     let p = image::imageops::resize(portrait, 400, 400, image::imageops::FilterType::Triangle);
     image::imageops::replace(&mut frame, &p, 160, 160);
     frame
+}
+
+/// Writes sample pictures to `dir` (for `synth DIR` and the capture tool's test): a card's back,
+/// plain, blurred and under glare, and, where rustface's test picture is found, a card's front and
+/// a face frame. Answers the files written.
+pub fn write_samples(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let mut written = Vec::new();
+    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    let mut save = |name: &str, img: &RgbImage| -> Result<(), String> {
+        let jpeg = encode_jpeg(img, &JpegSpec::default()).map_err(|e| e.to_string())?;
+        std::fs::write(dir.join(name), jpeg).map_err(|e| e.to_string())?;
+        written.push(dir.join(name));
+        Ok(())
+    };
+    let scene = CardScene::standard();
+    save("card-back.jpg", &card_frame(&flat_card(None, 1), &scene))?;
+    if let Some(face) = portrait(300) {
+        save(
+            "card-front.jpg",
+            &card_frame(&flat_card(Some(&face), 2), &scene),
+        )?;
+        save("face.jpg", &face_frame(&face, 640, 480, (320, 240), 300))?;
+    }
+    let blurred = CardScene {
+        blur_sigma: 4.0,
+        ..CardScene::standard()
+    };
+    save(
+        "card-blurred.jpg",
+        &card_frame(&flat_card(None, 3), &blurred),
+    )?;
+    let glare = CardScene {
+        glare: Some(((600, 350), 110, 70)),
+        ..CardScene::standard()
+    };
+    save("card-glare.jpg", &card_frame(&flat_card(None, 4), &glare))?;
+    Ok(written)
 }
