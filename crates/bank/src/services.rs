@@ -71,6 +71,8 @@ impl Services {
             &settings.database_url,
             settings.dev,
             &rng,
+            &db,
+            clock.clone(),
         )?;
         let id_reader = IdReader::new(&settings.ocr);
         Ok(Services {

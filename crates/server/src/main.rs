@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 use reset_bank::clock::{Clock, SystemClock};
-use reset_bank::evidence::{load_vault, rotate, Vault};
+use reset_bank::evidence::{load_vault, migrate, open_store, rotate, StoreKind, Vault};
 use reset_bank::hashing::Hasher;
 use reset_bank::rng::os_rng;
 use reset_bank::staff::totp;
@@ -69,6 +69,28 @@ enum Command {
     Vault {
         #[command(subcommand)]
         command: VaultCommand,
+    },
+    /// The sealed pictures.
+    Evidence {
+        #[command(subcommand)]
+        command: EvidenceCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum EvidenceCommand {
+    /// Copy every picture from the configured store (`evidence.store`) to another, reading each
+    /// back; run again after a stop, it goes on. Then set `evidence.store` to the new one.
+    Migrate {
+        /// The new store: `disk` (with `--dir`), `database` or `s3` (`[evidence.s3]` settings).
+        #[arg(long, value_parser = ["disk", "database", "s3"])]
+        to: String,
+        /// The folder, for `--to disk`.
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// Delete each picture from the old store once its copy is read back.
+        #[arg(long)]
+        remove_old: bool,
     },
 }
 
@@ -165,6 +187,43 @@ async fn run(cli: Cli) -> Result<(), BoxError> {
                 println!("still wrapped by {key_id:?}: {n} (that key is not configured)");
             }
         }
+        Command::Evidence {
+            command:
+                EvidenceCommand::Migrate {
+                    to,
+                    dir,
+                    remove_old,
+                },
+        } => {
+            let db = Db::connect(&settings.database_url, 2).await?;
+            db.migrate().await?;
+            let ev = &settings.evidence;
+            let folder = ev.folder(&settings.database_url);
+            let from = open_store(ev.store, ev, &folder, &db, clock.clone())?;
+            let kind = match to.as_str() {
+                "disk" => StoreKind::Disk,
+                "database" => StoreKind::Database,
+                _ => StoreKind::S3,
+            };
+            let to_folder = dir.unwrap_or_else(|| folder.clone());
+            let to_store = open_store(kind, ev, &to_folder, &db, clock.clone())?;
+            if from.name() == to_store.name() && (kind != StoreKind::Disk || to_folder == folder) {
+                return Err(
+                    format!("the pictures are in the {} store already", from.name()).into(),
+                );
+            }
+            let moved =
+                migrate::move_pictures(&db, from.as_ref(), to_store.as_ref(), remove_old).await?;
+            println!(
+                "{} -> {}: {} copied and read back, {} there already, {} missing, {} removed from the old store",
+                from.name(),
+                to_store.name(),
+                moved.copied,
+                moved.already,
+                moved.missing,
+                moved.removed
+            );
+        }
         command => {
             let db = Db::connect(&settings.database_url, 2).await?;
             db.migrate().await?;
@@ -200,7 +259,9 @@ async fn run(cli: Cli) -> Result<(), BoxError> {
                     }
                     println!("{url}");
                 }
-                Command::Serve { .. } | Command::Vault { .. } => unreachable!("handled above"),
+                Command::Serve { .. } | Command::Vault { .. } | Command::Evidence { .. } => {
+                    unreachable!("handled above")
+                }
             }
         }
     }

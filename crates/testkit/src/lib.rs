@@ -374,6 +374,34 @@ impl TestServer {
         flow
     }
 
+    /// The sealed objects the evidence store holds, as (object id, bytes) in id order,
+    /// whichever store it is: files of the folder, or rows of the database.
+    pub async fn sealed_objects(&self) -> Vec<(String, Vec<u8>)> {
+        let mut objects: Vec<(String, Vec<u8>)> = if self.state.evidence.store.in_database() {
+            sqlx::query_as("SELECT object_id, sealed FROM evidence_objects")
+                .fetch_all(&self.state.db.pool)
+                .await
+                .expect("evidence objects")
+        } else {
+            let dir = self
+                .state
+                .settings
+                .evidence
+                .folder(&self.state.settings.database_url);
+            std::fs::read_dir(dir).map_or(Vec::new(), |d| {
+                d.flatten()
+                    .filter_map(|e| {
+                        let name = e.file_name().to_string_lossy().into_owned();
+                        let id = name.strip_suffix(".sealed")?.to_owned();
+                        Some((id, std::fs::read(e.path()).ok()?))
+                    })
+                    .collect()
+            })
+        };
+        objects.sort();
+        objects
+    }
+
     /// Stops the server gracefully.
     pub async fn stop(mut self) {
         if let Some(r) = self.running.take() {

@@ -3,12 +3,15 @@
 //! purge that deletes them after the retention time.
 
 pub mod challenge;
+pub mod database_store;
 pub mod id_reader;
 pub mod id_reading;
+pub mod migrate;
 pub mod picture;
 pub mod picture_store;
 pub mod purge;
 pub mod rotate;
+pub mod s3_store;
 pub mod vault;
 
 use std::path::{Path, PathBuf};
@@ -16,16 +19,40 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+pub use database_store::DatabaseStore;
 pub use picture::{PictureRules, PictureWorkers};
 pub use picture_store::{DiskStore, EvidenceStore};
+pub use s3_store::{S3Settings, S3Store};
 pub use vault::{DataKey, Vault, VaultError, WrappedKey};
 
+use crate::clock::Clock;
 use crate::rng::SharedRng;
+use crate::store::{Backend, Db};
+
+/// Where the sealed pictures lie.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StoreKind {
+    /// The database on PostgreSQL (every instance reads every picture), the folder on SQLite.
+    #[default]
+    Auto,
+    /// Files in `dir`: one machine.
+    Disk,
+    /// Rows of the database, written with the case rows.
+    Database,
+    /// An S3-compatible object store (`[evidence.s3]`).
+    S3,
+}
 
 /// `[evidence]` settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct EvidenceSettings {
+    /// Where the sealed pictures lie: `auto` (the database on PostgreSQL, the folder on
+    /// SQLite), `disk`, `database` or `s3`.
+    pub store: StoreKind,
+    /// The object store, when `store = "s3"`.
+    pub s3: S3Settings,
     /// Folder of the sealed pictures. Unset: `evidence` beside the SQLite file, or in the
     /// working folder for PostgreSQL.
     pub dir: Option<PathBuf>,
@@ -66,6 +93,8 @@ pub struct EvidenceSettings {
 impl Default for EvidenceSettings {
     fn default() -> Self {
         EvidenceSettings {
+            store: StoreKind::Auto,
+            s3: S3Settings::default(),
             dir: None,
             master_keys: String::new(),
             master_key_file: None,
@@ -182,24 +211,48 @@ pub struct Evidence {
 }
 
 impl Evidence {
-    /// The vault and the folder store for a server with `settings`.
+    /// The vault and the store for a server with `settings` on `db`.
     pub fn open(
         settings: &EvidenceSettings,
         database_url: &str,
         dev: bool,
         rng: &SharedRng,
+        db: &Db,
+        clock: Arc<dyn Clock>,
     ) -> Result<Evidence, Box<dyn std::error::Error + Send + Sync>> {
         let folder = settings.folder(database_url);
         let vault = load_vault(settings, &folder, dev, rng)?;
-        let store = DiskStore::open(&folder)
-            .map_err(|e| format!("evidence folder {}: {e}", folder.display()))?;
+        let store = open_store(settings.store, settings, &folder, db, clock)?;
         Ok(Evidence {
             settings: Arc::new(settings.clone()),
             vault: Arc::new(vault),
-            store: Arc::new(store),
+            store,
             workers: PictureWorkers::new(settings.max_concurrent),
         })
     }
+}
+
+/// The store of `kind` (`auto` resolved by the database's backend).
+pub fn open_store(
+    kind: StoreKind,
+    settings: &EvidenceSettings,
+    folder: &Path,
+    db: &Db,
+    clock: Arc<dyn Clock>,
+) -> Result<Arc<dyn EvidenceStore>, String> {
+    let kind = match (kind, db.backend) {
+        (StoreKind::Auto, Backend::Postgres) => StoreKind::Database,
+        (StoreKind::Auto, Backend::Sqlite) => StoreKind::Disk,
+        (kind, _) => kind,
+    };
+    Ok(match kind {
+        StoreKind::Disk | StoreKind::Auto => Arc::new(
+            DiskStore::open(folder)
+                .map_err(|e| format!("evidence folder {}: {e}", folder.display()))?,
+        ),
+        StoreKind::Database => Arc::new(DatabaseStore::new(db.clone(), clock)),
+        StoreKind::S3 => Arc::new(S3Store::open(&settings.s3)?),
+    })
 }
 
 #[cfg(test)]

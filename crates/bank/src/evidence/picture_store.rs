@@ -1,5 +1,6 @@
 //! Where sealed evidence lies: the `EvidenceStore` trait (put, get, delete by a random object
-//! id, so object storage can follow) and its default, files in a folder.
+//! id) and the folder store for one machine. The database store (`database_store.rs`) and the
+//! S3 store (`s3_store.rs`) serve several instances.
 
 use std::future::Future;
 use std::io;
@@ -15,6 +16,13 @@ pub trait EvidenceStore: Send + Sync {
     fn get<'a>(&'a self, object_id: &'a str) -> StoreFuture<'a, Vec<u8>>;
     /// Deleting an object that is not there succeeds (purge may run twice).
     fn delete<'a>(&'a self, object_id: &'a str) -> StoreFuture<'a, ()>;
+    /// Whether objects live in the service's own database: an upload then writes them in the
+    /// transaction of its case rows instead of calling `put` before it.
+    fn in_database(&self) -> bool {
+        false
+    }
+    /// The store's kind, for logs and the move between stores.
+    fn name(&self) -> &'static str;
 }
 
 /// Whether `id` is a well-formed object id; anything else never reaches a file name.
@@ -22,7 +30,7 @@ pub fn valid_object_id(id: &str) -> bool {
     id.len() == 32 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
-fn checked(id: &str) -> io::Result<&str> {
+pub(crate) fn checked(id: &str) -> io::Result<&str> {
     if valid_object_id(id) {
         Ok(id)
     } else {
@@ -80,6 +88,10 @@ impl EvidenceStore for DiskStore {
                 _ => Ok(()),
             }
         })
+    }
+
+    fn name(&self) -> &'static str {
+        "disk"
     }
 }
 

@@ -21,7 +21,7 @@ use crate::rng::random_bytes;
 use crate::services::Services;
 use crate::store::audit;
 use crate::store::cases::{self, CaseRecord, EvidenceRow};
-use crate::store::{challenges, flows, ms};
+use crate::store::{challenges, evidence_objects, flows, ms};
 
 /// Refuses an upload to a flow not at the step `event` belongs to, before its body is read.
 pub async fn precheck(state: &Services, id: &str, event: Event) -> BankResult<()> {
@@ -228,9 +228,7 @@ async fn finish_step(
     let rows = store_pictures(state, &case, pictures).await?;
     let result = save_step(state, id, event, &case, &rows, audit_event).await;
     if result.is_err() {
-        for row in &rows {
-            let _ = state.evidence.store.delete(&row.object_id).await;
-        }
+        delete_stored(state, &rows).await;
     }
     result
 }
@@ -239,7 +237,7 @@ async fn store_pictures(
     state: &Services,
     case: &CaseRecord,
     pictures: Vec<(EvidenceKind, u32, CleanPicture)>,
-) -> BankResult<Vec<EvidenceRow>> {
+) -> BankResult<Vec<(EvidenceRow, Option<Vec<u8>>)>> {
     let wrapped = WrappedKey {
         key_id: case.key_id.clone(),
         wrapped: case.wrapped_key.clone().ok_or(ErrorCode::WrongStep)?,
@@ -252,29 +250,43 @@ async fn store_pictures(
             tracing::error!(case = %short(&case.id), error = %e, "case data key does not open");
             ErrorCode::Internal
         })?;
-    let mut rows: Vec<EvidenceRow> = Vec::with_capacity(pictures.len());
+    // Each row with its sealed bytes when they go into the database with it.
+    let mut rows: Vec<(EvidenceRow, Option<Vec<u8>>)> = Vec::with_capacity(pictures.len());
     for (kind, seq, pic) in pictures {
         let object_id = hex::encode(random_bytes(&state.rng, 16));
         let sealed = key
             .seal(&case.id, &object_id, &pic.jpeg, &state.rng)
             .map_err(|_| ErrorCode::Internal)?;
-        if let Err(e) = state.evidence.store.put(&object_id, sealed).await {
-            tracing::error!(error = %e, "evidence store refused a picture");
-            for row in &rows {
-                let _ = state.evidence.store.delete(&row.object_id).await;
-            }
-            return Err(ErrorCode::ServiceUnavailable.into());
-        }
-        rows.push(EvidenceRow {
+        let row = EvidenceRow {
             kind: kind.as_str().to_owned(),
             seq: i64::from(seq),
             object_id,
             bytes: pic.jpeg.len() as i64,
             width: i64::from(pic.width),
             height: i64::from(pic.height),
-        });
+        };
+        if state.evidence.store.in_database() {
+            // Written with the case rows, in their transaction (`save_step`).
+            rows.push((row, Some(sealed)));
+            continue;
+        }
+        if let Err(e) = state.evidence.store.put(&row.object_id, sealed).await {
+            tracing::error!(store = state.evidence.store.name(), error = %e, "evidence store refused a picture");
+            delete_stored(state, &rows).await;
+            return Err(ErrorCode::ServiceUnavailable.into());
+        }
+        rows.push((row, None));
     }
     Ok(rows)
+}
+
+/// Deletes again what `store_pictures` put in a store apart from the database.
+async fn delete_stored(state: &Services, rows: &[(EvidenceRow, Option<Vec<u8>>)]) {
+    for (row, in_tx) in rows {
+        if in_tx.is_none() {
+            let _ = state.evidence.store.delete(&row.object_id).await;
+        }
+    }
 }
 
 async fn save_step(
@@ -282,7 +294,7 @@ async fn save_step(
     id: &str,
     event: Event,
     case: &CaseRecord,
-    rows: &[EvidenceRow],
+    rows: &[(EvidenceRow, Option<Vec<u8>>)],
     audit_event: &str,
 ) -> BankResult<StepResponse> {
     retry_on_race(|| async move {
@@ -297,7 +309,10 @@ async fn save_step(
             tx.rollback().await?;
             return Ok(Try::Raced);
         }
-        for row in rows {
+        for (row, sealed) in rows {
+            if let Some(sealed) = sealed {
+                evidence_objects::put(&mut tx, &row.object_id, sealed, now_ms).await?;
+            }
             cases::add_evidence(&mut tx, &case.id, row, now_ms).await?;
         }
         audit::record(

@@ -627,3 +627,20 @@ pub async fn record_reading(
     .rows_affected();
     Ok(changed == 1)
 }
+
+/// The object ids of stored pictures after `after`, in order, `limit` at a time (for moving
+/// pictures between stores).
+pub async fn object_ids_after(
+    db: &Db,
+    after: &str,
+    limit: i64,
+) -> Result<Vec<String>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT object_id FROM evidence WHERE object_id > $1 ORDER BY object_id LIMIT $2",
+    )
+    .bind(after)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter().map(|r| r.try_get("object_id")).collect()
+}

@@ -30,6 +30,10 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
         7,
         include_str!("../../migrations/sqlite/0007_one_lockout_rule.sql"),
     ),
+    (
+        8,
+        include_str!("../../migrations/sqlite/0008_evidence_objects.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
@@ -56,6 +60,10 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         7,
         include_str!("../../migrations/postgres/0007_one_lockout_rule.sql"),
+    ),
+    (
+        8,
+        include_str!("../../migrations/postgres/0008_evidence_objects.sql"),
     ),
 ];
 

@@ -8,6 +8,7 @@ pub mod challenges;
 pub mod customers;
 mod db;
 pub mod dev_sms;
+pub mod evidence_objects;
 pub mod flows;
 pub mod lockouts;
 pub mod outbox;

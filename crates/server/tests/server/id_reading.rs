@@ -242,6 +242,9 @@ impl EvidenceStore for Unreachable {
     fn delete<'a>(&'a self, _: &'a str) -> StoreFuture<'a, ()> {
         Box::pin(async { Err(std::io::Error::other("unreachable")) })
     }
+    fn name(&self) -> &'static str {
+        "unreachable"
+    }
 }
 
 #[tokio::test]

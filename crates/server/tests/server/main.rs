@@ -28,6 +28,7 @@ macro_rules! both {
 
 mod abuse;
 mod cli;
+mod evidence_stores;
 mod id_reading;
 mod login;
 mod ops;

@@ -5,7 +5,7 @@ use reset_testkit::pictures::{
     empty_room, face_answer, header_claiming, id_pictures, plain_jpeg, two_faces, with_exif_gps,
     EXIF_MARKER,
 };
-use reset_testkit::{test_evidence_dir, TestServer};
+use reset_testkit::TestServer;
 use serde_json::{json, Value};
 
 use crate::ZHANG;
@@ -27,16 +27,12 @@ async fn snapshot(s: &TestServer, flow: &str) -> Snapshot {
             .await
             .unwrap()
     };
-    let dir = test_evidence_dir(&s.state.settings.database_url);
+    let files = s.sealed_objects().await.len();
     Snapshot {
         step: b["step"].clone(),
         evidence_rows: q("SELECT COUNT(*) FROM evidence").await,
         audit_rows: q("SELECT COUNT(*) FROM audit_events").await,
-        files: std::fs::read_dir(&dir).map_or(0, |d| {
-            d.flatten()
-                .filter(|e| e.file_name().to_string_lossy().ends_with(".sealed"))
-                .count()
-        }),
+        files,
     }
 }
 
@@ -284,21 +280,17 @@ async fn stored_pictures_are_re_encoded_without_metadata_and_encrypted(s: TestSe
     assert!(stored.ends_with(&[0xFF, 0xD9]), "nothing after the image");
     let img = image::load_from_memory(&stored).unwrap();
     assert_eq!((img.width(), img.height()), (1600, 1000), "long edge 1600");
-    // At rest, no file is a JPEG or holds the pictures' bytes.
-    let dir = test_evidence_dir(&s.state.settings.database_url);
-    let mut files = 0;
-    for entry in std::fs::read_dir(&dir).unwrap().flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if !name.ends_with(".sealed") {
-            continue;
-        }
-        files += 1;
-        let bytes = std::fs::read(entry.path()).unwrap();
+    // At rest (a file, or a row on PostgreSQL), nothing is a JPEG or holds the pictures' bytes.
+    let objects = s.sealed_objects().await;
+    for (id, bytes) in &objects {
         assert!(!bytes.starts_with(&[0xFF, 0xD8]));
         assert!(!bytes
             .windows(stored.len().min(64))
             .any(|w| w == &stored[..stored.len().min(64)]));
-        assert!(name.len() == 32 + ".sealed".len(), "random names: {name}");
+        assert!(
+            reset_bank::evidence::picture_store::valid_object_id(id),
+            "random names: {id}"
+        );
     }
-    assert_eq!(files, 6, "three face frames and three ID pictures");
+    assert_eq!(objects.len(), 6, "three face frames and three ID pictures");
 }

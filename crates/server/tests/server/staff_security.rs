@@ -4,7 +4,7 @@
 //! pictures that open).
 
 use reset_testkit::StaffClient;
-use reset_testkit::{test_evidence_dir, TestServer};
+use reset_testkit::TestServer;
 use time::Duration;
 
 use crate::staff_login::{add_staff, logged_in, totp_now, REVIEWER, SUPERVISOR};
@@ -163,15 +163,9 @@ async fn approval_needs_pictures_that_open(s: TestServer) {
     .fetch_one(&s.state.db.pool)
     .await
     .unwrap();
-    let dir = test_evidence_dir(&s.state.settings.database_url);
-    let mut removed = 0;
-    for entry in std::fs::read_dir(&dir).unwrap().flatten() {
-        if entry.file_name().to_string_lossy().starts_with(&object) {
-            std::fs::remove_file(entry.path()).unwrap();
-            removed += 1;
-        }
-    }
-    assert_eq!(removed, 1);
+    let before = s.sealed_objects().await.len();
+    s.state.evidence.store.delete(&object).await.unwrap();
+    assert_eq!(s.sealed_objects().await.len(), before - 1);
     let mut c = logged_in(&s, REVIEWER).await;
     let page = c.decide(&case, "approve", "", "").await;
     assert_eq!(page.status, 409, "{}", page.body);

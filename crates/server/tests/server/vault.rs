@@ -18,12 +18,8 @@ fn actor() -> StaffActor {
     }
 }
 
-fn sealed_files(s: &TestServer) -> usize {
-    std::fs::read_dir(test_evidence_dir(&s.state.settings.database_url)).map_or(0, |d| {
-        d.flatten()
-            .filter(|e| e.file_name().to_string_lossy().ends_with(".sealed"))
-            .count()
-    })
+async fn sealed_files(s: &TestServer) -> usize {
+    s.sealed_objects().await.len()
 }
 
 both!(
@@ -39,7 +35,7 @@ async fn purge_deletes_pictures_after_retention_and_keeps_the_record(s: TestServ
     let abandoned = s
         .path_b_to_contact_phone("650102198511204562", "王五")
         .await;
-    assert_eq!(sealed_files(&s), 18);
+    assert_eq!(sealed_files(&s).await, 18);
     review::decide(&s.state, &actor(), &decided, Decision::Approve)
         .await
         .unwrap();
@@ -47,7 +43,7 @@ async fn purge_deletes_pictures_after_retention_and_keeps_the_record(s: TestServ
     s.clock.advance(Duration::days(29));
     let done = purge_due(&s.state).await.unwrap();
     assert_eq!(done.cases, 1, "only the abandoned case is due yet");
-    assert_eq!(sealed_files(&s), 12);
+    assert_eq!(sealed_files(&s).await, 12);
     let state: String = sqlx::query_scalar("SELECT state FROM review_cases WHERE flow_id = $1")
         .bind(&abandoned)
         .fetch_one(&s.state.db.pool)
@@ -64,7 +60,11 @@ async fn purge_deletes_pictures_after_retention_and_keeps_the_record(s: TestServ
     s.clock.advance(Duration::days(1) + Duration::seconds(1));
     let done = purge_due(&s.state).await.unwrap();
     assert_eq!((done.cases, done.pictures), (1, 6));
-    assert_eq!(sealed_files(&s), 6, "the pending case keeps its pictures");
+    assert_eq!(
+        sealed_files(&s).await,
+        6,
+        "the pending case keeps its pictures"
+    );
     let detail = review::case_detail(&s.state, &actor(), &decided)
         .await
         .unwrap();
