@@ -33,6 +33,12 @@ ensure_nextest() {
   command -v cargo-nextest >/dev/null 2>&1 || cargo install cargo-nextest --locked
 }
 
+# An S3-compatible server for the evidence store's tests: s3s-fs from crates.io (0.14.1, the
+# last release for this Rust), serving a folder.
+ensure_s3s_fs() {
+  command -v s3s-fs >/dev/null 2>&1 || cargo install s3s-fs@0.14.1 --features binary --locked
+}
+
 # PostgreSQL on 127.0.0.1:5432 with a database `test`, for the scale-out tests. Starts the
 # installed cluster if it is down; installs one (password auth) on a machine that has none.
 ensure_postgres() {
