@@ -3,11 +3,18 @@
 use reset_tests::free_port;
 use reset_tests::window::AppWindow;
 
-/// With no server reachable, the customer is told so and stays where they were.
+/// With no server reachable: said at start (暂时无法连接银行服务 with 重试), and again when the
+/// customer goes on from the login screen anyway, staying where they were.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn offline_server_is_reported_on_the_identity_screen() {
     let dead = format!("http://127.0.0.1:{}", free_port());
     let app = AppWindow::launch(&["--api-url", &dead]).await;
+    // The start asks the server first; nothing answers there, so the first screen says so.
+    app.wait_screen("offline").await;
+    app.wait_text("#result-title", "暂时无法连接银行服务").await;
+    app.screenshot("00-unreachable-at-start").await;
+    app.click("offline-back").await;
+    app.wait_screen("login").await;
     app.screenshot("01-login").await;
     app.click("forgot").await;
     app.wait_screen("identity").await;

@@ -3,7 +3,7 @@
 //! without metadata at the stored quality, and sealed with AES-256-GCM under a case's data key.
 //! Reports the median and the 90th percentile over many runs, and each stage's median.
 //!
-//! `cargo bench -p reset-server --bench evidence [-- --runs N]`. Not with `--profile dev`: the
+//! `cargo bench -p reset-bank --bench evidence [-- --runs N]`. Not with `--profile dev`: the
 //! codec's and AES's generic code is instantiated in our crates, which that profile leaves
 //! unoptimised (about 8 times slower).
 
