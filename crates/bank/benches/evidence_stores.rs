@@ -3,8 +3,9 @@
 //! the folder, the database on SQLite and on PostgreSQL (`TEST_DATABASE_URL`), and an
 //! S3-compatible server (`s3s-fs` on PATH, over a temporary folder).
 //!
-//! `cargo bench -p reset-bank --bench evidence_stores --profile dev [-- --runs N]`: the time is
-//! the stores' I/O, not our code's, so the dev profile measures the same.
+//! `cargo bench --workspace --bench evidence_stores --profile dev [-- --runs N]` (the workspace's
+//! features, so the tests' build is reused): the time is the stores' I/O, not our code's, so the
+//! dev profile measures the same.
 
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
