@@ -97,7 +97,10 @@ async fn s3() -> Option<(S3, S3Store)> {
         .ok()?;
     let server = S3 { child, root };
     for _ in 0..200 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
             let store = S3Store::open(&S3Settings {
                 endpoint: format!("http://127.0.0.1:{port}"),
                 bucket: "evidence".into(),
