@@ -7,15 +7,14 @@
 //! features, so the tests' build is reused): the time is the stores' I/O, not our code's, so the
 //! dev profile measures the same.
 
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use reset_bank::clock::SystemClock;
-use reset_bank::evidence::{DatabaseStore, DiskStore, EvidenceStore, S3Settings, S3Store};
+use reset_bank::evidence::{DatabaseStore, DiskStore, EvidenceStore, S3Store};
 use reset_bank::rng::{os_rng, random_bytes};
 use reset_bank::store::Db;
-use reset_testkit::{free_port, FreshDb, TestDb};
+use reset_testkit::{FreshDb, S3Server, TestDb};
 
 fn runs() -> usize {
     let args: Vec<String> = std::env::args().collect();
@@ -70,54 +69,6 @@ async fn database(kind: TestDb) -> Option<(FreshDb, DatabaseStore)> {
     Some((fresh, store))
 }
 
-struct S3 {
-    child: Child,
-    root: std::path::PathBuf,
-}
-
-impl Drop for S3 {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.root);
-    }
-}
-
-async fn s3() -> Option<(S3, S3Store)> {
-    let root = std::env::temp_dir().join(format!("reset-s3-bench-{}", std::process::id()));
-    std::fs::create_dir_all(root.join("evidence")).ok()?;
-    let port = free_port();
-    let child = Command::new("s3s-fs")
-        .args(["--host", "127.0.0.1", "--port", &port.to_string()])
-        .args(["--access-key", "bench", "--secret-key", "bench-secret"])
-        .arg(&root)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()?;
-    let server = S3 { child, root };
-    for _ in 0..200 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            let store = S3Store::open(&S3Settings {
-                endpoint: format!("http://127.0.0.1:{port}"),
-                bucket: "evidence".into(),
-                region: "us-east-1".into(),
-                prefix: String::new(),
-                access_key_id: "bench".into(),
-                secret_access_key: "bench-secret".into(),
-                allow_http: true,
-            })
-            .ok()?;
-            return Some((server, store));
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    None
-}
-
 #[tokio::main]
 async fn main() {
     let runs = runs();
@@ -133,8 +84,11 @@ async fn main() {
         Some((_db, store)) => measure("database (PostgreSQL)", &store, runs).await,
         None => println!("database (PostgreSQL): skipped, TEST_DATABASE_URL not set"),
     }
-    match s3().await {
-        Some((_server, store)) => measure("s3 (s3s-fs)", &store, runs).await,
+    match S3Server::start("evidence").await {
+        Some(server) => {
+            let store = S3Store::open(&server.settings("")).expect("s3 store");
+            measure("s3 (s3s-fs)", &store, runs).await;
+        }
         None => println!("s3: skipped, no s3s-fs on PATH"),
     }
 }

@@ -10,6 +10,7 @@ mod log_capture;
 mod path_b;
 pub mod pictures;
 mod process;
+mod s3;
 pub mod scenes;
 pub mod specimen;
 mod staff_client;
@@ -18,6 +19,7 @@ pub mod synth;
 pub use log_capture::LogCapture;
 pub use path_b::{PathBCase, CONTACT_PHONE, PATH_B_PASSWORD};
 pub use process::ServerProcess;
+pub use s3::S3Server;
 pub use staff_client::{Page, StaffClient};
 
 use std::path::PathBuf;

@@ -7,7 +7,7 @@ use std::process::Command;
 use reset_bank::clock::ManualClock;
 use reset_bank::evidence::StoreKind;
 use reset_testkit::pictures::face_answer;
-use reset_testkit::{FreshDb, TestDb, TestServer, TEST_START};
+use reset_testkit::{FreshDb, S3Server, TestDb, TestServer, TEST_START};
 use serde_json::json;
 
 use crate::staff_login::{add_staff, logged_in, REVIEWER};
@@ -176,87 +176,18 @@ async fn pictures_move_between_the_folder_and_the_database() {
     std::fs::remove_dir_all(&other).unwrap();
 }
 
-/// An S3-compatible server for the test: `s3s-fs` (installed by `scripts/test` from crates.io),
-/// serving the folder `root` with one bucket, killed on drop.
-struct S3Server {
-    child: std::process::Child,
-    root: std::path::PathBuf,
-    endpoint: String,
-}
-
-impl Drop for S3Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.root);
-    }
-}
-
-const S3_BUCKET: &str = "evidence";
-
-async fn s3_server() -> Option<S3Server> {
-    let root = std::env::temp_dir().join(format!(
-        "reset-s3-{}-{}",
-        std::process::id(),
-        reset_testkit::free_port()
-    ));
-    std::fs::create_dir_all(root.join(S3_BUCKET)).unwrap();
-    let port = reset_testkit::free_port();
-    let child = match Command::new("s3s-fs")
-        .args(["--host", "127.0.0.1", "--port", &port.to_string()])
-        .args(["--access-key", "test-access", "--secret-key", "test-secret"])
-        .arg(&root)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-    {
-        Ok(child) => child,
-        Err(_) => {
-            eprintln!("skipped: no s3s-fs on PATH (scripts/test installs it)");
-            return None;
-        }
-    };
-    let server = S3Server {
-        child,
-        root,
-        endpoint: format!("http://127.0.0.1:{port}"),
-    };
-    for _ in 0..200 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            return Some(server);
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("s3s-fs did not start");
-}
-
-fn s3_settings(endpoint: &str) -> reset_bank::evidence::S3Settings {
-    reset_bank::evidence::S3Settings {
-        endpoint: endpoint.to_owned(),
-        bucket: S3_BUCKET.into(),
-        region: "us-east-1".into(),
-        prefix: "cases/".into(),
-        access_key_id: "test-access".into(),
-        secret_access_key: "test-secret".into(),
-        allow_http: true,
-    }
-}
-
 /// Pictures in an S3-compatible object store: uploaded, shown to the reviewer, approved; what
 /// lies in the store is sealed, under random names; a store with wrong keys refuses the upload
 /// and nothing is kept.
 #[tokio::test]
 async fn pictures_in_an_s3_store_are_sealed_and_reviewed() {
-    let Some(s3) = s3_server().await else {
+    let Some(s3) = S3Server::start("evidence").await else {
         return;
     };
-    let endpoint = s3.endpoint.clone();
+    let settings = s3.settings("cases/");
     let s = TestServer::start_with(TestDb::Sqlite, |s| {
         s.evidence.store = StoreKind::S3;
-        s.evidence.s3 = s3_settings(&endpoint);
+        s.evidence.s3 = settings.clone();
     })
     .await
     .unwrap();
@@ -271,7 +202,7 @@ async fn pictures_in_an_s3_store_are_sealed_and_reviewed() {
         assert_eq!(status, 200, "{picture} from the object store");
         assert!(bytes.starts_with(&[0xFF, 0xD8]));
     }
-    let stored: Vec<_> = std::fs::read_dir(s3.root.join(S3_BUCKET).join("cases"))
+    let stored: Vec<_> = std::fs::read_dir(s3.root.join(&s3.bucket).join("cases"))
         .unwrap()
         .flatten()
         .map(|e| {
@@ -301,7 +232,7 @@ async fn pictures_in_an_s3_store_are_sealed_and_reviewed() {
         s.evidence.store = StoreKind::S3;
         s.evidence.s3 = reset_bank::evidence::S3Settings {
             secret_access_key: "wrong".into(),
-            ..s3_settings(&endpoint)
+            ..settings
         };
     })
     .await
