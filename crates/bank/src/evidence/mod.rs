@@ -17,6 +17,7 @@ pub mod vault;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use reset_flow::wire::Sensitive;
 use serde::{Deserialize, Serialize};
 
 pub use database_store::DatabaseStore;
@@ -58,7 +59,7 @@ pub struct EvidenceSettings {
     pub dir: Option<PathBuf>,
     /// Master keys as `id:64-hex-digits`, separated by commas or newlines; the last wraps new
     /// cases. Prefer `master_key_file`; this suits a secret injected as `RESET_EVIDENCE__MASTER_KEYS`.
-    pub master_keys: String,
+    pub master_keys: Sensitive,
     /// A file of master keys, one `id:hex` a line, the last one current.
     pub master_key_file: Option<PathBuf>,
     /// Days after the decision before a case's pictures are deleted.
@@ -96,7 +97,7 @@ impl Default for EvidenceSettings {
             store: StoreKind::Auto,
             s3: S3Settings::default(),
             dir: None,
-            master_keys: String::new(),
+            master_keys: Sensitive::default(),
             master_key_file: None,
             retention_days: 30,
             purge_every_s: 3600,
@@ -156,7 +157,7 @@ pub fn load_vault(
     dev: bool,
     rng: &SharedRng,
 ) -> Result<Vault, VaultError> {
-    let inline = !settings.master_keys.trim().is_empty();
+    let inline = !settings.master_keys.expose().trim().is_empty();
     let text = match (&settings.master_key_file, inline) {
         (Some(_), true) => {
             return Err(VaultError::BadKeyText(
@@ -165,7 +166,7 @@ pub fn load_vault(
         }
         (Some(file), false) => std::fs::read_to_string(file)
             .map_err(|e| VaultError::BadKeyText(format!("{}: {e}", file.display())))?,
-        (None, true) => settings.master_keys.clone(),
+        (None, true) => settings.master_keys.expose().to_owned(),
         (None, false) if dev => dev_key(folder, rng)?,
         (None, false) => return Err(VaultError::NoKey),
     };
@@ -258,6 +259,22 @@ pub fn open_store(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_settings_never_print_their_secrets() {
+        let s = EvidenceSettings {
+            master_keys: "k1:6d6173746572".into(),
+            s3: S3Settings {
+                secret_access_key: "s3-secret-value".into(),
+                ..S3Settings::default()
+            },
+            ..EvidenceSettings::default()
+        };
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("6d6173746572"), "{shown}");
+        assert!(!shown.contains("s3-secret-value"), "{shown}");
+        assert!(shown.contains("<redacted>"));
+    }
 
     #[test]
     fn folder_defaults_beside_the_sqlite_file() {

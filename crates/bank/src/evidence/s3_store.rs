@@ -9,6 +9,7 @@ use std::sync::Arc;
 use object_store::aws::AmazonS3Builder;
 use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, PutPayload};
+use reset_flow::wire::Sensitive;
 use serde::{Deserialize, Serialize};
 
 use super::picture_store::{checked, EvidenceStore, StoreFuture};
@@ -25,7 +26,8 @@ pub struct S3Settings {
     /// Put before every object's name, e.g. `evidence/`.
     pub prefix: String,
     pub access_key_id: String,
-    pub secret_access_key: String,
+    /// Redacted in `Debug`, like every secret of the settings.
+    pub secret_access_key: Sensitive,
     /// Plain `http` to the endpoint: only for a test server on this machine.
     pub allow_http: bool,
 }
@@ -50,7 +52,7 @@ impl S3Store {
         if !s.access_key_id.is_empty() {
             b = b
                 .with_access_key_id(&s.access_key_id)
-                .with_secret_access_key(&s.secret_access_key);
+                .with_secret_access_key(s.secret_access_key.expose());
         }
         let store = b
             .with_allow_http(s.allow_http)
