@@ -92,6 +92,17 @@ fn is_loopback(addr: &str) -> bool {
         .is_some_and(|(host, _)| host.eq_ignore_ascii_case("localhost"))
 }
 
+/// Whether a URL's host is this machine (`http://127.0.0.1:8014/…`, `http://localhost`).
+fn loopback_url(url: &str) -> bool {
+    let host = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let host = host.split('/').next().unwrap_or_default();
+    is_loopback(host)
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+        || host.eq_ignore_ascii_case("localhost")
+}
+
 fn served(addr: &str) -> bool {
     !(addr.trim().is_empty() || addr.trim().eq_ignore_ascii_case("off"))
 }
@@ -108,6 +119,14 @@ impl Settings {
                  (RESET_SMS__GATEWAY=http) with the bank's SMS provider, or serve with --dev"
                     .into(),
             ));
+        }
+        let s3 = &self.evidence.s3;
+        if s3.allow_http && !dev_anywhere && !loopback_url(&s3.endpoint) {
+            return Err(UnsafeSettings(format!(
+                "evidence.s3.allow_http sends the pictures and the signed requests in clear: \
+                 refused to {:?}, which is not this machine (add --dev-anywhere if that is meant)",
+                s3.endpoint
+            )));
         }
         if self.dev && !dev_anywhere {
             let addrs = [&self.listen, &self.staff_listen, &self.admin_listen];
@@ -241,5 +260,20 @@ mod tests {
         };
         assert!(pg.refuse_unsafe(false).is_err());
         assert_eq!(pg.refuse_unsafe(true), Ok(()));
+
+        // Plain HTTP to an object store only on this machine.
+        for (endpoint, ok) in [
+            ("http://127.0.0.1:8014", true),
+            ("http://localhost:9000/", true),
+            ("http://[::1]:9000", true),
+            ("http://s3.bank.example", false),
+            ("http://10.0.0.5:9000", false),
+            ("http://127.0.0.1.evil.example", false),
+        ] {
+            let mut s = dev();
+            s.evidence.s3.allow_http = true;
+            s.evidence.s3.endpoint = endpoint.into();
+            assert_eq!(s.refuse_unsafe(false).is_ok(), ok, "{endpoint}");
+        }
     }
 }
