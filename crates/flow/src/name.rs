@@ -78,7 +78,13 @@ fn latin_name(chars: &[char]) -> Result<CustomerName, ErrorCode> {
                 out.push(' ');
             }
         } else if is_latin_letter(c) || matches!(c, '-' | '\'' | '.' | ',') {
-            out.extend(c.to_uppercase());
+            let upper = c.to_uppercase();
+            // A few letters' capitals are no Latin letters (ŉ → ʼN, ǰ → J̌, ȿ → Ȿ): the name
+            // would not read back as itself when the console or the ID reading checks it again.
+            if !upper.clone().all(|u| is_latin_letter(u) || u == c) {
+                return Err(ErrorCode::NameInvalidCharacter);
+            }
+            out.extend(upper);
         } else if is_dot(c) {
             out.push('.');
         } else {
@@ -166,6 +172,20 @@ mod tests {
         assert_eq!(name("John_Smith"), Err(ErrorCode::NameInvalidCharacter));
         assert_eq!(name("John\tSmith\n"), Err(ErrorCode::NameInvalidCharacter));
         assert_eq!(name("John\u{7}Smith"), Err(ErrorCode::NameInvalidCharacter));
+    }
+
+    #[test]
+    fn accepted_names_read_back_as_themselves() {
+        // Found by fuzzing (fuzz/regressions/customer_name): `ŉ` was accepted and capitalised
+        // to `ʼN`, and the stored `ʼNA` was then refused when read again.
+        for raw in ["ŉa", "ǰane", "ȿa", "ɀa"] {
+            assert_eq!(name(raw), Err(ErrorCode::NameInvalidCharacter), "{raw}");
+        }
+        for raw in ["Straße", "José Müller", "ſam", "O'Neil-Brown, Mary"] {
+            let canonical = name(raw).unwrap();
+            assert_eq!(name(&canonical), Ok(canonical.clone()), "{raw}");
+        }
+        assert_eq!(name("Straße"), Ok("STRASSE".into()));
     }
 
     #[test]
