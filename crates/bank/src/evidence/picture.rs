@@ -62,9 +62,9 @@ fn clean_keeping(
     }
     let image_end = walk_markers(bytes)?;
     let bytes = &bytes[..image_end];
-    let (w, h) = ImageReader::with_format(Cursor::new(bytes), ImageFormat::Jpeg)
-        .into_dimensions()
-        .map_err(|_| ErrorCode::EvidenceCorrupt)?;
+    let (w, h) = decoder(|| {
+        ImageReader::with_format(Cursor::new(bytes), ImageFormat::Jpeg).into_dimensions()
+    })?;
     if w == 0 || h == 0 {
         return Err(ErrorCode::EvidenceCorrupt);
     }
@@ -78,7 +78,7 @@ fn clean_keeping(
     // Room for the decoded picture in its widest colour form and the decoder's own buffers.
     limits.max_alloc = Some(rules.max_pixels.saturating_mul(8));
     reader.limits(limits);
-    let decoded = reader.decode().map_err(|_| ErrorCode::EvidenceCorrupt)?;
+    let decoded = decoder(move || reader.decode())?;
     // `into_rgb8` takes the buffer over when it is RGB already (a camera's JPEG is), instead
     // of holding a second full-size copy.
     let pixels = decoded.into_rgb8();
@@ -107,6 +107,17 @@ fn clean_keeping(
         },
         preview,
     ))
+}
+
+/// What the JPEG decoder makes of the picture, or `evidence_corrupt` when it fails or panics:
+/// zune-jpeg panics on some crafted files (an `unwrap` in its AVX2 IDCT, zune-image issue 361;
+/// found by fuzzing, fuzz/regressions/picture_clean), and a picture the decoder cannot read is
+/// a damaged picture for the customer, not a server error. Nothing of the decoder's is used
+/// after a panic, so its state cannot be seen half-changed.
+fn decoder<T>(decode: impl FnOnce() -> image::ImageResult<T>) -> Result<T, ErrorCode> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(decode))
+        .map_err(|_| ErrorCode::EvidenceCorrupt)?
+        .map_err(|_| ErrorCode::EvidenceCorrupt)
 }
 
 /// The size `encode_jpeg` gives a `w`×`h` picture with long edge `max_edge`.
@@ -282,6 +293,34 @@ mod tests {
         assert!(!pic.jpeg.windows(6).any(|w| w == b"secret"));
         let back = image::load_from_memory(&pic.jpeg).unwrap();
         assert_eq!((back.width(), back.height()), (200, 150));
+    }
+
+    #[test]
+    fn a_picture_the_decoder_panics_on_is_refused_as_corrupt() {
+        // Found by fuzzing: zune-jpeg's AVX2 IDCT unwraps a slice it does not have on this
+        // file; the upload became a server error.
+        let crafted =
+            include_bytes!("../../../../fuzz/regressions/picture_clean/zune_jpeg_avx2_idct_panic");
+        let rules = PictureRules {
+            max_pixels: 128 * 128,
+            max_edge: 48,
+            quality: 85,
+        };
+        let refused = clean(crafted, &rules).err();
+        // The panic is on the decoder's AVX2 path; a CPU without AVX2 takes another one.
+        #[cfg(target_arch = "x86_64")]
+        let avx2 = std::arch::is_x86_feature_detected!("avx2");
+        #[cfg(not(target_arch = "x86_64"))]
+        let avx2 = false;
+        if avx2 {
+            assert_eq!(refused, Some(ErrorCode::EvidenceCorrupt));
+        }
+        // Wherever the decoder panics, in the header reader or the decoding.
+        assert_eq!(
+            decoder::<()>(|| panic!("a decoder's bug")),
+            Err(ErrorCode::EvidenceCorrupt)
+        );
+        assert_eq!(decoder(|| Ok(7)), Ok(7));
     }
 
     #[test]
