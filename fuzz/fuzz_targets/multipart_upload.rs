@@ -2,7 +2,7 @@
 //! `POST /v1/resets/{id}/face`, sent through the server's own router (`reset_server::app`:
 //! body limits, the per-IP check, the step check, the part reader with its per-part cap, the
 //! parts' names, the challenge record) for a real flow at the face step, on a SQLite database.
-//! The caps are small (4 KiB a part, 12 KiB a request) so the fuzzer reaches both.
+//! The caps are small (2 KiB a part, 6 KiB a request) so the fuzzer reaches both.
 //!
 //! Whatever the body, the answer is a refusal the contract names for a bad upload, never a
 //! server error, and the flow stays at the face step: the challenge it would have to answer was
@@ -93,8 +93,8 @@ fn start() -> Upload {
     settings.limits.upload = u32::MAX;
     settings.evidence.store = StoreKind::Database;
     settings.evidence.master_keys = Sensitive(FUZZ_MASTER_KEYS.into());
-    settings.evidence.max_part_bytes = 4 * 1024;
-    settings.evidence.max_request_bytes = 12 * 1024;
+    settings.evidence.max_part_bytes = 2 * 1024;
+    settings.evidence.max_request_bytes = 6 * 1024;
     settings.ocr.enabled = false;
     let (app, face_path) = rt.block_on(async {
         let db = Db::connect(&url, 4).await.expect("database");
