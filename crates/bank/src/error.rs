@@ -44,12 +44,93 @@ impl From<ErrorCode> for BankError {
     }
 }
 
-/// Database trouble: logged (without data) and answered as `internal`.
+/// Database trouble, logged without data. A database that cannot be reached now (down,
+/// restarting, out of connections, its disk full) is `service_unavailable`: the caller may try
+/// again and the load balancer's health check sees it too. Anything else is `internal`.
 impl From<sqlx::Error> for BankError {
     fn from(e: sqlx::Error) -> BankError {
-        tracing::error!(error = %e, "database error");
-        ErrorCode::Internal.into()
+        match unavailable(&e) {
+            Some(Unavailable::DiskFull) => {
+                tracing::error!(error = %e, "the database's disk is full: nothing was written");
+                ErrorCode::ServiceUnavailable.into()
+            }
+            Some(Unavailable::Unreachable) => {
+                tracing::warn!(error = %e, "the database is unavailable");
+                ErrorCode::ServiceUnavailable.into()
+            }
+            None => {
+                tracing::error!(error = %e, "database error");
+                ErrorCode::Internal.into()
+            }
+        }
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Unavailable {
+    /// No connection: refused, reset, timed out waiting for the pool, or the server shutting
+    /// down or starting up.
+    Unreachable,
+    /// The database cannot grow (SQLite `SQLITE_FULL`, PostgreSQL `53100 disk_full`).
+    DiskFull,
+}
+
+/// Whether `e` says the database cannot serve now rather than that the request was wrong.
+pub fn unavailable(e: &sqlx::Error) -> Option<Unavailable> {
+    use sqlx::Error as E;
+    match e {
+        E::Io(_) | E::Tls(_) | E::PoolTimedOut | E::PoolClosed | E::WorkerCrashed => {
+            Some(Unavailable::Unreachable)
+        }
+        E::Database(db) => {
+            let code = db.code()?;
+            // PostgreSQL: SQLSTATE class 08 (connection exception), 57P01-57P03 (admin
+            // shutdown, crash shutdown, cannot connect now), 53300 too many connections.
+            // SQLite under sqlx: the numeric result code, 13 SQLITE_FULL, 10 SQLITE_IOERR (the
+            // extended ones keep 10 in their low byte).
+            let sqlite: Option<i64> = code.parse().ok();
+            if code == "53100" || sqlite == Some(13) {
+                Some(Unavailable::DiskFull)
+            } else if code.starts_with("08")
+                || code.starts_with("57P")
+                || code == "53300"
+                || sqlite.is_some_and(|c| c & 0xff == 10)
+            {
+                Some(Unavailable::Unreachable)
+            } else {
+                None
+            }
+        }
+        _ => None,
     }
 }
 
 pub type BankResult<T> = Result<T, BankError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_out_of_reach_is_unavailable_and_a_bad_query_internal() {
+        let refused = sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionRefused));
+        assert_eq!(unavailable(&refused), Some(Unavailable::Unreachable));
+        assert_eq!(
+            unavailable(&sqlx::Error::PoolTimedOut),
+            Some(Unavailable::Unreachable)
+        );
+        assert_eq!(
+            unavailable(&sqlx::Error::PoolClosed),
+            Some(Unavailable::Unreachable)
+        );
+        assert_eq!(unavailable(&sqlx::Error::RowNotFound), None);
+        assert_eq!(
+            BankError::from(sqlx::Error::PoolTimedOut).code(),
+            ErrorCode::ServiceUnavailable
+        );
+        assert_eq!(
+            BankError::from(sqlx::Error::RowNotFound).code(),
+            ErrorCode::Internal
+        );
+    }
+}

@@ -72,7 +72,18 @@ impl EvidenceStore for DiskStore {
         Box::pin(async move {
             let path = self.path(object_id)?;
             let tmp = self.dir.join(format!("{object_id}.tmp"));
-            tokio::fs::write(&tmp, sealed).await?;
+            let written = async {
+                use tokio::io::AsyncWriteExt;
+                let mut file = tokio::fs::File::create(&tmp).await?;
+                file.write_all(&sealed).await?;
+                // On disk before the case row that names it commits.
+                file.sync_data().await
+            };
+            if let Err(e) = written.await {
+                // A full disk leaves no half file behind.
+                let _ = tokio::fs::remove_file(&tmp).await;
+                return Err(e);
+            }
             tokio::fs::rename(&tmp, &path).await
         })
     }

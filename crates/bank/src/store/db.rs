@@ -100,7 +100,11 @@ impl Db {
                 "database URL must start with sqlite: or postgres:".into(),
             ));
         };
-        let mut options = AnyPoolOptions::new().max_connections(max_connections.max(1));
+        // A request waits at most a few seconds for a connection: with the database down it
+        // answers `service_unavailable` then instead of hanging (sqlx's default is 30 s).
+        let mut options = AnyPoolOptions::new()
+            .max_connections(max_connections.max(1))
+            .acquire_timeout(std::time::Duration::from_secs(3));
         if backend == Backend::Sqlite {
             options = options.after_connect(|conn, _| {
                 Box::pin(async move {
