@@ -41,6 +41,11 @@ ensure_s3s_fs() {
 
 # PostgreSQL on 127.0.0.1:5432 with a database `test`, for the scale-out tests. Starts the
 # installed cluster if it is down; installs one (password auth) on a machine that has none.
+# The load balancer of the two-instance tests (crates/server/tests/server/balanced.rs).
+ensure_haproxy() {
+  command -v haproxy >/dev/null 2>&1 || apt_install haproxy
+}
+
 ensure_postgres() {
   pg_up() { command -v pg_isready >/dev/null 2>&1 && pg_isready -q -h 127.0.0.1 -p 5432; }
   if ! pg_up; then
