@@ -39,13 +39,13 @@ ensure_s3s_fs() {
   command -v s3s-fs >/dev/null 2>&1 || cargo install s3s-fs@0.14.1 --features binary --locked
 }
 
-# PostgreSQL on 127.0.0.1:5432 with a database `test`, for the scale-out tests. Starts the
-# installed cluster if it is down; installs one (password auth) on a machine that has none.
 # The load balancer of the two-instance tests (crates/server/tests/server/balanced.rs).
 ensure_haproxy() {
   command -v haproxy >/dev/null 2>&1 || apt_install haproxy
 }
 
+# PostgreSQL on 127.0.0.1:5432 with a database `test`, for the scale-out tests. Starts the
+# installed cluster if it is down; installs one (password auth) on a machine that has none.
 ensure_postgres() {
   pg_up() { command -v pg_isready >/dev/null 2>&1 && pg_isready -q -h 127.0.0.1 -p 5432; }
   if ! pg_up; then
