@@ -6,6 +6,7 @@
 //! warped into camera frames and face frames (`synth`), and the tester's generated scenes folder
 //! (`scenes`, and the `synth` and `scenes` tools): the one home of made-up pictures.
 
+mod cluster;
 mod log_capture;
 mod path_b;
 pub mod pictures;
@@ -16,6 +17,7 @@ pub mod specimen;
 mod staff_client;
 pub mod synth;
 
+pub use cluster::Cluster;
 pub use log_capture::LogCapture;
 pub use path_b::{PathBCase, CONTACT_PHONE, PATH_B_PASSWORD};
 pub use process::ServerProcess;
@@ -247,6 +249,28 @@ impl TestServer {
             clock,
             client: reqwest::Client::new(),
             running: Some(running),
+            _db: None,
+        }
+    }
+
+    /// Calls to `base` (a balancer in front of servers run elsewhere) with services over the
+    /// same database beside them, serving nothing: the helpers of path A and B work through
+    /// it, and its outbox delivers on the real clock as the servers' do.
+    pub async fn view(url: &str, base: &str, staff_base: &str) -> TestServer {
+        let mut settings = test_settings(url);
+        settings.evidence.store = reset_bank::evidence::StoreKind::Database;
+        let db = Db::connect(url, 2).await.expect("connect");
+        let real: Arc<dyn Clock> = Arc::new(reset_bank::clock::SystemClock);
+        let clock = ManualClock::new(real.now());
+        let state = Services::on(db, settings, real, os_rng()).expect("state");
+        TestServer {
+            base: base.to_owned(),
+            staff_base: staff_base.to_owned(),
+            admin_base: String::new(),
+            state,
+            clock,
+            client: reqwest::Client::new(),
+            running: None,
             _db: None,
         }
     }

@@ -27,6 +27,7 @@ macro_rules! both {
 }
 
 mod abuse;
+mod balanced;
 mod cli;
 mod evidence_stores;
 mod id_reading;
@@ -48,3 +49,4 @@ mod vault;
 /// The demo customers of the design.
 pub const ZHANG: (&str, &str, &str) = ("11010519491231002X", "张三", "13800000001");
 pub const LI: (&str, &str, &str) = ("44030419900307123X", "李四", "13800000002");
+pub const WANG: (&str, &str, &str) = ("650102198511204562", "王五", "13800000003");
