@@ -67,24 +67,36 @@ impl DiskStore {
     }
 }
 
+/// `bytes` to `tmp`, on disk, then renamed to `path` and the rename made durable: a crash
+/// leaves the old state or the whole new file, and a failed write (a full disk) no file at all.
+fn write_durably(dir: &Path, tmp: &Path, path: &Path, bytes: &[u8]) -> io::Result<()> {
+    use std::io::Write;
+    let written = (|| {
+        let mut file = std::fs::File::create(tmp)?;
+        file.write_all(bytes)?;
+        // On disk before the case row that names it commits.
+        file.sync_data()
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(tmp);
+        return Err(e);
+    }
+    std::fs::rename(tmp, path)?;
+    std::fs::File::open(dir)?.sync_all()
+}
+
 impl EvidenceStore for DiskStore {
     fn put<'a>(&'a self, object_id: &'a str, sealed: Vec<u8>) -> StoreFuture<'a, ()> {
         Box::pin(async move {
             let path = self.path(object_id)?;
             let tmp = self.dir.join(format!("{object_id}.tmp"));
-            let written = async {
-                use tokio::io::AsyncWriteExt;
-                let mut file = tokio::fs::File::create(&tmp).await?;
-                file.write_all(&sealed).await?;
-                // On disk before the case row that names it commits.
-                file.sync_data().await
-            };
-            if let Err(e) = written.await {
-                // A full disk leaves no half file behind.
-                let _ = tokio::fs::remove_file(&tmp).await;
-                return Err(e);
-            }
-            tokio::fs::rename(&tmp, &path).await
+            let dir = self.dir.clone();
+            // Plain blocking writes on the blocking pool: tokio's `File` reports a failed
+            // write only at the next flush, and `sync_data` does not flush, so a full disk
+            // left empty files that were taken as stored (found by the disk-full test).
+            tokio::task::spawn_blocking(move || write_durably(&dir, &tmp, &path, &sealed))
+                .await
+                .map_err(io::Error::other)?
         })
     }
 
