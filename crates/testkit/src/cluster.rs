@@ -6,7 +6,7 @@
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use crate::{free_port, TestServer, TEST_MASTER_KEYS};
@@ -76,8 +76,14 @@ enabled = false
 /// The HAProxy configuration: one customer and one staff frontend, each balancing round robin
 /// over every instance. A server is out after one failed `/readyz` and back after one good one;
 /// a request whose connection is refused goes to the other instance. Answers name the instance
-/// that served them (`X-Instance`).
-fn balancer_config(customer: u16, staff: u16, instances: &[Instance]) -> String {
+/// that served them (`X-Instance`). With no instance up the balancer answers as an instance
+/// would, `503 service_unavailable` in the API's JSON, so the app shows its usual message.
+fn balancer_config(
+    customer: u16,
+    staff: u16,
+    instances: &[Instance],
+    unavailable: &Path,
+) -> String {
     let servers = |port: fn(&Instance) -> u16| {
         instances
             .iter()
@@ -100,6 +106,7 @@ defaults
   option forwardfor
   option httpchk GET /readyz
   default-server check inter 250ms fall 1 rise 1
+  errorfile 503 {}
 
 frontend customers
   bind 127.0.0.1:{customer}
@@ -117,6 +124,7 @@ backend staff
   balance roundrobin
   http-response set-header X-Instance %[srv_name]
 {}",
+        unavailable.display(),
         servers(|i| i.port),
         // The staff listener has no /readyz of its own: the same process's customer port
         // answers for it.
@@ -128,6 +136,27 @@ backend staff
                 inst.staff_port, inst.port
             ))
             .collect::<String>(),
+    )
+}
+
+/// The balancer's whole answer when no instance is up: the API's own error body.
+fn unavailable_answer() -> String {
+    use reset_flow::wire::ErrorBody;
+    use reset_flow::ErrorCode;
+    let code = ErrorCode::ServiceUnavailable;
+    let body = serde_json::to_string(&ErrorBody {
+        code,
+        message: code.message_en().to_owned(),
+        attempts_left: None,
+        retry_after_s: None,
+        broken_rules: None,
+        reason: None,
+    })
+    .expect("error body");
+    format!(
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n\
+         Cache-Control: no-store\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
     )
 }
 
@@ -153,7 +182,13 @@ impl Cluster {
             .collect::<Vec<_>>();
         let (customer, staff) = (free_port(), free_port());
         let cfg = dir.join("haproxy.cfg");
-        std::fs::write(&cfg, balancer_config(customer, staff, &instances)).expect("haproxy.cfg");
+        let unavailable = dir.join("503.http");
+        std::fs::write(&unavailable, unavailable_answer()).expect("503.http");
+        std::fs::write(
+            &cfg,
+            balancer_config(customer, staff, &instances, &unavailable),
+        )
+        .expect("haproxy.cfg");
         let balancer_log = std::fs::File::create(dir.join("haproxy.log")).expect("haproxy log");
         let balancer = Command::new("haproxy")
             .arg("-db")
@@ -241,6 +276,11 @@ impl Cluster {
         format!("http://127.0.0.1:{}", self.instances[i].port)
     }
 
+    /// Instance `i`'s own staff listener, past the balancer.
+    pub fn instance_staff_base(&self, i: usize) -> String {
+        format!("http://127.0.0.1:{}", self.instances[i].staff_port)
+    }
+
     /// Instance `i`'s operators' listener (`/metrics`).
     pub fn admin_base(&self, i: usize) -> String {
         format!("http://127.0.0.1:{}", self.instances[i].admin_port)
@@ -261,24 +301,31 @@ impl Cluster {
             .expect("client")
     }
 
-    /// Waits until the balancer sends requests to every running instance.
+    /// Waits until the balancer sends requests to every running instance, on the customers'
+    /// frontend and on the staff's (each backend runs its own health checks).
     pub async fn wait_balanced(&self) {
         let running = self.instances.iter().filter(|i| i.child.is_some()).count();
         let client = reqwest::Client::new();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let mut seen = std::collections::BTreeSet::new();
-        while seen.len() < running {
-            assert!(
-                Instant::now() < deadline,
-                "the balancer did not reach every instance: {seen:?}\n{}",
-                std::fs::read_to_string(self.dir.join("haproxy.log")).unwrap_or_default()
-            );
-            if let Ok(r) = client.get(format!("{}/readyz", self.base)).send().await {
-                if let Some(name) = r.headers().get("x-instance").and_then(|v| v.to_str().ok()) {
-                    seen.insert(name.to_owned());
+        for url in [
+            format!("{}/readyz", self.base),
+            format!("{}/staff/login", self.staff_base),
+        ] {
+            let deadline = Instant::now() + Duration::from_secs(20);
+            let mut seen = std::collections::BTreeSet::new();
+            while seen.len() < running {
+                assert!(
+                    Instant::now() < deadline,
+                    "the balancer did not reach every instance at {url}: {seen:?}\n{}",
+                    std::fs::read_to_string(self.dir.join("haproxy.log")).unwrap_or_default()
+                );
+                if let Ok(r) = client.get(&url).send().await {
+                    if let Some(name) = r.headers().get("x-instance").and_then(|v| v.to_str().ok())
+                    {
+                        seen.insert(name.to_owned());
+                    }
                 }
+                tokio::time::sleep(Duration::from_millis(20)).await;
             }
-            tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
 }

@@ -30,6 +30,7 @@ mod abuse;
 mod balanced;
 mod cli;
 mod evidence_stores;
+mod faults;
 mod id_reading;
 mod login;
 mod ops;
