@@ -293,6 +293,7 @@ async fn an_instance_killed_mid_upload_or_mid_decision_leaves_no_half_work() {
     drop(conn);
     assert!(!upload_all_or_nothing(&c, &flow).await);
     c.restart(0).await;
+    c.wait_balanced().await;
 
     // Killed at points after the whole body arrived, while it is checked and stored.
     let mut done = false;
@@ -308,6 +309,8 @@ async fn an_instance_killed_mid_upload_or_mid_decision_leaves_no_half_work() {
         drop(conn);
         done = upload_all_or_nothing(&c, &flow).await;
         c.restart(i).await;
+        // Back in the balancer's rotation before the next kill takes the other one out.
+        c.wait_balanced().await;
         if done {
             break;
         }
