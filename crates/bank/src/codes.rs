@@ -137,7 +137,7 @@ pub async fn send(
         };
         // Computed either way, so a code not sent costs what a sent one does.
         let hash = code_hash(id, &code);
-        let mut tx = state.db.pool.begin().await?;
+        let mut tx = state.db.writer.begin().await?;
         // The first statement writes: a SQLite transaction that read first could not become
         // the writer once another had committed (busy, not waited for).
         let id_ok = match rec.bound_key() {
@@ -259,7 +259,7 @@ pub async fn verify(
         }
         let key = rec.bound_key();
         if let Some(key) = key {
-            let mut conn = state.db.pool.acquire().await?;
+            let mut conn = state.db.writer.acquire().await?;
             let allowed = take_id_quota(
                 &mut conn,
                 key,
@@ -288,7 +288,7 @@ pub async fn verify(
             updated.code_hash = None;
             updated.code_expires_at = None;
             updated.code_wrong = tries;
-            let mut tx = state.db.pool.begin().await?;
+            let mut tx = state.db.writer.begin().await?;
             if !flows::save(&mut tx, &updated, now_ms).await? {
                 tx.rollback().await?;
                 return Ok(Try::Raced);
@@ -321,7 +321,7 @@ async fn give_back(
     now: time::OffsetDateTime,
 ) -> BankResult<()> {
     if let Some(key) = key {
-        let mut conn = state.db.pool.acquire().await?;
+        let mut conn = state.db.writer.acquire().await?;
         give_back_id_quota(&mut conn, key, IdAllowance::CodeChecks, now).await?;
     }
     Ok(())
@@ -336,7 +336,7 @@ async fn refuse_wrong_code(
     max_tries: i64,
     now_ms: i64,
 ) -> BankResult<BankError> {
-    let mut conn = state.db.pool.acquire().await?;
+    let mut conn = state.db.writer.acquire().await?;
     audit::record(
         &mut conn,
         now_ms,

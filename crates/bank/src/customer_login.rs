@@ -54,7 +54,7 @@ pub async fn login(state: &Services, req: LoginRequest) -> BankResult<LoginRespo
         Some(c) if matches => {
             let token = hex::encode(random_bytes(&state.rng, 32));
             let expires = now_ms + (state.settings.session_ttl_s as i64) * 1000;
-            let mut tx = state.db.pool.begin().await?;
+            let mut tx = state.db.writer.begin().await?;
             lockouts::clear(&mut tx, counter).await?;
             sessions::open(&mut tx, &token_hash(&token), c.id, now_ms, expires).await?;
             audit::record(&mut tx, now_ms, None, Some(c.id), "login", json!({})).await?;
@@ -72,7 +72,7 @@ pub async fn login(state: &Services, req: LoginRequest) -> BankResult<LoginRespo
                 AfterFailure::Counted { failures, .. } => (failures, false),
                 AfterFailure::AlreadyLocked => unreachable!("refused above"),
             };
-            let mut tx = state.db.pool.begin().await?;
+            let mut tx = state.db.writer.begin().await?;
             let detail = json!({ "failures": failures });
             audit::record(&mut tx, now_ms, None, customer_id, "login_failed", detail).await?;
             if locked {

@@ -19,7 +19,7 @@ pub async fn take_try(
     now_ms: i64,
 ) -> BankResult<AfterFailure> {
     retry_on_race(|| async move {
-        let mut conn = db.pool.acquire().await?;
+        let mut conn = db.writer.acquire().await?;
         let old = lockouts::read(&mut conn, counter).await?;
         let (new, verdict) = rule.failure(old, now_ms);
         if verdict == AfterFailure::AlreadyLocked {

@@ -71,7 +71,7 @@ pub async fn step(
                 expired.flow = rec.flow.expired();
                 expired.code_hash = None;
                 let now_ms = ms(now);
-                let mut tx = state.db.pool.begin().await?;
+                let mut tx = state.db.writer.begin().await?;
                 if flows::save(&mut tx, &expired, now_ms).await? {
                     audit::record(
                         &mut tx,

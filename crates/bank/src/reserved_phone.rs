@@ -57,7 +57,7 @@ pub async fn start(state: &Services, req: StartResetRequest) -> BankResult<Start
     let flow_id = hex::encode(random_bytes(&state.rng, FLOW_ID_LEN / 2));
     let flow = Flow::start(now);
     let now_ms = ms(now);
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.writer.begin().await?;
     let keys = flows::FlowKeys {
         id_key: &key,
         live_key: &live_key,
@@ -162,7 +162,7 @@ pub async fn set_password(
         .await?;
         let mut updated = rec.clone();
         updated.flow = next;
-        let mut tx = state.db.pool.begin().await?;
+        let mut tx = state.db.writer.begin().await?;
         if !flows::save(&mut tx, &updated, now_ms).await? {
             tx.rollback().await?;
             return Ok(Try::Raced);

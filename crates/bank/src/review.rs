@@ -323,7 +323,7 @@ pub async fn case_detail(
             reason: c.reason,
         })
         .collect();
-    let mut conn = state.db.pool.acquire().await?;
+    let mut conn = state.db.writer.acquire().await?;
     audit::record(
         &mut conn,
         ms(now),
@@ -371,7 +371,7 @@ pub async fn evidence_picture(
         .find(|r| r.kind == kind.as_str() && r.seq == i64::from(seq))
         .ok_or(ErrorCode::CaseNotFound)?;
     let jpeg = open_picture(state, &case, &row.object_id).await?;
-    let mut conn = state.db.pool.acquire().await?;
+    let mut conn = state.db.writer.acquire().await?;
     audit::record(
         &mut conn,
         ms(state.clock.now()),
@@ -496,7 +496,7 @@ pub async fn decide(
             .flow
             .advance(event, now, &state.settings.policy)
             .map_err(|_| ErrorCode::CaseAlreadyDecided)?;
-        let mut tx = state.db.pool.begin().await?;
+        let mut tx = state.db.writer.begin().await?;
         // The conditional update comes first: it decides which of racing reviewers lands.
         let Some(pending_hash) = cases::decide(
             &mut tx,

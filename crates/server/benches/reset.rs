@@ -1,7 +1,8 @@
 //! Benchmark of the real `reset-server` binary on SQLite or PostgreSQL (not a timed test):
 //!
 //! - path A: `POST /v1/resets` → `/sms` → `/sms/verify` with 64 concurrent clients: requests/s
-//!   and p50/p99 latency of those calls (reading the code from the dev inbox is not counted);
+//!   and p50/p99 latency of those calls; codes reach the clients through the server's `http`
+//!   SMS gateway posting to a provider in this process, as to a phone (nothing polls);
 //! - login throughput at the default argon2id parameters, as a ratio to the raw argon2 hash
 //!   rate measured in this run on as many threads as the server may hash on;
 //! - the server's peak memory (VmHWM) during 64 concurrent logins, on a fresh process.
@@ -9,14 +10,16 @@
 //! `cargo bench -p reset-server --bench reset -- [sqlite|postgres] [--flows N] [--logins N]`
 //! PostgreSQL needs `TEST_DATABASE_URL`. Per-IP limits and the daily caps are raised by env.
 
+use std::collections::HashMap;
 use std::process::{Command, Stdio};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use argon2::password_hash::SaltString;
 use reset_bank::hashing::{phc, HashingSettings};
 use reset_testkit::{code_in, free_port, FreshDb, ServerProcess, TestDb};
 use serde_json::{json, Value};
+use tokio::sync::mpsc;
 
 const CLIENTS: usize = 64;
 const PASSWORD: &str = "Kunlun2024";
@@ -59,7 +62,10 @@ fn server_cmd(db_url: &str) -> Command {
     c.arg("--database-url")
         .arg(db_url)
         .env("RESET_LOG", "error")
-        .env("RESET_DB_MAX_CONNECTIONS", "16")
+        .env(
+            "RESET_DB_MAX_CONNECTIONS",
+            std::env::var("BENCH_DB_CONNECTIONS").unwrap_or_else(|_| "16".into()),
+        )
         .env("RESET_POLICY__CODES_PER_PHONE_PER_DAY", "1000000")
         // Every client resets the same demo customers: the bounds per ID are for attackers.
         .env("RESET_POLICY__CODES_PER_ID_PER_DAY", "1000000")
@@ -90,9 +96,13 @@ fn server_cmd(db_url: &str) -> Command {
     c
 }
 
-async fn start(db_url: &str) -> ServerProcess {
+async fn start(db_url: &str, sms_url: Option<&str>) -> ServerProcess {
     let port = free_port();
     let mut cmd = server_cmd(db_url);
+    if let Some(url) = sms_url {
+        cmd.env("RESET_SMS__GATEWAY", "http")
+            .env("RESET_SMS__HTTP_URL", url);
+    }
     cmd.args(["serve", "--dev", "--dev-anywhere"])
         .args(["--listen", &format!("127.0.0.1:{port}")]);
     ServerProcess::spawn(cmd, port).await
@@ -115,22 +125,42 @@ async fn post(client: &reqwest::Client, url: String, body: Value) -> (u16, Value
     (status, v, t.elapsed())
 }
 
-async fn wait_code(client: &reqwest::Client, base: &str, phone: &str, seen: usize) -> String {
-    loop {
-        let v: Value = client
-            .get(format!("{base}/v1/dev/sms?phone={phone}"))
-            .send()
-            .await
-            .expect("inbox")
-            .json()
-            .await
-            .expect("json");
-        let msgs = v["messages"].as_array().cloned().unwrap_or_default();
-        if msgs.len() > seen {
-            return code_in(msgs[msgs.len() - 1]["text"].as_str().unwrap_or_default())
-                .expect("code");
-        }
-        tokio::time::sleep(Duration::from_millis(2)).await;
+/// The SMS provider of the benchmark: the server's `http` gateway posts each message here and
+/// the client waiting on that phone takes its code, as a phone would. Nothing polls the server.
+struct Provider {
+    url: String,
+    phones: Arc<Mutex<HashMap<String, mpsc::UnboundedSender<String>>>>,
+}
+
+impl Provider {
+    async fn start() -> Provider {
+        let phones: Arc<Mutex<HashMap<String, mpsc::UnboundedSender<String>>>> = Arc::default();
+        let routes = phones.clone();
+        let app = axum::Router::new().route(
+            "/sms",
+            axum::routing::post(move |body: axum::Json<Value>| {
+                let routes = routes.clone();
+                async move {
+                    let to = body["mobile"].as_str().unwrap_or_default();
+                    let code = code_in(body["content"].as_str().unwrap_or_default());
+                    if let (Some(tx), Some(code)) = (routes.lock().unwrap().get(to), code) {
+                        let _ = tx.send(code);
+                    }
+                    axum::http::StatusCode::OK
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/sms", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        Provider { url, phones }
+    }
+
+    /// The codes that will arrive for `phone`.
+    fn phone(&self, phone: &str) -> mpsc::UnboundedReceiver<String> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.phones.lock().unwrap().insert(phone.to_owned(), tx);
+        rx
     }
 }
 
@@ -139,7 +169,7 @@ fn pct(sorted: &[Duration], p: f64) -> f64 {
     sorted[i].as_secs_f64() * 1000.0
 }
 
-async fn path_a(base: &str, flows: usize) -> (f64, Vec<Duration>) {
+async fn path_a(base: &str, provider: &Provider, flows: usize) -> (f64, Vec<Duration>) {
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(CLIENTS)
         .build()
@@ -150,9 +180,10 @@ async fn path_a(base: &str, flows: usize) -> (f64, Vec<Duration>) {
     for i in 0..CLIENTS {
         let client = client.clone();
         let base = base.to_owned();
+        let mut codes = provider.phone(&phone(i));
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::new();
-            for n in 0..per_client {
+            for _ in 0..per_client {
                 let (s, b, d) = post(
                     &client,
                     format!("{base}/v1/resets"),
@@ -170,7 +201,7 @@ async fn path_a(base: &str, flows: usize) -> (f64, Vec<Duration>) {
                 .await;
                 assert_eq!(s, 202, "{b}");
                 lat.push(d);
-                let code = wait_code(&client, &base, &phone(i), n).await;
+                let code = codes.recv().await.expect("the code's SMS");
                 let (s, b, d) = post(
                     &client,
                     format!("{base}/v1/resets/{flow}/sms/verify"),
@@ -271,8 +302,9 @@ async fn main() {
     assert!(status.success());
     let _ = std::fs::remove_file(&csv_path);
 
-    let server = start(&db.url).await;
-    let (rate, lat) = path_a(&server.base, a.flows).await;
+    let provider = Provider::start().await;
+    let server = start(&db.url, Some(&provider.url)).await;
+    let (rate, lat) = path_a(&server.base, &provider, a.flows).await;
     drop(server);
 
     // The machine is shared, so load from others comes and goes: logins and raw hashing are
@@ -282,7 +314,7 @@ async fn main() {
     let threads = std::thread::available_parallelism().map_or(2, usize::from);
     let per_round = (a.logins / ROUNDS).max(CLIENTS);
     let per_thread = (per_round / threads).max(4);
-    let server = start(&db.url).await;
+    let server = start(&db.url, None).await;
     let idle_kib = vm_hwm_kib(server.pid());
     let _warm = logins(&server.base, CLIENTS).await;
     let mut raw_rates = vec![raw_hash_rate(threads, per_thread)];

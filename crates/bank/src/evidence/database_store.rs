@@ -31,7 +31,7 @@ impl EvidenceStore for DatabaseStore {
     fn put<'a>(&'a self, object_id: &'a str, sealed: Vec<u8>) -> StoreFuture<'a, ()> {
         Box::pin(async move {
             let id = checked(object_id)?;
-            let mut conn = self.db.pool.acquire().await.map_err(unavailable)?;
+            let mut conn = self.db.writer.acquire().await.map_err(unavailable)?;
             evidence_objects::put(&mut conn, id, &sealed, ms(self.clock.now()))
                 .await
                 .map_err(unavailable)

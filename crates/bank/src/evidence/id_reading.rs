@@ -242,7 +242,7 @@ async fn record(
     found: &Comparison,
 ) -> Result<bool, sqlx::Error> {
     let now_ms = ms(state.clock.now());
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.writer.begin().await?;
     let reading = cases::Reading {
         id_number: found.number.as_deref(),
         name: found.name.as_deref(),

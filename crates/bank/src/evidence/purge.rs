@@ -44,7 +44,7 @@ pub async fn purge_due(state: &Services) -> Result<Purged, sqlx::Error> {
         if !all_gone {
             continue;
         }
-        let mut tx = state.db.pool.begin().await?;
+        let mut tx = state.db.writer.begin().await?;
         let Some((flow_id, customer_id)) = cases::mark_purged(&mut tx, &case_id, now_ms).await?
         else {
             tx.rollback().await?;

@@ -67,7 +67,7 @@ pub async fn phone_unavailable(state: &Services, id: &str) -> BankResult<StepRes
         updated.code_hash = None;
         updated.code_expires_at = None;
         updated.code_wrong = 0;
-        let mut tx = state.db.pool.begin().await?;
+        let mut tx = state.db.writer.begin().await?;
         // Customer or stranger alike: a new case every few minutes would bury the owner in SMS
         // and the reviewers in cases.
         // Keyed by ID and name: a stranger with only the ID number cannot use the owner's up.
@@ -150,7 +150,7 @@ pub async fn set_password(
         let owner = owner_phone(state, rec.customer_id).await?;
         let mut updated = rec.clone();
         updated.flow = next;
-        let mut tx = state.db.pool.begin().await?;
+        let mut tx = state.db.writer.begin().await?;
         if !flows::save(&mut tx, &updated, now_ms).await? {
             tx.rollback().await?;
             return Ok(Try::Raced);

@@ -61,7 +61,7 @@ pub async fn face_challenge(state: &Services, id: &str) -> BankResult<FaceChalle
     let challenge_id = hex::encode(random_bytes(&state.rng, CHALLENGE_ID_LEN / 2));
     let expires_at = now + Duration::seconds(settings.challenge_ttl_s as i64);
     let prompts_json = serde_json::to_string(&prompts).map_err(|_| ErrorCode::Internal)?;
-    let mut conn = state.db.pool.acquire().await?;
+    let mut conn = state.db.writer.acquire().await?;
     challenges::insert(
         &mut conn,
         &challenge_id,
@@ -304,7 +304,7 @@ async fn save_step(
         let next = step(state, &rec, event, now).await?;
         let mut updated = rec.clone();
         updated.flow = next;
-        let mut tx = state.db.pool.begin().await?;
+        let mut tx = state.db.writer.begin().await?;
         if !flows::save(&mut tx, &updated, now_ms).await? {
             tx.rollback().await?;
             return Ok(Try::Raced);

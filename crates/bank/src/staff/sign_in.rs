@@ -31,7 +31,7 @@ pub struct Typed<'a> {
 /// was typed); `staff_bad_credentials` or `staff_locked` otherwise, audited either way.
 pub async fn sign_in(services: &Services, typed: &Typed<'_>) -> Result<String, ErrorCode> {
     let (staff_id, second_factor) = authenticate(services, typed).await?;
-    let mut tx = services.db.pool.begin().await.map_err(internal)?;
+    let mut tx = services.db.writer.begin().await.map_err(internal)?;
     sessions::prune(services, &mut tx).await.map_err(internal)?;
     let token = sessions::open(services, &mut tx, staff_id, second_factor)
         .await
@@ -49,7 +49,7 @@ pub async fn sign_in(services: &Services, typed: &Typed<'_>) -> Result<String, E
 /// Ends `session` (logout), audited.
 pub async fn sign_out(services: &Services, session: &SignedIn) -> crate::BankResult<()> {
     session.end(services).await?;
-    let mut conn = services.db.pool.acquire().await?;
+    let mut conn = services.db.writer.acquire().await?;
     let now_ms = ms(services.clock.now());
     let detail = json!({ "staff_id": session.staff_id });
     audit::record(&mut conn, now_ms, None, None, "staff_logout", detail).await?;
@@ -120,7 +120,7 @@ async fn authenticate(services: &Services, typed: &Typed<'_>) -> Result<(i64, bo
         if let Some(with_code) =
             second_factor(services, login.id, login.totp_secret.as_deref(), typed.totp).await?
         {
-            let mut conn = services.db.pool.acquire().await.map_err(internal)?;
+            let mut conn = services.db.writer.acquire().await.map_err(internal)?;
             for counter in [here, everywhere] {
                 lockouts::clear(&mut conn, counter)
                     .await
@@ -179,7 +179,7 @@ async fn second_factor(
         None => false,
     };
     if used {
-        let mut conn = services.db.pool.acquire().await.map_err(internal)?;
+        let mut conn = services.db.writer.acquire().await.map_err(internal)?;
         lockouts::clear(&mut conn, counter)
             .await
             .map_err(internal)?;
@@ -202,7 +202,7 @@ async fn failed(
     };
     let locked_here = matches!(here, AfterFailure::LockedNow { .. });
     let locked_everywhere = matches!(everywhere, AfterFailure::LockedNow { .. });
-    let mut tx = services.db.pool.begin().await.map_err(internal)?;
+    let mut tx = services.db.writer.begin().await.map_err(internal)?;
     let detail = json!({ "staff_id": staff_id, "failures": failures_here });
     audit::record(&mut tx, now_ms, None, None, "staff_login_failed", detail)
         .await

@@ -73,10 +73,18 @@ pub enum Backend {
     Postgres,
 }
 
-/// The shared pool and which database is behind it.
+/// The pools and which database is behind them.
 #[derive(Clone)]
 pub struct Db {
+    /// For reads (and for the migrations and tools, which run alone).
     pub pool: AnyPool,
+    /// For every write: each transaction, and each statement that changes a row. On SQLite
+    /// one connection, so writers queue here in order instead of in SQLite's busy handler,
+    /// which sleeps in steps of up to 100 ms and made the slowest requests slow (a SQLite file
+    /// has one writer at a time whatever the pool); reads go on meanwhile on `pool` (WAL). On
+    /// PostgreSQL the same pool as `pool`. A write must never wait for this pool while it
+    /// holds a connection of it: with one connection that waits for ever.
+    pub writer: AnyPool,
     pub backend: Backend,
 }
 
@@ -102,11 +110,14 @@ impl Db {
         };
         // A request waits at most a few seconds for a connection: with the database down it
         // answers `service_unavailable` then instead of hanging (sqlx's default is 30 s).
-        let mut options = AnyPoolOptions::new()
-            .max_connections(max_connections.max(1))
-            .acquire_timeout(std::time::Duration::from_secs(3));
-        if backend == Backend::Sqlite {
-            options = options.after_connect(|conn, _| {
+        let options = |n: u32| {
+            let options = AnyPoolOptions::new()
+                .max_connections(n.max(1))
+                .acquire_timeout(std::time::Duration::from_secs(3));
+            if backend != Backend::Sqlite {
+                return options;
+            }
+            options.after_connect(|conn, _| {
                 Box::pin(async move {
                     for pragma in [
                         "PRAGMA journal_mode = WAL",
@@ -117,10 +128,18 @@ impl Db {
                     }
                     Ok(())
                 })
-            });
-        }
-        let pool = options.connect(&url).await?;
-        Ok(Db { pool, backend })
+            })
+        };
+        let pool = options(max_connections).connect(&url).await?;
+        let writer = match backend {
+            Backend::Sqlite => options(1).connect(&url).await?,
+            Backend::Postgres => pool.clone(),
+        };
+        Ok(Db {
+            pool,
+            writer,
+            backend,
+        })
     }
 
     /// Applies the migrations this database has not seen yet. Safe to run from several

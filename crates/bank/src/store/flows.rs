@@ -168,7 +168,7 @@ pub async fn take_code_try(
     .bind(id)
     .bind(code_hash)
     .bind(max_tries)
-    .fetch_optional(&db.pool)
+    .fetch_optional(&db.writer)
     .await
 }
 

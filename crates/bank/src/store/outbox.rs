@@ -79,7 +79,7 @@ pub async fn claim(
     .bind(now_ms)
     .bind(limit)
     .bind(wall_ms)
-    .fetch_all(&db.pool)
+    .fetch_all(&db.writer)
     .await?;
     rows.iter()
         .map(|r| {
@@ -120,7 +120,7 @@ pub async fn mark_sent(
     .bind(kept)
     .bind(id)
     .bind(owner)
-    .execute(&db.pool)
+    .execute(&db.writer)
     .await
     .map(drop)
 }
@@ -143,7 +143,7 @@ pub async fn mark_failed(
     .bind(why)
     .bind(id)
     .bind(owner)
-    .execute(&db.pool)
+    .execute(&db.writer)
     .await
     .map(drop)
 }
