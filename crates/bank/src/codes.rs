@@ -258,10 +258,12 @@ pub async fn verify(
             return Err(BankError::from(ErrorCode::CodeBurnt).with_attempts_left(0));
         }
         let key = rec.bound_key();
+        // One transaction: the ID's allowance and the code's try are taken before the code is
+        // compared, and the outcome is saved with them; nothing is answered before it commits.
+        let mut tx = state.db.writer.begin().await?;
         if let Some(key) = key {
-            let mut conn = state.db.writer.acquire().await?;
             let allowed = take_id_quota(
-                &mut conn,
+                &mut tx,
                 key,
                 IdAllowance::CodeChecks,
                 now,
@@ -269,76 +271,78 @@ pub async fn verify(
             )
             .await?;
             if !allowed {
+                tx.rollback().await?;
                 return Err(ErrorCode::TooMany.into());
             }
         }
-        let Some(tries) = flows::take_code_try(&state.db, id, &stored, max_tries).await? else {
-            // The code changed or its tries ran out meanwhile: nothing was judged.
-            give_back(state, key, now).await?;
+        let Some(tries) = flows::take_code_try(&mut tx, id, &stored, max_tries).await? else {
+            // The code changed or its tries ran out meanwhile: nothing was judged, and the
+            // allowance taken goes back with the rollback.
+            tx.rollback().await?;
             return Ok(Try::Raced);
         };
         let right: bool = code_hash(id, code)
             .as_bytes()
             .ct_eq(stored.as_bytes())
             .into();
-        if right {
-            give_back(state, key, now).await?;
-            let mut updated = rec.clone();
-            updated.flow = next;
-            updated.code_hash = None;
-            updated.code_expires_at = None;
-            updated.code_wrong = tries;
-            let mut tx = state.db.writer.begin().await?;
-            if !flows::save(&mut tx, &updated, now_ms).await? {
-                tx.rollback().await?;
-                return Ok(Try::Raced);
-            }
-            let detail = case.map_or_else(|| json!({}), |c| json!({ "case": c.id }));
-            audit::record(
+        if !right {
+            let refusal = refuse_wrong_code(
+                state,
                 &mut tx,
-                now_ms,
-                Some(id),
+                id,
                 rec.customer_id,
-                which.audit_verified(),
-                detail,
+                tries,
+                max_tries,
+                now_ms,
             )
             .await?;
             tx.commit().await?;
-            tracing::info!(flow = %short(id), "{}", which.log_verified());
-            return Ok(Try::Done(StepResponse {
-                step: updated.flow.step,
-            }));
+            return Err(refusal);
         }
-        return Err(refuse_wrong_code(state, id, rec.customer_id, tries, max_tries, now_ms).await?);
+        // A right code judged nothing wrong: its place in the ID's allowance goes back.
+        if let Some(key) = key {
+            give_back_id_quota(&mut tx, key, IdAllowance::CodeChecks, now).await?;
+        }
+        let mut updated = rec.clone();
+        updated.flow = next;
+        updated.code_hash = None;
+        updated.code_expires_at = None;
+        updated.code_wrong = tries;
+        if !flows::save(&mut tx, &updated, now_ms).await? {
+            tx.rollback().await?;
+            return Ok(Try::Raced);
+        }
+        let detail = case.map_or_else(|| json!({}), |c| json!({ "case": c.id }));
+        audit::record(
+            &mut tx,
+            now_ms,
+            Some(id),
+            rec.customer_id,
+            which.audit_verified(),
+            detail,
+        )
+        .await?;
+        tx.commit().await?;
+        tracing::info!(flow = %short(id), "{}", which.log_verified());
+        Ok(Try::Done(StepResponse {
+            step: updated.flow.step,
+        }))
     })
     .await
-}
-
-/// A code check that judged nothing wrong gives its place in the ID's allowance back.
-async fn give_back(
-    state: &Services,
-    key: Option<&str>,
-    now: time::OffsetDateTime,
-) -> BankResult<()> {
-    if let Some(key) = key {
-        let mut conn = state.db.writer.acquire().await?;
-        give_back_id_quota(&mut conn, key, IdAllowance::CodeChecks, now).await?;
-    }
-    Ok(())
 }
 
 /// A wrong code, its try already taken: audited, and the code burnt at the limit.
 async fn refuse_wrong_code(
     state: &Services,
+    conn: &mut sqlx::AnyConnection,
     id: &str,
     customer_id: Option<i64>,
     tries: i64,
     max_tries: i64,
     now_ms: i64,
 ) -> BankResult<BankError> {
-    let mut conn = state.db.writer.acquire().await?;
     audit::record(
-        &mut conn,
+        &mut *conn,
         now_ms,
         Some(id),
         customer_id,
@@ -348,15 +352,7 @@ async fn refuse_wrong_code(
     .await?;
     if tries >= max_tries {
         state.metrics.codes_burnt.inc();
-        audit::record(
-            &mut conn,
-            now_ms,
-            Some(id),
-            customer_id,
-            "code_burnt",
-            json!({}),
-        )
-        .await?;
+        audit::record(conn, now_ms, Some(id), customer_id, "code_burnt", json!({})).await?;
         return Ok(BankError::from(ErrorCode::CodeBurnt).with_attempts_left(0));
     }
     Ok(BankError::from(ErrorCode::BadCode).with_attempts_left((max_tries - tries) as u32))

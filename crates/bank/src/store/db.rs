@@ -119,22 +119,20 @@ impl Db {
             }
             // A SQLite connection is a file in this process and does not go stale: no test
             // query on every checkout (each is a round trip to the connection's thread).
-            options
-                .test_before_acquire(false)
-                .after_connect(|conn, _| {
-                    Box::pin(async move {
-                        for pragma in [
-                            "PRAGMA journal_mode = WAL",
-                            "PRAGMA busy_timeout = 10000",
-                            "PRAGMA synchronous = NORMAL",
-                            // Pages read through a memory map, not a read call each.
-                            "PRAGMA mmap_size = 268435456",
-                        ] {
-                            sqlx::query(pragma).execute(&mut *conn).await?;
-                        }
-                        Ok(())
-                    })
+            options.test_before_acquire(false).after_connect(|conn, _| {
+                Box::pin(async move {
+                    for pragma in [
+                        "PRAGMA journal_mode = WAL",
+                        "PRAGMA busy_timeout = 10000",
+                        "PRAGMA synchronous = NORMAL",
+                        // Pages read through a memory map, not a read call each.
+                        "PRAGMA mmap_size = 268435456",
+                    ] {
+                        sqlx::query(pragma).execute(&mut *conn).await?;
+                    }
+                    Ok(())
                 })
+            })
         };
         let pool = options(max_connections).connect(&url).await?;
         let writer = match backend {

@@ -156,7 +156,7 @@ pub async fn save(
 /// when the code changed or its tries were used up meanwhile. Every judgement takes a try
 /// first, so however many guesses race, at most `max_tries` are ever compared with one code.
 pub async fn take_code_try(
-    db: &Db,
+    conn: &mut AnyConnection,
     id: &str,
     code_hash: &str,
     max_tries: i64,
@@ -168,7 +168,7 @@ pub async fn take_code_try(
     .bind(id)
     .bind(code_hash)
     .bind(max_tries)
-    .fetch_optional(&db.writer)
+    .fetch_optional(conn)
     .await
 }
 

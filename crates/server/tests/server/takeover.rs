@@ -202,7 +202,8 @@ async fn a_codes_tries_are_taken_atomically(s: TestServer) {
     for _ in 0..64 {
         let (db, flow, stored) = (s.state.db.clone(), flow.clone(), stored.clone());
         takes.spawn(async move {
-            reset_bank::store::flows::take_code_try(&db, &flow, &stored, 5)
+            let mut conn = db.writer.acquire().await.unwrap();
+            reset_bank::store::flows::take_code_try(&mut conn, &flow, &stored, 5)
                 .await
                 .unwrap()
         });
