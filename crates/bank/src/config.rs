@@ -27,6 +27,8 @@ pub struct Settings {
     pub database_url: String,
     /// Development mode: the dev SMS inbox is readable and the demo customers are seeded.
     pub dev: bool,
+    /// Database connections for reads (PostgreSQL: for everything). On SQLite at most two a
+    /// core, and one more for every write.
     pub db_max_connections: u32,
     /// Request bodies above this many bytes are refused with `body_too_large`.
     pub max_body_bytes: usize,
