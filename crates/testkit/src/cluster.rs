@@ -143,16 +143,8 @@ backend staff
 fn unavailable_answer() -> String {
     use reset_flow::wire::ErrorBody;
     use reset_flow::ErrorCode;
-    let code = ErrorCode::ServiceUnavailable;
-    let body = serde_json::to_string(&ErrorBody {
-        code,
-        message: code.message_en().to_owned(),
-        attempts_left: None,
-        retry_after_s: None,
-        broken_rules: None,
-        reason: None,
-    })
-    .expect("error body");
+    let body =
+        serde_json::to_string(&ErrorBody::new(ErrorCode::ServiceUnavailable)).expect("error body");
     format!(
         "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n\
          Cache-Control: no-store\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",

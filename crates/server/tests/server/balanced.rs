@@ -110,13 +110,12 @@ async fn both_paths_and_the_console_through_the_balancer() {
         BTreeSet::from(["i0".to_owned(), "i1".to_owned()]),
         "round robin over both"
     );
-    let (st, _, b) = post(
-        &s.client,
-        s.url("/v1/login"),
-        &[],
-        json!({"id_type": "id_card", "id_number": ZHANG.0, "password": "Chunjie#2027"}),
-    )
-    .await;
+    let (st, b) = s
+        .post(
+            "/v1/login",
+            json!({"id_type": "id_card", "id_number": ZHANG.0, "password": "Chunjie#2027"}),
+        )
+        .await;
     assert_eq!(st, 200, "{b}");
 
     // Path B: the face challenge asked on one instance is answered on the other, the pictures
@@ -137,13 +136,12 @@ async fn both_paths_and_the_console_through_the_balancer() {
     }
     let page = staff.decide(&case.case_id, "approve", "", "").await;
     assert_eq!(page.status, 303, "{}", page.body);
-    let (st, _, b) = post(
-        &s.client,
-        s.url("/v1/login"),
-        &[],
-        json!({"id_type": "id_card", "id_number": LI.0, "password": PATH_B_PASSWORD}),
-    )
-    .await;
+    let (st, b) = s
+        .post(
+            "/v1/login",
+            json!({"id_type": "id_card", "id_number": LI.0, "password": PATH_B_PASSWORD}),
+        )
+        .await;
     assert_eq!(st, 200, "the approved password works: {b}");
     let texts = s.sms_to(CONTACT_PHONE).await;
     assert_eq!(
@@ -211,13 +209,10 @@ async fn every_limit_holds_across_the_instances() {
     let mut flows = Vec::new();
     for _ in 0..2 {
         let flow = c.view.start_reset(ZHANG.0, ZHANG.1).await;
-        let (st, _, b) = post(
-            &c.view.client,
-            c.view.url(&format!("/v1/resets/{flow}/sms")),
-            &[],
-            json!({"phone": ZHANG.2}),
-        )
-        .await;
+        let (st, b) = c
+            .view
+            .post(&format!("/v1/resets/{flow}/sms"), json!({"phone": ZHANG.2}))
+            .await;
         assert_eq!(st, 202, "{b}");
         flows.push(flow);
     }
@@ -227,32 +222,29 @@ async fn every_limit_holds_across_the_instances() {
     let code = c.view.last_code(ZHANG.2).await.unwrap();
     let wrong = if code == "000000" { "000001" } else { "000000" };
     for _ in 0..3 {
-        let (st, _, b) = post(
-            &c.view.client,
-            c.view.url(&format!("/v1/resets/{flow}/sms/verify")),
-            &[],
-            json!({"code": wrong}),
-        )
-        .await;
+        let (st, b) = c
+            .view
+            .post(
+                &format!("/v1/resets/{flow}/sms/verify"),
+                json!({"code": wrong}),
+            )
+            .await;
         assert_eq!((st, &b["code"]), (422, &json!("bad_code")), "{b}");
     }
-    let (st, _, b) = post(
-        &c.view.client,
-        c.view.url(&format!("/v1/resets/{flow}/sms/verify")),
-        &[],
-        json!({"code": code}),
-    )
-    .await;
+    let (st, b) = c
+        .view
+        .post(
+            &format!("/v1/resets/{flow}/sms/verify"),
+            json!({"code": code}),
+        )
+        .await;
     assert_eq!((st, &b["code"]), (429, &json!("too_many")), "{b}");
     // And a third code for the ID today is refused, on a new flow too.
     let flow = c.view.start_reset(ZHANG.0, ZHANG.1).await;
-    let (st, _, b) = post(
-        &c.view.client,
-        c.view.url(&format!("/v1/resets/{flow}/sms")),
-        &[],
-        json!({"phone": ZHANG.2}),
-    )
-    .await;
+    let (st, b) = c
+        .view
+        .post(&format!("/v1/resets/{flow}/sms"), json!({"phone": ZHANG.2}))
+        .await;
     assert_eq!((st, &b["code"]), (429, &json!("too_many")), "{b}");
 
     // Per phone: three codes a day to the contact phone, whichever IDs ask for them.
@@ -260,22 +252,22 @@ async fn every_limit_holds_across_the_instances() {
     let li = c.view.path_b_to_contact_phone(LI.0, LI.1).await;
     let wang = c.view.path_b_to_contact_phone(WANG.0, WANG.1).await;
     for flow in [&li, &li, &wang] {
-        let (st, _, b) = post(
-            &c.view.client,
-            c.view.url(&format!("/v1/resets/{flow}/contact/sms")),
-            &[],
+        let (st, b) = c
+            .view
+            .post(
+                &format!("/v1/resets/{flow}/contact/sms"),
+                json!({"phone": CONTACT_PHONE}),
+            )
+            .await;
+        assert_eq!(st, 202, "{b}");
+    }
+    let (st, b) = c
+        .view
+        .post(
+            &format!("/v1/resets/{wang}/contact/sms"),
             json!({"phone": CONTACT_PHONE}),
         )
         .await;
-        assert_eq!(st, 202, "{b}");
-    }
-    let (st, _, b) = post(
-        &c.view.client,
-        c.view.url(&format!("/v1/resets/{wang}/contact/sms")),
-        &[],
-        json!({"phone": CONTACT_PHONE}),
-    )
-    .await;
     assert_eq!((st, &b["code"]), (429, &json!("too_many")), "{b}");
     // Nothing of this reached the log of either instance as data.
     for i in 0..2 {
