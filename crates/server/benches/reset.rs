@@ -169,7 +169,13 @@ fn pct(sorted: &[Duration], p: f64) -> f64 {
     sorted[i].as_secs_f64() * 1000.0
 }
 
-async fn path_a(base: &str, provider: &Provider, flows: usize) -> (f64, Vec<Duration>) {
+/// Path A's requests/s, each request's latency, and each code's arrival time (from the `/sms`
+/// answer to the code at the phone: the outbox's queue and the gateway call).
+async fn path_a(
+    base: &str,
+    provider: &Provider,
+    flows: usize,
+) -> (f64, Vec<Duration>, Vec<Duration>) {
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(CLIENTS)
         .build()
@@ -183,6 +189,7 @@ async fn path_a(base: &str, provider: &Provider, flows: usize) -> (f64, Vec<Dura
         let mut codes = provider.phone(&phone(i));
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::new();
+            let mut arrivals = Vec::new();
             for _ in 0..per_client {
                 let (s, b, d) = post(
                     &client,
@@ -201,7 +208,9 @@ async fn path_a(base: &str, provider: &Provider, flows: usize) -> (f64, Vec<Dura
                 .await;
                 assert_eq!(s, 202, "{b}");
                 lat.push(d);
+                let asked = Instant::now();
                 let code = codes.recv().await.expect("the code's SMS");
+                arrivals.push(asked.elapsed());
                 let (s, b, d) = post(
                     &client,
                     format!("{base}/v1/resets/{flow}/sms/verify"),
@@ -211,16 +220,20 @@ async fn path_a(base: &str, provider: &Provider, flows: usize) -> (f64, Vec<Dura
                 assert_eq!(s, 200, "{b}");
                 lat.push(d);
             }
-            lat
+            (lat, arrivals)
         }));
     }
     let mut all = Vec::new();
+    let mut arrivals = Vec::new();
     for t in tasks {
-        all.extend(t.await.unwrap());
+        let (lat, arr) = t.await.unwrap();
+        all.extend(lat);
+        arrivals.extend(arr);
     }
     let rate = all.len() as f64 / t0.elapsed().as_secs_f64();
     all.sort();
-    (rate, all)
+    arrivals.sort();
+    (rate, all, arrivals)
 }
 
 async fn logins(base: &str, total: usize) -> f64 {
@@ -304,7 +317,7 @@ async fn main() {
 
     let provider = Provider::start().await;
     let server = start(&db.url, Some(&provider.url)).await;
-    let (rate, lat) = path_a(&server.base, &provider, a.flows).await;
+    let (rate, lat, arrivals) = path_a(&server.base, &provider, a.flows).await;
     drop(server);
 
     // The machine is shared, so load from others comes and goes: logins and raw hashing are
@@ -344,6 +357,11 @@ async fn main() {
         lat.len(),
         pct(&lat, 0.5),
         pct(&lat, 0.99)
+    );
+    println!(
+        "codes at the phone after the /sms answer: p50 {:.1} ms, p99 {:.1} ms",
+        pct(&arrivals, 0.5),
+        pct(&arrivals, 0.99)
     );
     println!(
         "login at m=19456 KiB t=2 p=1: {login_rate:.1} logins/s; raw argon2id on {threads} threads: {raw:.1} hashes/s (rounds {raw_rates:.1?}); ratio {:.2}",
