@@ -122,6 +122,13 @@ impl Settings {
                     .into(),
             ));
         }
+        if self.sms.lease_ms <= self.sms.http_timeout_ms {
+            return Err(UnsafeSettings(format!(
+                "sms.lease_ms ({}) must be longer than sms.http_timeout_ms ({}): a message \
+                 whose lease ran out during a call could be claimed and sent again",
+                self.sms.lease_ms, self.sms.http_timeout_ms
+            )));
+        }
         let s3 = &self.evidence.s3;
         if s3.allow_http && !dev_anywhere && !loopback_url(&s3.endpoint) {
             return Err(UnsafeSettings(format!(
@@ -222,6 +229,19 @@ mod tests {
         s.sms.gateway = GatewayKind::Http;
         assert_eq!(s.refuse_unsafe(false), Ok(()));
         assert!(s.secure_staff_cookies());
+    }
+
+    /// A lease that can run out during a gateway call would let a second worker send the
+    /// same message.
+    #[test]
+    fn an_sms_lease_shorter_than_a_gateway_call_is_refused() {
+        let mut s = dev();
+        s.sms.http_timeout_ms = 5_000;
+        s.sms.lease_ms = 5_000;
+        let why = s.refuse_unsafe(false).unwrap_err();
+        assert!(why.0.contains("sms.lease_ms"), "{}", why.0);
+        s.sms.lease_ms = 5_001;
+        assert_eq!(s.refuse_unsafe(false), Ok(()));
     }
 
     #[test]

@@ -33,6 +33,11 @@ pub struct SmsSettings {
     /// How long a worker owns a claimed message; longer than one gateway call.
     pub lease_ms: u64,
     pub poll_ms: u64,
+    /// Messages a worker claims at once: one claim and one "sent" mark for all of them.
+    pub batch: u32,
+    /// Gateway calls under way at once: different phones in parallel, one phone's messages in
+    /// the order they were queued (a resent code never overtakes the older one).
+    pub in_flight: u32,
     /// Run the delivery worker in this process (off for an instance that only takes requests).
     pub worker: bool,
 }
@@ -49,6 +54,8 @@ impl Default for SmsSettings {
             backoff_max_ms: 5 * 60 * 1000,
             lease_ms: 30_000,
             poll_ms: 500,
+            batch: 64,
+            in_flight: 16,
             worker: true,
         }
     }

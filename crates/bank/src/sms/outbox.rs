@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::{stream, StreamExt};
 use tokio::sync::Notify;
 
 use super::gateway_http::HttpGateway;
@@ -86,35 +87,51 @@ impl Outbox {
             // Leases are about live workers, not business time: they run on the wall clock.
             let wall = ms(time::OffsetDateTime::now_utc());
             let lease_until = wall + self.settings.lease_ms as i64;
-            let batch = outbox::claim(&self.db, &self.owner, lease_until, now, wall, 16).await?;
+            let limit = i64::from(self.settings.batch.max(1));
+            let batch = outbox::claim(&self.db, &self.owner, lease_until, now, wall, limit).await?;
             if batch.is_empty() {
                 return Ok(round);
             }
-            for Claimed {
-                id,
-                to,
-                text,
-                kind,
-                attempts,
-            } in batch
-            {
-                let result = match &self.gateway {
-                    Gateway::Dev => {
-                        gateway_dev::deliver(&self.db, &to, &text, self.clock.now()).await
-                    }
-                    Gateway::Http(http) => http.deliver(&to, &text).await,
-                };
-                let now = ms(self.clock.now());
-                match result {
-                    Ok(()) => {
-                        // A sent code has done its job: do not keep it in clear.
-                        let kept = if kind == "code" { "" } else { text.as_str() };
-                        outbox::mark_sent(&self.db, id, &self.owner, kept, now).await?;
+            // Phones side by side, each phone's messages one after another in queue order.
+            let outcomes: Vec<(Claimed, Outcome)> = stream::iter(by_phone(batch))
+                .map(|messages| self.deliver_in_order(messages, lease_until))
+                .buffer_unordered(self.settings.in_flight.max(1) as usize)
+                .collect::<Vec<_>>()
+                .await
+                .into_iter()
+                .flatten()
+                .collect();
+            let now = ms(self.clock.now());
+            let ids = |wanted: fn(&Outcome) -> bool| -> Vec<i64> {
+                outcomes
+                    .iter()
+                    .filter(|(_, o)| wanted(o))
+                    .map(|(m, _)| m.id)
+                    .collect()
+            };
+            // One commit for the batch: were the process to die before it, the lease runs out
+            // and these are sent again, as when it died between a delivery and its mark.
+            outbox::mark_sent(
+                &self.db,
+                &ids(|o| matches!(o, Outcome::Sent)),
+                &self.owner,
+                now,
+            )
+            .await?;
+            // Untried messages are due again at once: this round ends rather than spin on
+            // them; the next wake or poll claims them with a fresh lease.
+            let untried = ids(|o| matches!(o, Outcome::NotTried));
+            outbox::release(&self.db, &untried, &self.owner).await?;
+            for (m, outcome) in outcomes {
+                match outcome {
+                    Outcome::Sent => {
                         self.metrics.sms_sent.inc();
                         round.sent += 1;
-                        tracing::info!(sms_id = id, kind = %kind, "sms delivered");
+                        tracing::info!(sms_id = m.id, kind = %m.kind, "sms delivered");
                     }
-                    Err(why) => {
+                    Outcome::NotTried => {}
+                    Outcome::Failed(why) => {
+                        let attempts = m.attempts;
                         let give_up = attempts >= i64::from(self.settings.max_attempts);
                         let shift = (attempts - 1).clamp(0, 20) as u32;
                         let delay = self
@@ -123,14 +140,57 @@ impl Outbox {
                             .saturating_mul(1 << shift)
                             .min(self.settings.backoff_max_ms)
                             as i64;
-                        outbox::mark_failed(&self.db, id, &self.owner, give_up, now + delay, &why)
-                            .await?;
+                        outbox::mark_failed(
+                            &self.db,
+                            m.id,
+                            &self.owner,
+                            give_up,
+                            now + delay,
+                            &why,
+                        )
+                        .await?;
                         self.metrics.sms_failed.inc();
                         round.failed += 1;
-                        tracing::warn!(sms_id = id, attempts, give_up, error = %why, "sms delivery failed");
+                        tracing::warn!(sms_id = m.id, attempts, give_up, error = %why, "sms delivery failed");
                     }
                 }
             }
+            if !untried.is_empty() {
+                return Ok(round);
+            }
+        }
+    }
+
+    /// One phone's messages, one after another. A delivery that could still be under way when
+    /// the lease ends is not started: another worker may claim the message then, and both
+    /// would send it.
+    async fn deliver_in_order(
+        &self,
+        messages: Vec<Claimed>,
+        lease_until: i64,
+    ) -> Vec<(Claimed, Outcome)> {
+        let mut out = Vec::with_capacity(messages.len());
+        for m in messages {
+            let latest_end =
+                ms(time::OffsetDateTime::now_utc()) + self.settings.http_timeout_ms as i64;
+            let outcome = if latest_end >= lease_until {
+                Outcome::NotTried
+            } else {
+                match self.deliver(&m).await {
+                    Ok(()) => Outcome::Sent,
+                    Err(why) => Outcome::Failed(why),
+                }
+            };
+            out.push((m, outcome));
+        }
+        out
+    }
+
+    /// One delivery attempt through the configured gateway.
+    async fn deliver(&self, m: &Claimed) -> Result<(), String> {
+        match &self.gateway {
+            Gateway::Dev => gateway_dev::deliver(&self.db, &m.to, &m.text, self.clock.now()).await,
+            Gateway::Http(http) => http.deliver(&m.to, &m.text).await,
         }
     }
 
@@ -155,4 +215,24 @@ impl Outbox {
             }
         }
     }
+}
+
+/// What became of one claimed message.
+enum Outcome {
+    Sent,
+    Failed(String),
+    /// Not started: the lease would have ended during the call. Released for the next round.
+    NotTried,
+}
+
+/// A claimed batch split by phone, each phone's messages in the order they were queued.
+fn by_phone(batch: Vec<Claimed>) -> Vec<Vec<Claimed>> {
+    let mut phones: Vec<Vec<Claimed>> = Vec::new();
+    for m in batch {
+        match phones.iter_mut().find(|p| p[0].to == m.to) {
+            Some(phone) => phone.push(m),
+            None => phones.push(vec![m]),
+        }
+    }
+    phones
 }

@@ -104,25 +104,48 @@ pub async fn due_count(db: &Db, now_ms: i64) -> Result<i64, sqlx::Error> {
     .await
 }
 
-/// A claimed message delivered: `kept` is the text still stored (none for codes).
-pub async fn mark_sent(
-    db: &Db,
-    id: i64,
-    owner: &str,
-    kept: &str,
-    now_ms: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE sms_outbox SET state = 'sent', sent_at = $1, text = $2, \
-         lease_owner = NULL, lease_until = NULL WHERE id = $3 AND lease_owner = $4",
-    )
-    .bind(now_ms)
-    .bind(kept)
-    .bind(id)
-    .bind(owner)
-    .execute(&db.writer)
-    .await
-    .map(drop)
+/// Claimed messages delivered, in one statement. A sent code has done its job: its text is
+/// not kept; other texts stay for the record.
+pub async fn mark_sent(db: &Db, ids: &[i64], owner: &str, now_ms: i64) -> Result<(), sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "UPDATE sms_outbox SET state = 'sent', sent_at = $1, \
+         text = CASE WHEN kind = 'code' THEN '' ELSE text END, \
+         lease_owner = NULL, lease_until = NULL WHERE lease_owner = $2 AND id IN ({})",
+        placeholders(3, ids.len())
+    );
+    let mut q = sqlx::query(&sql).bind(now_ms).bind(owner);
+    for id in ids {
+        q = q.bind(*id);
+    }
+    q.execute(&db.writer).await.map(drop)
+}
+
+/// Claimed messages given back untried: due again at once, their claim not counted as a try.
+pub async fn release(db: &Db, ids: &[i64], owner: &str) -> Result<(), sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "UPDATE sms_outbox SET attempts = attempts - 1, lease_owner = NULL, lease_until = NULL \
+         WHERE lease_owner = $1 AND id IN ({})",
+        placeholders(2, ids.len())
+    );
+    let mut q = sqlx::query(&sql).bind(owner);
+    for id in ids {
+        q = q.bind(*id);
+    }
+    q.execute(&db.writer).await.map(drop)
+}
+
+/// `$first, $first+1, …`: `count` numbered placeholders for an `IN (…)` list.
+fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A claimed message not delivered: tried again at `next_attempt_at`, or given up.

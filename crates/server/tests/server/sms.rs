@@ -8,19 +8,22 @@ use axum::http::StatusCode;
 use reset_bank::clock::{Clock, ManualClock};
 use reset_bank::metrics::Metrics;
 use reset_bank::sms::outbox::{enqueue, Outbox};
-use reset_bank::sms::GatewayKind;
+use reset_bank::sms::{GatewayKind, SmsSettings};
 use reset_testkit::{code_in, TestServer};
 use serde_json::json;
 use time::Duration;
 
 use crate::ZHANG;
 
-/// A fake SMS provider: fails the first `fail` calls, then records each body.
+/// A fake SMS provider: fails the first `fail` calls, then records each body, and how many
+/// calls were under way at once at most.
 #[derive(Clone, Default)]
 struct Provider {
     fail: Arc<AtomicU32>,
     delay_ms: Arc<AtomicU32>,
     received: Arc<Mutex<Vec<String>>>,
+    under_way: Arc<AtomicU32>,
+    most_at_once: Arc<AtomicU32>,
 }
 
 async fn provider_handler(State(p): State<Provider>, body: String) -> StatusCode {
@@ -28,9 +31,12 @@ async fn provider_handler(State(p): State<Provider>, body: String) -> StatusCode
         p.fail.fetch_sub(1, Ordering::SeqCst);
         return StatusCode::SERVICE_UNAVAILABLE;
     }
+    let now = p.under_way.fetch_add(1, Ordering::SeqCst) + 1;
+    p.most_at_once.fetch_max(now, Ordering::SeqCst);
     let delay = 2 + u64::from(p.delay_ms.load(Ordering::SeqCst));
     tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
     p.received.lock().unwrap().push(body);
+    p.under_way.fetch_sub(1, Ordering::SeqCst);
     StatusCode::OK
 }
 
@@ -217,4 +223,127 @@ async fn a_slow_gateway_times_out_and_is_retried(s: TestServer) {
     provider.delay_ms.store(0, Ordering::SeqCst);
     clock.advance(Duration::seconds(1));
     assert_eq!(outbox.deliver_due().await.unwrap().sent, 1);
+}
+
+/// An outbox worker over `provider_url` with its own settings, on the server's database.
+fn worker(s: &TestServer, provider_url: String, set: impl FnOnce(&mut SmsSettings)) -> Outbox {
+    let mut settings = s.state.settings.sms.clone();
+    settings.gateway = GatewayKind::Http;
+    settings.http_url = provider_url;
+    set(&mut settings);
+    Outbox::new(
+        s.state.db.clone(),
+        Arc::new(s.clock.clone()),
+        settings,
+        Metrics::new(),
+        "test-worker".into(),
+    )
+    .unwrap()
+}
+
+/// Queues `texts` for `phone`, in that order.
+async fn queue(s: &TestServer, phone: &str, texts: &[String]) {
+    let mut conn = s.state.db.pool.acquire().await.unwrap();
+    let now = reset_bank::store::ms(s.clock.now());
+    for text in texts {
+        enqueue(&mut conn, phone, text, "notice", now)
+            .await
+            .unwrap();
+    }
+}
+
+both!(
+    phones_go_side_by_side_and_each_phones_messages_in_order,
+    |s: &mut reset_bank::Settings| s.sms.worker = false
+);
+async fn phones_go_side_by_side_and_each_phones_messages_in_order(s: TestServer) {
+    let (url, provider) = start_provider(0).await;
+    provider.delay_ms.store(20, Ordering::SeqCst);
+    let outbox = worker(&s, url, |_| {});
+    let phones = ["13900000001", "13900000002", "13900000003", "13900000004"];
+    // Queued interleaved, as requests from four customers would be.
+    for i in 0..5 {
+        for phone in phones {
+            queue(&s, phone, &[format!("{phone} message {i}")]).await;
+        }
+    }
+    assert_eq!(outbox.deliver_due().await.unwrap().sent, 20);
+    let received = provider.received.lock().unwrap().clone();
+    for phone in phones {
+        let order: Vec<&String> = received.iter().filter(|b| b.contains(phone)).collect();
+        assert_eq!(order.len(), 5);
+        for (i, body) in order.iter().enumerate() {
+            assert!(body.contains(&format!("message {i}")), "{phone}: {order:?}");
+        }
+    }
+    let most = provider.most_at_once.load(Ordering::SeqCst);
+    assert!(
+        (2..=4).contains(&most),
+        "phones side by side, one call per phone at a time: {most}"
+    );
+}
+
+both!(
+    no_more_gateway_calls_at_once_than_in_flight,
+    |s: &mut reset_bank::Settings| s.sms.worker = false
+);
+async fn no_more_gateway_calls_at_once_than_in_flight(s: TestServer) {
+    let (url, provider) = start_provider(0).await;
+    provider.delay_ms.store(20, Ordering::SeqCst);
+    let outbox = worker(&s, url, |sms| {
+        sms.in_flight = 3;
+        sms.batch = 8;
+    });
+    for i in 0..20 {
+        queue(&s, &format!("1390000{i:04}"), &[format!("message {i}")]).await;
+    }
+    assert_eq!(outbox.deliver_due().await.unwrap().sent, 20);
+    let most = provider.most_at_once.load(Ordering::SeqCst);
+    assert!((2..=3).contains(&most), "{most}");
+    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sms_outbox WHERE state <> 'sent'")
+        .fetch_one(&s.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
+}
+
+both!(
+    a_call_that_could_outlast_the_lease_is_not_started,
+    |s: &mut reset_bank::Settings| s.sms.worker = false
+);
+async fn a_call_that_could_outlast_the_lease_is_not_started(s: TestServer) {
+    let (url, provider) = start_provider(0).await;
+    // Each call takes 1.2 s, may take 2 s, and a claim lasts 3 s: the first call starts, the
+    // second (which could end at 3.2 s) does not.
+    provider.delay_ms.store(1_200, Ordering::SeqCst);
+    let outbox = worker(&s, url, |sms| {
+        sms.http_timeout_ms = 2_000;
+        sms.lease_ms = 3_000;
+    });
+    let texts: Vec<String> = (0..3).map(|i| format!("message {i}")).collect();
+    queue(&s, ZHANG.2, &texts).await;
+    let round = outbox.deliver_due().await.unwrap();
+    assert_eq!((round.sent, round.failed), (1, 0));
+    let rows: Vec<(String, i64, Option<String>)> =
+        sqlx::query_as("SELECT state, attempts, lease_owner FROM sms_outbox ORDER BY id")
+            .fetch_all(&s.state.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(rows[0].0, "sent");
+    for row in &rows[1..] {
+        assert_eq!(
+            (row.0.as_str(), row.1, row.2.as_deref()),
+            ("pending", 0, None),
+            "given back untried, no try counted"
+        );
+    }
+    // The next rounds send the rest, in order, each once.
+    while provider.received.lock().unwrap().len() < 3 {
+        outbox.deliver_due().await.unwrap();
+    }
+    let received = provider.received.lock().unwrap().clone();
+    assert_eq!(received.len(), 3);
+    for (i, body) in received.iter().enumerate() {
+        assert!(body.contains(&format!("message {i}")), "{received:?}");
+    }
 }
