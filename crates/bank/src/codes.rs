@@ -16,7 +16,7 @@ use crate::rng::random_bytes;
 use crate::services::Services;
 use crate::sms::{code_text, outbox};
 use crate::store::allowances::{
-    give_back_id_quota, phone_quota_left, take_id_quota, take_phone_quota, IdAllowance,
+    id_quota_left, phone_quota_left, take_id_quota, take_phone_quota, IdAllowance,
 };
 use crate::store::audit;
 use crate::store::flows::{self, FlowRecord};
@@ -159,8 +159,13 @@ pub async fn send(
         // reserved one (taken) or not (only looked at).
         let quota_phone = format!("{}:{}", which.allowance(), phone.as_str());
         let cap = policy.codes_per_phone_per_day;
-        let phone_ok = phone_quota_left(&mut tx, &quota_phone, now, cap).await?
-            && (!sent || take_phone_quota(&mut tx, &quota_phone, now, cap).await?);
+        // One statement either way: a code sent takes from the allowance (none left, none
+        // taken), a code not sent only looks that some is left.
+        let phone_ok = if sent {
+            take_phone_quota(&mut tx, &quota_phone, now, cap).await?
+        } else {
+            phone_quota_left(&mut tx, &quota_phone, now, cap).await?
+        };
         if !phone_ok || !id_ok {
             tx.rollback().await?;
             return Err(ErrorCode::TooMany.into());
@@ -222,9 +227,10 @@ async fn is_reserved_phone(
     Ok(customer.is_some_and(|c| c.reserved_phone == phone.as_str()))
 }
 
-/// `POST /v1/resets/{id}/sms/verify` and `…/contact/verify`. Before a code is compared, the
-/// call takes one of the code's tries and one of the ID's wrong-code allowance for the day,
-/// both atomically in the database: racing guesses judge no more than either bound allows.
+/// `POST /v1/resets/{id}/sms/verify` and `…/contact/verify`. A wrong code takes one of the
+/// code's tries and one of the ID's wrong-code allowance for the day before it is judged, both
+/// atomically in the database; a right one is saved only if no try was taken since the flow
+/// was read: racing guesses judge no more than either bound allows.
 pub async fn verify(
     state: &Services,
     id: &str,
@@ -258,34 +264,28 @@ pub async fn verify(
             return Err(BankError::from(ErrorCode::CodeBurnt).with_attempts_left(0));
         }
         let key = rec.bound_key();
-        // One transaction: the ID's allowance and the code's try are taken before the code is
-        // compared, and the outcome is saved with them; nothing is answered before it commits.
-        let mut tx = state.db.writer.begin().await?;
-        if let Some(key) = key {
-            let allowed = take_id_quota(
-                &mut tx,
-                key,
-                IdAllowance::CodeChecks,
-                now,
-                policy.wrong_codes_per_id_per_day,
-            )
-            .await?;
-            if !allowed {
-                tx.rollback().await?;
-                return Err(ErrorCode::TooMany.into());
-            }
-        }
-        let Some(tries) = flows::take_code_try(&mut tx, id, &stored, max_tries).await? else {
-            // The code changed or its tries ran out meanwhile: nothing was judged, and the
-            // allowance taken goes back with the rollback.
-            tx.rollback().await?;
-            return Ok(Try::Raced);
-        };
         let right: bool = code_hash(id, code)
             .as_bytes()
             .ct_eq(stored.as_bytes())
             .into();
+        let cap = policy.wrong_codes_per_id_per_day;
+        // One transaction, committed before anything is answered.
+        let mut tx = state.db.writer.begin().await?;
         if !right {
+            // A wrong code takes one of the ID's allowance and one of the code's tries before
+            // it is judged, both atomically: racing guesses judge no more than either bound.
+            if let Some(key) = key {
+                if !take_id_quota(&mut tx, key, IdAllowance::CodeChecks, now, cap).await? {
+                    tx.rollback().await?;
+                    return Err(ErrorCode::TooMany.into());
+                }
+            }
+            let Some(tries) = flows::take_code_try(&mut tx, id, &stored, max_tries).await? else {
+                // The code changed or its tries ran out meanwhile: nothing was judged, and the
+                // allowance taken goes back with the rollback.
+                tx.rollback().await?;
+                return Ok(Try::Raced);
+            };
             let refusal = refuse_wrong_code(
                 state,
                 &mut tx,
@@ -299,15 +299,22 @@ pub async fn verify(
             tx.commit().await?;
             return Err(refusal);
         }
-        // A right code judged nothing wrong: its place in the ID's allowance goes back.
+        // A right code is judged only while the ID has allowance left, as a wrong one would
+        // be (the answer is `too_many` alike), and takes none. It counts as the code's try,
+        // and is saved only if no try was taken since the flow was read (each try changes
+        // the row's version): with the tries before it, never more than the code's tries are
+        // judged.
         if let Some(key) = key {
-            give_back_id_quota(&mut tx, key, IdAllowance::CodeChecks, now).await?;
+            if !id_quota_left(&mut tx, key, IdAllowance::CodeChecks, now, cap).await? {
+                tx.rollback().await?;
+                return Err(ErrorCode::TooMany.into());
+            }
         }
         let mut updated = rec.clone();
         updated.flow = next;
         updated.code_hash = None;
         updated.code_expires_at = None;
-        updated.code_wrong = tries;
+        updated.code_wrong = rec.code_wrong + 1;
         if !flows::save(&mut tx, &updated, now_ms).await? {
             tx.rollback().await?;
             return Ok(Try::Raced);

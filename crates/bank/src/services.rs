@@ -10,6 +10,7 @@ use crate::error::{BankResult, BoxError};
 use crate::evidence::id_reader::IdReader;
 use crate::evidence::Evidence;
 use crate::hashing::Hasher;
+use crate::ip_windows::IpWindows;
 use crate::limits::CallKind;
 use crate::metrics::Metrics;
 use crate::rng::{random_bytes, SharedRng};
@@ -30,6 +31,8 @@ pub struct Services {
     pub evidence: Evidence,
     /// Reads uploaded ID fronts in the background for the reviewer.
     pub id_reader: IdReader,
+    /// The per-IP windows' counts, written many requests at a time.
+    pub ip_windows: Arc<IpWindows>,
 }
 
 impl Services {
@@ -85,6 +88,7 @@ impl Services {
             hasher,
             metrics,
             outbox,
+            ip_windows: Arc::default(),
         })
     }
 
@@ -92,7 +96,7 @@ impl Services {
     pub async fn check_ip(&self, kind: CallKind, ip: IpAddr) -> BankResult<()> {
         self.settings
             .limits
-            .check(&self.db, kind, ip, self.clock.now())
+            .check(&self.ip_windows, &self.db, kind, ip, self.clock.now())
             .await
     }
 }

@@ -21,6 +21,31 @@ pub async fn count_call(db: &Db, bucket: &str, window_start: i64) -> Result<i64,
     .await
 }
 
+/// Counts calls in several per-IP windows in one statement: `(bucket, window_start, calls)`,
+/// each bucket once. Each bucket's count after these calls, in the order given.
+pub async fn count_calls(
+    db: &Db,
+    windows: &[(String, i64, i64)],
+) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    if windows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = (0..windows.len())
+        .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "INSERT INTO rate_limits (bucket, window_start, count) VALUES {rows} \
+         ON CONFLICT (bucket) DO UPDATE SET count = rate_limits.count + excluded.count \
+         RETURNING bucket, count"
+    );
+    let mut q = sqlx::query_as(&sql);
+    for (bucket, window_start, calls) in windows {
+        q = q.bind(bucket).bind(*window_start).bind(*calls);
+    }
+    q.fetch_all(&db.writer).await
+}
+
 /// Drops counters nobody will read again: rate windows older than a day, daily SMS counts of
 /// past days, expired sessions (run now and then by the background worker).
 pub async fn prune(db: &Db, now: OffsetDateTime) -> Result<(), sqlx::Error> {
@@ -96,7 +121,8 @@ pub async fn take_phone_quota(
 pub enum IdAllowance {
     /// Codes asked for, to either phone.
     Codes,
-    /// Codes judged by a verify call (a right code gives its place back).
+    /// Wrong codes judged by a verify call (a right code takes none, but is judged only while
+    /// some are left).
     CodeChecks,
 }
 
@@ -132,23 +158,23 @@ pub async fn take_id_quota(
     Ok(row.is_some_and(|n| n <= i64::from(cap)))
 }
 
-/// Gives back one taken by [`take_id_quota`] today (a code check that found the right code).
-pub async fn give_back_id_quota(
+/// Whether an ID has some of its daily allowance of `what` left (nothing taken).
+pub async fn id_quota_left(
     conn: &mut sqlx::AnyConnection,
     id_key: &str,
     what: IdAllowance,
     now: OffsetDateTime,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE id_quota SET count = count - 1 WHERE id_key = $1 AND kind = $2 AND day = $3 \
-         AND count > 0",
+    cap: u32,
+) -> Result<bool, sqlx::Error> {
+    let used: Option<i64> = sqlx::query_scalar(
+        "SELECT count FROM id_quota WHERE id_key = $1 AND kind = $2 AND day = $3",
     )
     .bind(id_key)
     .bind(what.name())
     .bind(bank_day(now).to_string())
-    .execute(conn)
-    .await
-    .map(|_| ())
+    .fetch_optional(conn)
+    .await?;
+    Ok(used.unwrap_or(0) < i64::from(cap))
 }
 
 /// How long a slot taken by [`take_id_slot`] stays taken: 30 days.

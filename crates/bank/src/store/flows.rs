@@ -153,8 +153,9 @@ pub async fn save(
 }
 
 /// Takes one try of the code still in force before it is judged; the tries now used, or None
-/// when the code changed or its tries were used up meanwhile. Every judgement takes a try
-/// first, so however many guesses race, at most `max_tries` are ever compared with one code.
+/// when the code changed or its tries were used up meanwhile. Every wrong judgement takes a
+/// try first, and the row's version moves with it, so a right code read before the try cannot
+/// be saved after it: however many guesses race, at most `max_tries` are ever judged.
 pub async fn take_code_try(
     conn: &mut AnyConnection,
     id: &str,
@@ -162,7 +163,7 @@ pub async fn take_code_try(
     max_tries: i64,
 ) -> Result<Option<i64>, sqlx::Error> {
     sqlx::query_scalar(
-        "UPDATE flows SET code_wrong = code_wrong + 1 \
+        "UPDATE flows SET code_wrong = code_wrong + 1, version = version + 1 \
          WHERE id = $1 AND code_hash = $2 AND code_wrong < $3 RETURNING code_wrong",
     )
     .bind(id)

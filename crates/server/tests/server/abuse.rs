@@ -289,3 +289,60 @@ async fn forwarded_for_is_ignored_by_default(s: TestServer) {
         "a forged header changes nothing"
     );
 }
+
+// Counts are written many requests at a time: a racing flood from several addresses still
+// gets exactly each address's limit through, and the windows' rows hold every call.
+both!(
+    a_racing_flood_from_many_addresses_gets_exactly_each_limit,
+    |s: &mut reset_bank::Settings| {
+        s.limits.status = 5;
+        s.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
+    }
+);
+async fn a_racing_flood_from_many_addresses_gets_exactly_each_limit(s: TestServer) {
+    const ADDRESSES: usize = 8;
+    const CALLS_EACH: usize = 24;
+    let url = s.url("/v1/resets/0123456789abcdef0123456789abcdef");
+    let mut calls = tokio::task::JoinSet::new();
+    for _ in 0..CALLS_EACH {
+        for a in 0..ADDRESSES {
+            let (client, url) = (s.client.clone(), url.clone());
+            let ip = format!("198.51.100.{}", 10 + a);
+            calls.spawn(async move {
+                let st = client
+                    .get(url)
+                    .header("x-forwarded-for", &ip)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16();
+                (ip, st)
+            });
+        }
+    }
+    let answers = calls.join_all().await;
+    for a in 0..ADDRESSES {
+        let ip = format!("198.51.100.{}", 10 + a);
+        let mine: Vec<u16> = answers
+            .iter()
+            .filter(|(i, _)| *i == ip)
+            .map(|(_, st)| *st)
+            .collect();
+        let through = mine.iter().filter(|st| **st == 404).count();
+        let refused = mine.iter().filter(|st| **st == 429).count();
+        assert_eq!((through, refused), (5, CALLS_EACH - 5), "{ip}: {mine:?}");
+    }
+    let counted: i64 = sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(count), 0) AS BIGINT) FROM rate_limits \
+         WHERE bucket LIKE 'status|%'",
+    )
+    .fetch_one(&s.state.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        counted,
+        (ADDRESSES * CALLS_EACH) as i64,
+        "every call counted"
+    );
+}
