@@ -49,7 +49,7 @@ pub async fn start(state: &Services, req: StartResetRequest) -> BankResult<Start
     // customer, and a stranger who types only someone's ID number cannot end their flow.
     let key = id_key(req.id_type, id_number.as_str());
     let live_key = live_key(req.id_type, id_number.as_str(), name.as_str());
-    let older = match flows::live_flow(&state.db, &live_key).await? {
+    let mut older = match flows::live_flow(&state.db, &live_key).await? {
         Some(old) => flows::load(&state.db, &old).await?,
         None => None,
     };
@@ -76,32 +76,28 @@ pub async fn start(state: &Services, req: StartResetRequest) -> BankResult<Start
         now_ms,
     )
     .await?;
-    if let Some(mut old) = older {
+    let mut events = Vec::with_capacity(2);
+    if let Some(old) = older.as_mut() {
         if let Ok(withdrawn) = old.flow.advance(Event::Withdrawn, now, policy) {
             old.flow = withdrawn;
             old.replaced = true;
-            if flows::save(&mut tx, &old, now_ms).await? {
-                audit::record(
-                    &mut tx,
-                    now_ms,
-                    Some(&old.id),
-                    old.customer_id,
-                    "flow_replaced",
-                    json!({ "by": flow_id }),
-                )
-                .await?;
+            if flows::save(&mut tx, old, now_ms).await? {
+                events.push(audit::Event {
+                    flow_id: Some(&old.id),
+                    customer_id: old.customer_id,
+                    event: "flow_replaced",
+                    detail: json!({ "by": flow_id }),
+                });
             }
         }
     }
-    audit::record(
-        &mut tx,
-        now_ms,
-        Some(&flow_id),
+    events.push(audit::Event {
+        flow_id: Some(&flow_id),
         customer_id,
-        "flow_started",
-        json!({ "id_type": req.id_type.as_str() }),
-    )
-    .await?;
+        event: "flow_started",
+        detail: json!({ "id_type": req.id_type.as_str() }),
+    });
+    audit::record_all(&mut tx, now_ms, &events).await?;
     tx.commit().await?;
     tracing::info!(flow = %short(&flow_id), "reset flow started");
     Ok(StartResetResponse {

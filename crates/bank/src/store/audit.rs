@@ -7,6 +7,14 @@ use sqlx::Row;
 
 use super::Db;
 
+/// One event for [`record_all`].
+pub struct Event<'a> {
+    pub flow_id: Option<&'a str>,
+    pub customer_id: Option<i64>,
+    pub event: &'a str,
+    pub detail: Value,
+}
+
 /// Appends one event inside the caller's transaction (or on a pooled connection).
 pub async fn record(
     conn: &mut sqlx::AnyConnection,
@@ -16,17 +24,51 @@ pub async fn record(
     event: &str,
     detail: Value,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO audit_events (at, flow_id, customer_id, event, detail) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(at_ms)
-    .bind(flow_id.map(str::to_owned))
-    .bind(customer_id)
-    .bind(event)
-    .bind(detail.to_string())
-    .execute(conn)
-    .await
-    .map(|_| ())
+    let event = Event {
+        flow_id,
+        customer_id,
+        event,
+        detail,
+    };
+    record_all(conn, at_ms, &[event]).await
+}
+
+/// Appends several events, in this order, in one statement (one round trip to the database
+/// while the caller's transaction holds SQLite's one writer).
+pub async fn record_all(
+    conn: &mut sqlx::AnyConnection,
+    at_ms: i64,
+    events: &[Event<'_>],
+) -> Result<(), sqlx::Error> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let rows = (0..events.len())
+        .map(|i| {
+            let n = 5 * i;
+            format!(
+                "(${}, ${}, ${}, ${}, ${})",
+                n + 1,
+                n + 2,
+                n + 3,
+                n + 4,
+                n + 5
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql =
+        format!("INSERT INTO audit_events (at, flow_id, customer_id, event, detail) VALUES {rows}");
+    let mut q = sqlx::query(&sql);
+    for e in events {
+        q = q
+            .bind(at_ms)
+            .bind(e.flow_id.map(str::to_owned))
+            .bind(e.customer_id)
+            .bind(e.event)
+            .bind(e.detail.to_string());
+    }
+    q.execute(conn).await.map(drop)
 }
 
 /// One line of a case's trail, as supervisors read it.
