@@ -144,21 +144,12 @@ pub async fn take_id_quota(
     now: OffsetDateTime,
     cap: u32,
 ) -> Result<bool, sqlx::Error> {
-    let row: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO id_quota (id_key, kind, day, count) VALUES ($1, $2, $3, 1) \
-         ON CONFLICT (id_key, kind, day) DO UPDATE SET count = id_quota.count + 1 \
-         WHERE id_quota.count < $4 RETURNING count",
-    )
-    .bind(id_key)
-    .bind(what.name())
-    .bind(bank_day(now).to_string())
-    .bind(i64::from(cap))
-    .fetch_optional(conn)
-    .await?;
-    Ok(row.is_some_and(|n| n <= i64::from(cap)))
+    id_quota(conn, id_key, what, now, cap, 1).await
 }
 
-/// Whether an ID has some of its daily allowance of `what` left (nothing taken).
+/// Whether an ID has some of its daily allowance of `what` left, taking none. The same
+/// statement as [`take_id_quota`], with the same row lock: a call that only looks waits
+/// exactly as long as one that takes, so how long an answer takes does not tell them apart.
 pub async fn id_quota_left(
     conn: &mut sqlx::AnyConnection,
     id_key: &str,
@@ -166,15 +157,31 @@ pub async fn id_quota_left(
     now: OffsetDateTime,
     cap: u32,
 ) -> Result<bool, sqlx::Error> {
-    let used: Option<i64> = sqlx::query_scalar(
-        "SELECT count FROM id_quota WHERE id_key = $1 AND kind = $2 AND day = $3",
+    id_quota(conn, id_key, what, now, cap, 0).await
+}
+
+/// Adds `taken` (1 or 0) to the day's count if it was under `cap`: whether it was.
+async fn id_quota(
+    conn: &mut sqlx::AnyConnection,
+    id_key: &str,
+    what: IdAllowance,
+    now: OffsetDateTime,
+    cap: u32,
+    taken: i64,
+) -> Result<bool, sqlx::Error> {
+    let row: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO id_quota (id_key, kind, day, count) VALUES ($1, $2, $3, $5) \
+         ON CONFLICT (id_key, kind, day) DO UPDATE SET count = id_quota.count + $5 \
+         WHERE id_quota.count < $4 RETURNING count",
     )
     .bind(id_key)
     .bind(what.name())
     .bind(bank_day(now).to_string())
+    .bind(i64::from(cap))
+    .bind(taken)
     .fetch_optional(conn)
     .await?;
-    Ok(used.unwrap_or(0) < i64::from(cap))
+    Ok(row.is_some_and(|n| n - taken < i64::from(cap)))
 }
 
 /// How long a slot taken by [`take_id_slot`] stays taken: 30 days.
