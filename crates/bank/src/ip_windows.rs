@@ -6,6 +6,9 @@
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use reset_flow::ErrorCode;
 
 use tokio::sync::oneshot;
 
@@ -27,11 +30,17 @@ struct Waiting {
 
 type Place = oneshot::Sender<BankResult<i64>>;
 
+/// How long after a batch found the database unreachable the calls that waited behind it get
+/// that answer at once. Without it they would wait their own full connection timeout after
+/// that batch's: twice the bound a request waits while the database is down.
+const UNREACHABLE_FOR: Duration = Duration::from_secs(1);
+
 #[derive(Default)]
 pub struct IpWindows {
     waiting: Mutex<Vec<Waiting>>,
-    /// Held while a batch is written: calls arriving meanwhile gather for the next one.
-    writing: tokio::sync::Mutex<()>,
+    /// Held while a batch is written: calls arriving meanwhile gather for the next one. It
+    /// keeps when the last batch found the database unreachable, and that answer.
+    writing: tokio::sync::Mutex<Option<(Instant, BankError)>>,
 }
 
 impl IpWindows {
@@ -44,13 +53,22 @@ impl IpWindows {
             place,
         });
         {
-            let _writing = self.writing.lock().await;
+            let mut unreachable = self.writing.lock().await;
             // Empty when a batch before took this call with the others.
             let batch = std::mem::take(&mut *self.lock_waiting());
-            if !batch.is_empty() {
-                // A task of its own: a request dropped meanwhile (its client gone) does not
-                // leave the others of the batch without an answer.
-                let _ = tokio::spawn(write(db.clone(), batch)).await;
+            match unreachable.as_ref() {
+                _ if batch.is_empty() => {}
+                Some((at, error)) if at.elapsed() < UNREACHABLE_FOR => {
+                    tell_all(batch.into_iter().map(|w| w.place), error);
+                }
+                _ => {
+                    // A task of its own: a request dropped meanwhile (its client gone) does
+                    // not leave the others of the batch without an answer.
+                    let failed = tokio::spawn(write(db.clone(), batch)).await.ok().flatten();
+                    *unreachable = failed
+                        .filter(|e| e.0.code == ErrorCode::ServiceUnavailable)
+                        .map(|e| (Instant::now(), e));
+                }
             }
         }
         match counted.await {
@@ -65,9 +83,10 @@ impl IpWindows {
     }
 }
 
-/// Writes a batch and tells each call its place. Windows go in the order of their names, so
-/// two instances' statements lock the same rows in the same order (never a deadlock).
-async fn write(db: Db, batch: Vec<Waiting>) {
+/// Writes a batch and tells each call its place (or the error, which it returns too). Windows
+/// go in the order of their names, so two instances' statements lock the same rows in the
+/// same order (never a deadlock).
+async fn write(db: Db, batch: Vec<Waiting>) -> Option<BankError> {
     let mut windows: BTreeMap<String, (i64, Vec<Place>)> = BTreeMap::new();
     for w in batch {
         windows
@@ -77,6 +96,7 @@ async fn write(db: Db, batch: Vec<Waiting>) {
             .push(w.place);
     }
     let mut windows: Vec<_> = windows.into_iter().collect();
+    let mut failed = None;
     while !windows.is_empty() {
         let rest = windows.split_off(windows.len().min(MOST_IN_ONE_STATEMENT));
         let rows: Vec<(String, i64, i64)> = windows
@@ -91,13 +111,14 @@ async fn write(db: Db, batch: Vec<Waiting>) {
                 for (_, (_, calls)) in std::mem::replace(&mut windows, rest) {
                     tell_all(calls, &error);
                 }
+                failed = Some(error);
                 continue;
             }
         };
         for (bucket, (_, calls)) in std::mem::replace(&mut windows, rest) {
             let Some(&after) = counts.get(&bucket) else {
                 // Every row inserted or updated returns itself: not reached.
-                tell_all(calls, &BankError::from(reset_flow::ErrorCode::Internal));
+                tell_all(calls, &BankError::from(ErrorCode::Internal));
                 continue;
             };
             // The window's count was `after - n` before these `n` calls: they take the
@@ -108,9 +129,10 @@ async fn write(db: Db, batch: Vec<Waiting>) {
             }
         }
     }
+    failed
 }
 
-fn tell_all(calls: Vec<Place>, error: &BankError) {
+fn tell_all(calls: impl IntoIterator<Item = Place>, error: &BankError) {
     for call in calls {
         let _ = call.send(Err(error.clone()));
     }
