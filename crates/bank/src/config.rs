@@ -122,10 +122,12 @@ impl Settings {
                     .into(),
             ));
         }
-        if self.sms.lease_ms <= self.sms.http_timeout_ms {
+        let mark = crate::sms::outbox::MARK_WITHIN_MS;
+        if self.sms.lease_ms <= self.sms.http_timeout_ms + mark {
             return Err(UnsafeSettings(format!(
-                "sms.lease_ms ({}) must be longer than sms.http_timeout_ms ({}): a message \
-                 whose lease ran out during a call could be claimed and sent again",
+                "sms.lease_ms ({}) must be longer than sms.http_timeout_ms ({}) and {mark} ms \
+                 for marking it sent: a message whose lease ran out before it was marked could \
+                 be claimed and sent again",
                 self.sms.lease_ms, self.sms.http_timeout_ms
             )));
         }
@@ -237,10 +239,10 @@ mod tests {
     fn an_sms_lease_shorter_than_a_gateway_call_is_refused() {
         let mut s = dev();
         s.sms.http_timeout_ms = 5_000;
-        s.sms.lease_ms = 5_000;
+        s.sms.lease_ms = 10_000;
         let why = s.refuse_unsafe(false).unwrap_err();
         assert!(why.0.contains("sms.lease_ms"), "{}", why.0);
-        s.sms.lease_ms = 5_001;
+        s.sms.lease_ms = 10_001;
         assert_eq!(s.refuse_unsafe(false), Ok(()));
     }
 

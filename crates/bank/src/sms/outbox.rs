@@ -15,6 +15,10 @@ use crate::metrics::Metrics;
 use crate::store::outbox::{self, Claimed};
 use crate::store::{ms, Db};
 
+/// What is kept at the end of a lease for the batch's "sent" mark: a wait for a database
+/// connection (3 s at most) and the statement.
+pub const MARK_WITHIN_MS: u64 = 5_000;
+
 /// How often the worker clears old counters and sessions.
 const PRUNE_EVERY: Duration = Duration::from_secs(600);
 
@@ -161,9 +165,9 @@ impl Outbox {
         }
     }
 
-    /// One phone's messages, one after another. A delivery that could still be under way when
-    /// the lease ends is not started: another worker may claim the message then, and both
-    /// would send it.
+    /// One phone's messages, one after another. A delivery that could still be under way, or
+    /// not yet marked sent, when the lease ends is not started: another worker may claim the
+    /// message then, and both would send it.
     async fn deliver_in_order(
         &self,
         messages: Vec<Claimed>,
@@ -173,7 +177,7 @@ impl Outbox {
         for m in messages {
             let latest_end =
                 ms(time::OffsetDateTime::now_utc()) + self.settings.http_timeout_ms as i64;
-            let outcome = if latest_end >= lease_until {
+            let outcome = if latest_end + MARK_WITHIN_MS as i64 >= lease_until {
                 Outcome::NotTried
             } else {
                 match self.deliver(&m).await {

@@ -313,12 +313,13 @@ both!(
 );
 async fn a_call_that_could_outlast_the_lease_is_not_started(s: TestServer) {
     let (url, provider) = start_provider(0).await;
-    // Each call takes 1.2 s, may take 2 s, and a claim lasts 3 s: the first call starts, the
-    // second (which could end at 3.2 s) does not.
-    provider.delay_ms.store(1_200, Ordering::SeqCst);
+    // Each call takes 0.7 s and may take 1 s; a claim lasts 6.5 s, of which the last 5 s are
+    // kept for marking the batch sent. The first call starts; the second, which could end at
+    // 1.7 s, does not.
+    provider.delay_ms.store(700, Ordering::SeqCst);
     let outbox = worker(&s, url, |sms| {
-        sms.http_timeout_ms = 2_000;
-        sms.lease_ms = 3_000;
+        sms.http_timeout_ms = 1_000;
+        sms.lease_ms = 1_500 + reset_bank::sms::outbox::MARK_WITHIN_MS;
     });
     let texts: Vec<String> = (0..3).map(|i| format!("message {i}")).collect();
     queue(&s, ZHANG.2, &texts).await;
