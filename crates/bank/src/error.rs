@@ -8,7 +8,7 @@ use reset_flow::{ErrorCode, PasswordRule};
 /// What start-up and the operators' commands fail with: any error, said once and exited on.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct BankError(pub Box<ErrorBody>);
 
 impl BankError {

@@ -12,7 +12,6 @@ pub mod customer_login;
 pub mod error;
 pub mod evidence;
 pub mod hashing;
-pub mod ip_windows;
 pub mod limits;
 pub mod lockout;
 pub mod metrics;

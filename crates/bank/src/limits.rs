@@ -1,5 +1,5 @@
 //! Per-IP limits on every public call: fixed windows counted in the database, so several
-//! instances share them (`ip_windows` writes the counts). The per-phone and per-ID allowances are `store::allowances`.
+//! instances share them. The per-phone and per-ID allowances are `store::allowances`.
 
 use std::net::IpAddr;
 
@@ -9,8 +9,7 @@ use time::OffsetDateTime;
 
 use crate::client_address::limit_key;
 use crate::error::{BankError, BankResult};
-use crate::ip_windows::IpWindows;
-use crate::store::{ms, Db};
+use crate::store::{allowances, ms, Db};
 
 /// Requests one IP may make per window, per kind of call.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,7 +88,6 @@ impl IpLimits {
     /// Counts this call against the IP's window; `too_many` (with the wait) once over budget.
     pub async fn check(
         &self,
-        windows: &IpWindows,
         db: &Db,
         kind: CallKind,
         ip: IpAddr,
@@ -99,7 +97,7 @@ impl IpLimits {
         let now_ms = ms(now);
         let window_start = now_ms - now_ms.rem_euclid(window_ms);
         let bucket = format!("{}|{}|{}", kind.name(), limit_key(ip), window_start);
-        let count = windows.count(db, bucket, window_start).await?;
+        let count = allowances::count_call(db, &bucket, window_start).await?;
         if count > i64::from(self.limit(kind)) {
             let wait = (window_start + window_ms - now_ms).max(1000) / 1000;
             return Err(BankError::from(ErrorCode::TooMany).with_retry_after(wait as u64));

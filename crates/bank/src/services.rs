@@ -10,7 +10,6 @@ use crate::error::{BankResult, BoxError};
 use crate::evidence::id_reader::IdReader;
 use crate::evidence::Evidence;
 use crate::hashing::Hasher;
-use crate::ip_windows::IpWindows;
 use crate::limits::CallKind;
 use crate::metrics::Metrics;
 use crate::rng::{random_bytes, SharedRng};
@@ -31,8 +30,6 @@ pub struct Services {
     pub evidence: Evidence,
     /// Reads uploaded ID fronts in the background for the reviewer.
     pub id_reader: IdReader,
-    /// The per-IP windows' counts, written many requests at a time.
-    pub ip_windows: Arc<IpWindows>,
 }
 
 impl Services {
@@ -88,7 +85,6 @@ impl Services {
             hasher,
             metrics,
             outbox,
-            ip_windows: Arc::default(),
         })
     }
 
@@ -96,7 +92,7 @@ impl Services {
     pub async fn check_ip(&self, kind: CallKind, ip: IpAddr) -> BankResult<()> {
         self.settings
             .limits
-            .check(&self.ip_windows, &self.db, kind, ip, self.clock.now())
+            .check(&self.db, kind, ip, self.clock.now())
             .await
     }
 }

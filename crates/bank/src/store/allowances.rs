@@ -21,31 +21,6 @@ pub async fn count_call(db: &Db, bucket: &str, window_start: i64) -> Result<i64,
     .await
 }
 
-/// Counts calls in several per-IP windows in one statement: `(bucket, window_start, calls)`,
-/// each bucket once. Each bucket's count after these calls, in the order given.
-pub async fn count_calls(
-    db: &Db,
-    windows: &[(String, i64, i64)],
-) -> Result<Vec<(String, i64)>, sqlx::Error> {
-    if windows.is_empty() {
-        return Ok(Vec::new());
-    }
-    let rows = (0..windows.len())
-        .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let sql = format!(
-        "INSERT INTO rate_limits (bucket, window_start, count) VALUES {rows} \
-         ON CONFLICT (bucket) DO UPDATE SET count = rate_limits.count + excluded.count \
-         RETURNING bucket, count"
-    );
-    let mut q = sqlx::query_as(&sql);
-    for (bucket, window_start, calls) in windows {
-        q = q.bind(bucket).bind(*window_start).bind(*calls);
-    }
-    q.fetch_all(&db.writer).await
-}
-
 /// Drops counters nobody will read again: rate windows older than a day, daily SMS counts of
 /// past days, expired sessions (run now and then by the background worker).
 pub async fn prune(db: &Db, now: OffsetDateTime) -> Result<(), sqlx::Error> {
