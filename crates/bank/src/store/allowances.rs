@@ -53,21 +53,17 @@ pub fn phone_key(phone: &str) -> String {
     hex::encode(Sha256::digest(format!("reset-phone:{phone}")))
 }
 
-/// Whether `phone` may still receive a code today. Asked for every code request, sent or not,
-/// so a phone's used-up allowance answers the same whether or not it is the reserved one.
+/// Whether `phone` may still receive a code today, taking none (a code not sent), so a
+/// phone's used-up allowance answers the same whether or not it is the reserved one. The same
+/// statement as [`take_phone_quota`], with the same row lock: whether a typed phone is
+/// the reserved one shows neither in the answer nor in how long it takes.
 pub async fn phone_quota_left(
     conn: &mut sqlx::AnyConnection,
     phone: &str,
     now: OffsetDateTime,
     cap: u32,
 ) -> Result<bool, sqlx::Error> {
-    let used: Option<i64> =
-        sqlx::query_scalar("SELECT count FROM sms_quota WHERE phone_key = $1 AND day = $2")
-            .bind(phone_key(phone))
-            .bind(bank_day(now).to_string())
-            .fetch_optional(conn)
-            .await?;
-    Ok(used.unwrap_or(0) < i64::from(cap))
+    phone_quota(conn, phone, now, cap, 0).await
 }
 
 /// Takes one code from `phone`'s daily allowance inside `tx`, for a code really sent to it;
@@ -78,17 +74,30 @@ pub async fn take_phone_quota(
     now: OffsetDateTime,
     cap: u32,
 ) -> Result<bool, sqlx::Error> {
+    phone_quota(conn, phone, now, cap, 1).await
+}
+
+/// Adds `taken` (1 or 0) to the phone's count for the day if it was under `cap`: whether it
+/// was.
+async fn phone_quota(
+    conn: &mut sqlx::AnyConnection,
+    phone: &str,
+    now: OffsetDateTime,
+    cap: u32,
+    taken: i64,
+) -> Result<bool, sqlx::Error> {
     let row: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO sms_quota (phone_key, day, count) VALUES ($1, $2, 1) \
-         ON CONFLICT (phone_key, day) DO UPDATE SET count = sms_quota.count + 1 \
+        "INSERT INTO sms_quota (phone_key, day, count) VALUES ($1, $2, $4) \
+         ON CONFLICT (phone_key, day) DO UPDATE SET count = sms_quota.count + $4 \
          WHERE sms_quota.count < $3 RETURNING count",
     )
     .bind(phone_key(phone))
     .bind(bank_day(now).to_string())
     .bind(i64::from(cap))
+    .bind(taken)
     .fetch_optional(conn)
     .await?;
-    Ok(row.is_some_and(|n| n <= i64::from(cap)))
+    Ok(row.is_some_and(|n| n - taken < i64::from(cap)))
 }
 
 /// What an ID's daily allowance counts.
