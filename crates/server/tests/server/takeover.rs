@@ -642,3 +642,55 @@ async fn concurrent_code_requests_all_succeed(s: TestServer) {
         assert_eq!(st, 202, "{body}");
     }
 }
+
+/// Holds a write lock on every row of `table` (PostgreSQL: row locks; SQLite: the one writer)
+/// until the returned transaction ends.
+async fn hold_rows(s: &TestServer, table: &str) -> sqlx::Transaction<'static, sqlx::Any> {
+    let mut tx = s.state.db.pool.begin().await.unwrap();
+    sqlx::query(&format!("UPDATE {table} SET count = count"))
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx
+}
+
+/// Whether `call` is still waiting after 300 ms (it waits for a lock someone holds).
+async fn still_waiting<F: std::future::Future>(call: &mut std::pin::Pin<Box<F>>) -> bool {
+    tokio::time::timeout(std::time::Duration::from_millis(300), call.as_mut())
+        .await
+        .is_err()
+}
+
+// A stranger who keeps an allowance's row busy (on PostgreSQL, a locked row) must not learn
+// from how long an answer takes what a different statement would tell: a right code waits
+// for the ID's wrong-code allowance as a wrong one does, and a phone that is not the reserved
+// one waits for the phone's allowance as the reserved one does.
+both!(a_busy_allowance_holds_every_answer_alike);
+async fn a_busy_allowance_holds_every_answer_alike(s: TestServer) {
+    let flow = s.start_reset(ZHANG.0, ZHANG.1).await;
+    let (st, b) = send_code(&s, &flow, ZHANG.2).await;
+    assert_eq!(st, 202, "{b}");
+    let code = s.last_code(ZHANG.2).await.unwrap();
+    let wrong = format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000);
+    assert_eq!(verify(&s, &flow, &wrong).await.0, 422);
+
+    // The right code, while the ID's allowance row is held.
+    let held = hold_rows(&s, "id_quota").await;
+    let mut right = Box::pin(verify(&s, &flow, &code));
+    assert!(still_waiting(&mut right).await, "a right code waits too");
+    held.commit().await.unwrap();
+    assert_eq!(right.await.0, 200);
+
+    // A phone that is not the reserved one, while its allowance row is held.
+    let other = s.start_reset(ZHANG.0, ZHANG.1).await;
+    assert_eq!(send_code(&s, &other, "13900009999").await.0, 202);
+    s.clock.advance(Duration::minutes(2));
+    let held = hold_rows(&s, "sms_quota").await;
+    let mut not_sent = Box::pin(send_code(&s, &other, "13900009999"));
+    assert!(
+        still_waiting(&mut not_sent).await,
+        "a code not sent waits too"
+    );
+    held.commit().await.unwrap();
+    assert_eq!(not_sent.await.0, 202);
+}
