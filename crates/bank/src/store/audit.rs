@@ -5,7 +5,7 @@
 use serde_json::Value;
 use sqlx::Row;
 
-use super::Db;
+use super::{placeholders, Db};
 
 /// One event for [`record_all`].
 pub struct Event<'a> {
@@ -44,17 +44,7 @@ pub async fn record_all(
         return Ok(());
     }
     let rows = (0..events.len())
-        .map(|i| {
-            let n = 5 * i;
-            format!(
-                "(${}, ${}, ${}, ${}, ${})",
-                n + 1,
-                n + 2,
-                n + 3,
-                n + 4,
-                n + 5
-            )
-        })
+        .map(|i| format!("({})", placeholders(5 * i + 1, 5)))
         .collect::<Vec<_>>()
         .join(", ");
     let sql =

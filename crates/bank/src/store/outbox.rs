@@ -3,7 +3,7 @@
 
 use sqlx::{AnyConnection, Row};
 
-use super::Db;
+use super::{placeholders, Db};
 
 /// Queues a message inside the caller's transaction.
 pub async fn enqueue(
@@ -138,14 +138,6 @@ pub async fn release(db: &Db, ids: &[i64], owner: &str) -> Result<(), sqlx::Erro
         q = q.bind(*id);
     }
     q.execute(&db.writer).await.map(drop)
-}
-
-/// `$first, $first+1, …`: `count` numbered placeholders for an `IN (…)` list.
-fn placeholders(first: usize, count: usize) -> String {
-    (first..first + count)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// A claimed message not delivered: tried again at `next_attempt_at`, or given up.
