@@ -58,19 +58,8 @@ both!(
 );
 async fn messages_wait_out_a_gateway_outage(s: TestServer) {
     let (url, provider) = start_provider(2).await;
-    let mut settings = s.state.settings.sms.clone();
-    settings.gateway = GatewayKind::Http;
-    settings.http_url = url;
-    settings.poll_ms = 3_600_000;
+    let outbox = worker(&s, url, |sms| sms.poll_ms = 3_600_000);
     let clock = s.clock.clone();
-    let outbox = Outbox::new(
-        s.state.db.clone(),
-        Arc::new(clock.clone()),
-        settings,
-        Metrics::new(),
-        "test-worker".into(),
-    )
-    .unwrap();
     let mut conn = s.state.db.pool.acquire().await.unwrap();
     let now = reset_bank::store::ms(clock.now());
     enqueue(
@@ -185,19 +174,8 @@ both!(
 async fn a_slow_gateway_times_out_and_is_retried(s: TestServer) {
     let (url, provider) = start_provider(0).await;
     provider.delay_ms.store(2_000, Ordering::SeqCst);
-    let mut settings = s.state.settings.sms.clone();
-    settings.gateway = GatewayKind::Http;
-    settings.http_url = url;
-    settings.http_timeout_ms = 100;
+    let outbox = worker(&s, url, |sms| sms.http_timeout_ms = 100);
     let clock = s.clock.clone();
-    let outbox = Outbox::new(
-        s.state.db.clone(),
-        Arc::new(clock.clone()),
-        settings,
-        Metrics::new(),
-        "slow".into(),
-    )
-    .unwrap();
     let mut conn = s.state.db.pool.acquire().await.unwrap();
     enqueue(
         &mut conn,
