@@ -3,11 +3,15 @@
 //! - path A: `POST /v1/resets` → `/sms` → `/sms/verify` with 64 concurrent clients: requests/s
 //!   and p50/p99 latency of those calls; codes reach the clients through the server's `http`
 //!   SMS gateway posting to a provider in this process, as to a phone (nothing polls);
+//! - with `--rate R`, path A offered at a fixed rate instead (open loop): a new flow every
+//!   3/R s whatever the server's answers, each request's latency counted from when it was due,
+//!   so a server that falls behind shows it in p99 (a closed loop of 64 clients cannot show a
+//!   p99 below 64 ÷ its own rate, since each client waits for the one answer before);
 //! - login throughput at the default argon2id parameters, as a ratio to the raw argon2 hash
 //!   rate measured in this run on as many threads as the server may hash on;
 //! - the server's peak memory (VmHWM) during 64 concurrent logins, on a fresh process.
 //!
-//! `cargo bench -p reset-server --bench reset -- [sqlite|postgres] [--flows N] [--logins N]`
+//! `cargo bench -p reset-server --bench reset -- [sqlite|postgres] [--flows N] [--logins N] [--rate R]`
 //! PostgreSQL needs `TEST_DATABASE_URL`. Per-IP limits and the daily caps are raised by env.
 
 use std::collections::HashMap;
@@ -22,12 +26,17 @@ use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
 const CLIENTS: usize = 64;
+/// Customers of the open-loop run: each flow takes one nobody else is resetting (a second flow
+/// of one ID would replace the first), so as many as flows can be under way at once.
+const CUSTOMERS: usize = 512;
 const PASSWORD: &str = "Kunlun2024";
 
 struct Args {
     db: TestDb,
     flows: usize,
     logins: usize,
+    /// Requests per second offered (open loop); none for the closed loop of 64 clients.
+    rate: Option<f64>,
 }
 
 fn args() -> Args {
@@ -35,6 +44,7 @@ fn args() -> Args {
         db: TestDb::Sqlite,
         flows: 640,
         logins: 256,
+        rate: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(x) = it.next() {
@@ -43,6 +53,7 @@ fn args() -> Args {
             "postgres" => a.db = TestDb::Postgres,
             "--flows" => a.flows = it.next().and_then(|n| n.parse().ok()).unwrap_or(a.flows),
             "--logins" => a.logins = it.next().and_then(|n| n.parse().ok()).unwrap_or(a.logins),
+            "--rate" => a.rate = it.next().and_then(|n| n.parse().ok()),
             _ => {} // cargo passes --bench
         }
     }
@@ -118,11 +129,20 @@ fn vm_hwm_kib(pid: u32) -> u64 {
 }
 
 async fn post(client: &reqwest::Client, url: String, body: Value) -> (u16, Value, Duration) {
-    let t = Instant::now();
+    post_due(client, url, body, Instant::now()).await
+}
+
+/// A request whose latency counts from `due`: when it should have gone out.
+async fn post_due(
+    client: &reqwest::Client,
+    url: String,
+    body: Value,
+    due: Instant,
+) -> (u16, Value, Duration) {
     let r = client.post(url).json(&body).send().await.expect("request");
     let status = r.status().as_u16();
     let v = r.json().await.unwrap_or(Value::Null);
-    (status, v, t.elapsed())
+    (status, v, due.elapsed())
 }
 
 /// The SMS provider of the benchmark: the server's `http` gateway posts each message here and
@@ -169,13 +189,82 @@ fn pct(sorted: &[Duration], p: f64) -> f64 {
     sorted[i].as_secs_f64() * 1000.0
 }
 
-/// Path A's requests/s, each request's latency, and each code's arrival time (from the `/sms`
-/// answer to the code at the phone: the outbox's queue and the gateway call).
-async fn path_a(
+/// One path A flow of customer `i`, its first request due at `due`: each request's latency
+/// and the time from the `/sms` answer to the code at the phone.
+async fn one_flow(
+    client: &reqwest::Client,
     base: &str,
-    provider: &Provider,
-    flows: usize,
-) -> (f64, Vec<Duration>, Vec<Duration>) {
+    i: usize,
+    codes: &mut mpsc::UnboundedReceiver<String>,
+    due: Instant,
+    lat: &mut Vec<Duration>,
+    arrivals: &mut Vec<Duration>,
+) {
+    let (s, b, d) = post_due(
+        client,
+        format!("{base}/v1/resets"),
+        json!({"id_type": "passport", "id_number": passport(i), "name": "BENCH USER"}),
+        due,
+    )
+    .await;
+    assert_eq!(s, 201, "{b}");
+    lat.push(d);
+    let flow = b["flow_id"].as_str().unwrap().to_owned();
+    let (s, b, d) = post(
+        client,
+        format!("{base}/v1/resets/{flow}/sms"),
+        json!({"phone": phone(i)}),
+    )
+    .await;
+    assert_eq!(s, 202, "{b}");
+    lat.push(d);
+    let asked = Instant::now();
+    let code = codes.recv().await.expect("the code's SMS");
+    arrivals.push(asked.elapsed());
+    let (s, b, d) = post(
+        client,
+        format!("{base}/v1/resets/{flow}/sms/verify"),
+        json!({"code": code}),
+    )
+    .await;
+    assert_eq!(s, 200, "{b}");
+    lat.push(d);
+}
+
+/// What a path A run measured.
+struct PathA {
+    /// Requests answered per second over the run.
+    rate: f64,
+    /// Each request's latency, sorted.
+    latencies: Vec<Duration>,
+    /// Each code's time from the `/sms` answer to the phone, sorted.
+    arrivals: Vec<Duration>,
+    /// Open loop only: flows that found every customer busy and were not started.
+    not_started: usize,
+}
+
+impl PathA {
+    fn new(t0: Instant, parts: Vec<(Vec<Duration>, Vec<Duration>)>, not_started: usize) -> Self {
+        let mut latencies = Vec::new();
+        let mut arrivals = Vec::new();
+        for (lat, arr) in parts {
+            latencies.extend(lat);
+            arrivals.extend(arr);
+        }
+        let rate = latencies.len() as f64 / t0.elapsed().as_secs_f64();
+        latencies.sort();
+        arrivals.sort();
+        PathA {
+            rate,
+            latencies,
+            arrivals,
+            not_started,
+        }
+    }
+}
+
+/// Path A with 64 clients in a closed loop: each starts its next flow when the last is done.
+async fn path_a(base: &str, provider: &Provider, flows: usize) -> PathA {
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(CLIENTS)
         .build()
@@ -191,49 +280,67 @@ async fn path_a(
             let mut lat = Vec::new();
             let mut arrivals = Vec::new();
             for _ in 0..per_client {
-                let (s, b, d) = post(
+                one_flow(
                     &client,
-                    format!("{base}/v1/resets"),
-                    json!({"id_type": "passport", "id_number": passport(i), "name": "BENCH USER"}),
+                    &base,
+                    i,
+                    &mut codes,
+                    Instant::now(),
+                    &mut lat,
+                    &mut arrivals,
                 )
                 .await;
-                assert_eq!(s, 201, "{b}");
-                lat.push(d);
-                let flow = b["flow_id"].as_str().unwrap().to_owned();
-                let (s, b, d) = post(
-                    &client,
-                    format!("{base}/v1/resets/{flow}/sms"),
-                    json!({"phone": phone(i)}),
-                )
-                .await;
-                assert_eq!(s, 202, "{b}");
-                lat.push(d);
-                let asked = Instant::now();
-                let code = codes.recv().await.expect("the code's SMS");
-                arrivals.push(asked.elapsed());
-                let (s, b, d) = post(
-                    &client,
-                    format!("{base}/v1/resets/{flow}/sms/verify"),
-                    json!({"code": code}),
-                )
-                .await;
-                assert_eq!(s, 200, "{b}");
-                lat.push(d);
             }
             (lat, arrivals)
         }));
     }
-    let mut all = Vec::new();
-    let mut arrivals = Vec::new();
+    let mut parts = Vec::new();
     for t in tasks {
-        let (lat, arr) = t.await.unwrap();
-        all.extend(lat);
-        arrivals.extend(arr);
+        parts.push(t.await.unwrap());
     }
-    let rate = all.len() as f64 / t0.elapsed().as_secs_f64();
-    all.sort();
-    arrivals.sort();
-    (rate, all, arrivals)
+    PathA::new(t0, parts, 0)
+}
+
+/// Path A offered at `rate` requests/s (open loop): a flow is due every 3/`rate` s and starts
+/// then whatever the answers so far, on a customer no other flow is using.
+async fn path_a_open(base: &str, provider: &Provider, flows: usize, rate: f64) -> PathA {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(CUSTOMERS)
+        .build()
+        .unwrap();
+    type Customer = (usize, mpsc::UnboundedReceiver<String>);
+    let free: Arc<Mutex<Vec<Customer>>> = Arc::new(Mutex::new(
+        (0..CUSTOMERS)
+            .map(|i| (i, provider.phone(&phone(i))))
+            .collect(),
+    ));
+    let every = Duration::from_secs_f64(3.0 / rate);
+    let t0 = Instant::now();
+    let mut tasks = Vec::with_capacity(flows);
+    let mut not_started = 0;
+    for k in 0..flows {
+        let due = t0 + every.mul_f64(k as f64);
+        tokio::time::sleep_until(due.into()).await;
+        let Some((i, mut codes)) = free.lock().unwrap().pop() else {
+            not_started += 1;
+            continue;
+        };
+        let (client, base, free) = (client.clone(), base.to_owned(), free.clone());
+        tasks.push(tokio::spawn(async move {
+            // A code that came after its flow gave up is not this flow's.
+            while codes.try_recv().is_ok() {}
+            let mut lat = Vec::with_capacity(3);
+            let mut arrivals = Vec::with_capacity(1);
+            one_flow(&client, &base, i, &mut codes, due, &mut lat, &mut arrivals).await;
+            free.lock().unwrap().push((i, codes));
+            (lat, arrivals)
+        }));
+    }
+    let mut parts = Vec::new();
+    for t in tasks {
+        parts.push(t.await.unwrap());
+    }
+    PathA::new(t0, parts, not_started)
 }
 
 async fn logins(base: &str, total: usize) -> f64 {
@@ -298,7 +405,8 @@ async fn main() {
     // Customers: one per client, imported through the CLI at the default argon2 parameters.
     let csv_path = std::env::temp_dir().join(format!("reset-bench-{}.csv", std::process::id()));
     let mut csv = String::from("id_type,id_number,name,reserved_phone,password\n");
-    for i in 0..CLIENTS {
+    let customers = if a.rate.is_some() { CUSTOMERS } else { CLIENTS };
+    for i in 0..customers {
         csv.push_str(&format!(
             "passport,{},BENCH USER,{},{PASSWORD}\n",
             passport(i),
@@ -317,7 +425,10 @@ async fn main() {
 
     let provider = Provider::start().await;
     let server = start(&db.url, Some(&provider.url)).await;
-    let (rate, lat, arrivals) = path_a(&server.base, &provider, a.flows).await;
+    let run = match a.rate {
+        Some(rate) => path_a_open(&server.base, &provider, a.flows, rate).await,
+        None => path_a(&server.base, &provider, a.flows).await,
+    };
     drop(server);
 
     // The machine is shared, so load from others comes and goes: logins and raw hashing are
@@ -352,16 +463,29 @@ async fn main() {
         "postgres"
     };
     println!("database: {db_name}, clients: {CLIENTS}, cpus: {threads}");
+    let lat = &run.latencies;
+    let load = match a.rate {
+        Some(rate) => format!("open loop, {rate:.0} requests/s offered"),
+        None => format!("closed loop, {CLIENTS} clients"),
+    };
     println!(
-        "path A (resets → sms → verify): {} requests, {rate:.0} requests/s, p50 {:.1} ms, p99 {:.1} ms",
+        "path A (resets → sms → verify), {load}: {} requests, {:.0} requests/s, p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
         lat.len(),
-        pct(&lat, 0.5),
-        pct(&lat, 0.99)
+        run.rate,
+        pct(lat, 0.5),
+        pct(lat, 0.99),
+        pct(lat, 1.0)
     );
+    if a.rate.is_some() {
+        println!(
+            "flows not started (all {CUSTOMERS} customers busy): {}",
+            run.not_started
+        );
+    }
     println!(
         "codes at the phone after the /sms answer: p50 {:.1} ms, p99 {:.1} ms",
-        pct(&arrivals, 0.5),
-        pct(&arrivals, 0.99)
+        pct(&run.arrivals, 0.5),
+        pct(&run.arrivals, 0.99)
     );
     println!(
         "login at m=19456 KiB t=2 p=1: {login_rate:.1} logins/s; raw argon2id on {threads} threads: {raw:.1} hashes/s (rounds {raw_rates:.1?}); ratio {:.2}",
