@@ -17,7 +17,7 @@ pub async fn count_call(db: &Db, bucket: &str, window_start: i64) -> Result<i64,
     )
     .bind(bucket)
     .bind(window_start)
-    .fetch_one(&db.writer)
+    .fetch_one(&mut *db.writer.acquire().await?)
     .await
 }
 
@@ -27,23 +27,23 @@ pub async fn prune(db: &Db, now: OffsetDateTime) -> Result<(), sqlx::Error> {
     let now_ms = ms(now);
     sqlx::query("DELETE FROM rate_limits WHERE window_start < $1")
         .bind(now_ms - 24 * 3600 * 1000)
-        .execute(&db.writer)
+        .execute(&mut *db.writer.acquire().await?)
         .await?;
     sqlx::query("DELETE FROM sms_quota WHERE day < $1")
         .bind(bank_day(now).to_string())
-        .execute(&db.writer)
+        .execute(&mut *db.writer.acquire().await?)
         .await?;
     sqlx::query("DELETE FROM id_quota WHERE day < $1")
         .bind(bank_day(now).to_string())
-        .execute(&db.writer)
+        .execute(&mut *db.writer.acquire().await?)
         .await?;
     sqlx::query("DELETE FROM id_slots WHERE taken_at < $1")
         .bind(now_ms - SLOT_SPAN_MS)
-        .execute(&db.writer)
+        .execute(&mut *db.writer.acquire().await?)
         .await?;
     sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
         .bind(now_ms)
-        .execute(&db.writer)
+        .execute(&mut *db.writer.acquire().await?)
         .await?;
     Ok(())
 }

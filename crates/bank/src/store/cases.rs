@@ -479,7 +479,7 @@ pub async fn forget_identities_idle_since(db: &Db, idle_before: i64) -> Result<(
         "DELETE FROM flow_identity WHERE flow_id IN (SELECT id FROM flows WHERE updated_at <= $1)",
     )
     .bind(idle_before)
-    .execute(&db.writer)
+    .execute(&mut *db.writer.acquire().await?)
     .await
     .map(drop)
 }
@@ -525,7 +525,7 @@ pub async fn rewrap_key(
     .bind(&old.case_id)
     .bind(&old.key_id)
     .bind(&old.wrapped)
-    .execute(&db.writer)
+    .execute(&mut *db.writer.acquire().await?)
     .await?
     .rows_affected();
     Ok(changed == 1)
@@ -577,7 +577,7 @@ pub async fn claim_reading(
     .bind(now_ms)
     .bind(case_id)
     .bind(stale_before)
-    .execute(&db.writer)
+    .execute(&mut *db.writer.acquire().await?)
     .await?
     .rows_affected();
     Ok(claimed == 1)
@@ -589,7 +589,7 @@ pub async fn release_reading(db: &Db, case_id: &str) -> Result<(), sqlx::Error> 
         "UPDATE review_cases SET ocr_claimed_at = NULL WHERE id = $1 AND ocr_read_at IS NULL",
     )
     .bind(case_id)
-    .execute(&db.writer)
+    .execute(&mut *db.writer.acquire().await?)
     .await
     .map(|_| ())
 }

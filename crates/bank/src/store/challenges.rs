@@ -44,7 +44,7 @@ pub async fn take_one(db: &Db, flow_id: &str, cap: u32) -> Result<bool, sqlx::Er
     )
     .bind(flow_id)
     .bind(i64::from(cap))
-    .execute(&db.writer)
+    .execute(&mut *db.writer.acquire().await?)
     .await?;
     Ok(done.rows_affected() == 1)
 }
@@ -66,7 +66,7 @@ pub async fn answer(
     .bind(now_ms)
     .bind(id)
     .bind(flow_id)
-    .fetch_optional(&db.writer)
+    .fetch_optional(&mut *db.writer.acquire().await?)
     .await?;
     Ok(row.map(|(prompts, expires_at)| IssuedChallenge {
         prompts,

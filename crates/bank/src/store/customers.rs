@@ -85,7 +85,7 @@ pub async fn upsert(
     .bind(reserved_phone)
     .bind(password_hash)
     .bind(now_ms)
-    .execute(&db.writer)
+    .execute(&mut *db.writer.acquire().await?)
     .await
     .map(|_| ())
 }
@@ -115,7 +115,7 @@ pub async fn upgrade_password_hash(
         .bind(new)
         .bind(customer_id)
         .bind(old)
-        .execute(&db.writer)
+        .execute(&mut *db.writer.acquire().await?)
         .await
         .map(|_| ())
 }

@@ -1,8 +1,12 @@
 //! Connecting (SQLite file created on first run, in WAL mode; PostgreSQL for several instances)
 //! and running the embedded migrations once per database.
 
+use std::sync::Arc;
+
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
+
+use super::writer::Writer;
 
 const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/sqlite/0001_init.sql")),
@@ -79,12 +83,10 @@ pub struct Db {
     /// For reads (and for the migrations and tools, which run alone).
     pub pool: AnyPool,
     /// For every write: each transaction, and each statement that changes a row. On SQLite
-    /// one connection, so writers queue here in order instead of in SQLite's busy handler,
-    /// which sleeps in steps of up to 100 ms and made the slowest requests slow (a SQLite file
-    /// has one writer at a time whatever the pool); reads go on meanwhile on `pool` (WAL). On
-    /// PostgreSQL the same pool as `pool`. A write must never wait for this pool while it
-    /// holds a connection of it: with one connection that waits for ever.
-    pub writer: AnyPool,
+    /// one connection taken in turn (see [`Writer`]); reads go on meanwhile on `pool` (WAL).
+    /// On PostgreSQL the same pool as `pool`. A write must never wait for the writer while it
+    /// holds it: with one connection that waits for ever.
+    pub writer: Writer,
     pub backend: Backend,
 }
 
@@ -146,8 +148,14 @@ impl Db {
         };
         let pool = options(readers).connect(&url).await?;
         let writer = match backend {
-            Backend::Sqlite => options(1).connect(&url).await?,
-            Backend::Postgres => pool.clone(),
+            Backend::Sqlite => {
+                // The pool only opens it (with the pragmas) and lets go of it.
+                let opener = options(1).connect(&url).await?;
+                let conn = opener.acquire().await?.detach();
+                opener.close().await;
+                Writer::One(Arc::new(tokio::sync::Mutex::new(conn)))
+            }
+            Backend::Postgres => Writer::Pool(pool.clone()),
         };
         Ok(Db {
             pool,

@@ -10,7 +10,7 @@ pub async fn keep(db: &Db, to: &str, text: &str, now_ms: i64) -> Result<(), sqlx
         .bind(to)
         .bind(text)
         .bind(now_ms)
-        .execute(&db.writer)
+        .execute(&mut *db.writer.acquire().await?)
         .await
         .map(drop)
 }

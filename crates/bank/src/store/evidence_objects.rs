@@ -35,7 +35,7 @@ pub async fn get(db: &Db, object_id: &str) -> Result<Option<Vec<u8>>, sqlx::Erro
 pub async fn delete(db: &Db, object_id: &str) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM evidence_objects WHERE object_id = $1")
         .bind(object_id)
-        .execute(&db.writer)
+        .execute(&mut *db.writer.acquire().await?)
         .await
         .map(drop)
 }

@@ -14,8 +14,10 @@ pub mod lockouts;
 pub mod outbox;
 pub mod sessions;
 pub mod staff;
+mod writer;
 
 pub use db::{Backend, Db};
+pub use writer::{WriteConn, WriteTx, Writer};
 
 use time::OffsetDateTime;
 

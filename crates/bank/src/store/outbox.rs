@@ -79,7 +79,7 @@ pub async fn claim(
     .bind(now_ms)
     .bind(limit)
     .bind(wall_ms)
-    .fetch_all(&db.writer)
+    .fetch_all(&mut *db.writer.acquire().await?)
     .await?;
     rows.iter()
         .map(|r| {
@@ -120,7 +120,7 @@ pub async fn mark_sent(db: &Db, ids: &[i64], owner: &str, now_ms: i64) -> Result
     for id in ids {
         q = q.bind(*id);
     }
-    q.execute(&db.writer).await.map(drop)
+    q.execute(&mut *db.writer.acquire().await?).await.map(drop)
 }
 
 /// Claimed messages given back untried: due again at once, their claim not counted as a try.
@@ -137,7 +137,7 @@ pub async fn release(db: &Db, ids: &[i64], owner: &str) -> Result<(), sqlx::Erro
     for id in ids {
         q = q.bind(*id);
     }
-    q.execute(&db.writer).await.map(drop)
+    q.execute(&mut *db.writer.acquire().await?).await.map(drop)
 }
 
 /// A claimed message not delivered: tried again at `next_attempt_at`, or given up.
@@ -158,7 +158,7 @@ pub async fn mark_failed(
     .bind(why)
     .bind(id)
     .bind(owner)
-    .execute(&db.writer)
+    .execute(&mut *db.writer.acquire().await?)
     .await
     .map(drop)
 }

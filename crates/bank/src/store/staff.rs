@@ -36,7 +36,7 @@ pub async fn use_totp_step(db: &Db, staff_id: i64, step: i64) -> Result<bool, sq
     )
     .bind(step)
     .bind(staff_id)
-    .execute(&db.writer)
+    .execute(&mut *db.writer.acquire().await?)
     .await?;
     Ok(done.rows_affected() == 1)
 }
@@ -63,7 +63,7 @@ pub async fn upsert(
     .bind(role)
     .bind(now_ms)
     .bind(totp_secret_hex)
-    .execute(&db.writer)
+    .execute(&mut *db.writer.acquire().await?)
     .await
     .map(drop)
 }
@@ -123,7 +123,7 @@ pub async fn touch_session(db: &Db, token_hash: &str, now_ms: i64) -> Result<(),
     sqlx::query("UPDATE staff_sessions SET last_seen_at = $1 WHERE token_hash = $2")
         .bind(now_ms)
         .bind(token_hash)
-        .execute(&db.writer)
+        .execute(&mut *db.writer.acquire().await?)
         .await
         .map(drop)
 }
@@ -131,7 +131,7 @@ pub async fn touch_session(db: &Db, token_hash: &str, now_ms: i64) -> Result<(),
 pub async fn close_session(db: &Db, token_hash: &str) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM staff_sessions WHERE token_hash = $1")
         .bind(token_hash)
-        .execute(&db.writer)
+        .execute(&mut *db.writer.acquire().await?)
         .await
         .map(drop)
 }
