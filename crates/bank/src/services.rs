@@ -10,7 +10,7 @@ use crate::error::{BankResult, BoxError};
 use crate::evidence::id_reader::IdReader;
 use crate::evidence::Evidence;
 use crate::hashing::Hasher;
-use crate::limits::CallKind;
+use crate::limits::{CallKind, IpWindows};
 use crate::metrics::Metrics;
 use crate::rng::{random_bytes, SharedRng};
 use crate::sms::Outbox;
@@ -30,6 +30,8 @@ pub struct Services {
     pub evidence: Evidence,
     /// Reads uploaded ID fronts in the background for the reviewer.
     pub id_reader: IdReader,
+    /// Where the per-IP windows are counted.
+    pub ip_windows: Arc<IpWindows>,
 }
 
 impl Services {
@@ -75,7 +77,9 @@ impl Services {
             clock.clone(),
         )?;
         let id_reader = IdReader::new(&settings.ocr);
+        let ip_windows = Arc::new(IpWindows::for_db(&db));
         Ok(Services {
+            ip_windows,
             evidence,
             id_reader,
             db,
@@ -92,7 +96,7 @@ impl Services {
     pub async fn check_ip(&self, kind: CallKind, ip: IpAddr) -> BankResult<()> {
         self.settings
             .limits
-            .check(&self.db, kind, ip, self.clock.now())
+            .check(&self.ip_windows, &self.db, kind, ip, self.clock.now())
             .await
     }
 }

@@ -290,8 +290,9 @@ async fn forwarded_for_is_ignored_by_default(s: TestServer) {
     );
 }
 
-// Counts are written many requests at a time: a racing flood from several addresses still
-// gets exactly each address's limit through, and the windows' rows hold every call.
+// A racing flood from several addresses gets exactly each address's limit through, and every
+// call is counted: on PostgreSQL in the windows' rows, which the instances share; on SQLite
+// in the one instance's memory, with nothing written per call.
 both!(
     a_racing_flood_from_many_addresses_gets_exactly_each_limit,
     |s: &mut reset_bank::Settings| {
@@ -340,9 +341,12 @@ async fn a_racing_flood_from_many_addresses_gets_exactly_each_limit(s: TestServe
     .fetch_one(&s.state.db.pool)
     .await
     .unwrap();
+    let expected = match s.state.db.backend {
+        reset_bank::store::Backend::Postgres => (ADDRESSES * CALLS_EACH) as i64,
+        reset_bank::store::Backend::Sqlite => 0,
+    };
     assert_eq!(
-        counted,
-        (ADDRESSES * CALLS_EACH) as i64,
-        "every call counted"
+        counted, expected,
+        "every call counted, where the backend counts"
     );
 }
