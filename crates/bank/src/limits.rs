@@ -126,8 +126,8 @@ pub enum IpWindows {
     /// budget.
     Database,
     /// SQLite, one instance: in memory, so a call writes nothing. SQLite has one writer, and
-    /// a row written on every call, reads included, took a third of the writer's time (reset
-    /// bench); with the disk full, a status read could not be answered. A restart starts the
+    /// a row written on every call, reads included, was half its turns (three of a path A
+    /// flow's six; reset bench); with the disk full, a status read could not be answered. A restart starts the
     /// current window afresh: at most one window's budget more, once per restart.
     Memory(Mutex<WindowCounts>),
 }
