@@ -651,3 +651,33 @@ async fn a_full_disk_refuses_clearly_and_corrupts_nothing() {
     s.start_reset(WANG.0, WANG.1).await;
     s.stop().await;
 }
+
+// A request given up half way through its transaction (the client gone) leaves nothing written
+// and the writer free: on SQLite the one writing connection is not a pool's, so nothing tests
+// it between two writers, and the next writer's transaction must still be a transaction of
+// its own (not a savepoint inside the one left open, committed with it or never).
+both!(a_write_given_up_half_way_leaves_nothing_and_the_writer_free);
+async fn a_write_given_up_half_way_leaves_nothing_and_the_writer_free(s: TestServer) {
+    let db = &s.state.db;
+    let insert = |bucket: &'static str| {
+        sqlx::query("INSERT INTO rate_limits (bucket, window_start, count) VALUES ($1, 0, 1)")
+            .bind(bucket)
+    };
+    let mut tx = db.writer.begin().await.unwrap();
+    insert("given-up").execute(&mut *tx).await.unwrap();
+    drop(tx);
+    {
+        // Given up while a statement is on its way.
+        let mut tx = db.writer.begin().await.unwrap();
+        let statement = insert("given-up-mid-statement").execute(&mut *tx);
+        let _ = tokio::time::timeout(Duration::from_micros(1), statement).await;
+    }
+    let mut tx = db.writer.begin().await.unwrap();
+    insert("kept").execute(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
+    let buckets: Vec<String> = sqlx::query_scalar("SELECT bucket FROM rate_limits")
+        .fetch_all(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(buckets, vec!["kept".to_owned()]);
+}
