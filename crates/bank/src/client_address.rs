@@ -47,15 +47,22 @@ fn canonical(ip: IpAddr) -> IpAddr {
     }
 }
 
-/// What a per-IP limit counts: an IPv4 address, or an IPv6 address's /64.
-pub fn limit_key(ip: IpAddr) -> String {
+/// What a per-IP limit counts: an IPv4 address, or an IPv6 address's /64 (its first address).
+pub fn limit_address(ip: IpAddr) -> IpAddr {
     match canonical(ip) {
-        IpAddr::V4(v4) => v4.to_string(),
         IpAddr::V6(v6) => {
             let s = v6.segments();
-            let block = Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0);
-            format!("{block}/64")
+            IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
         }
+        v4 => v4,
+    }
+}
+
+/// [`limit_address`] written out: `198.51.100.7`, `2001:db8:1:2::/64`.
+pub fn limit_key(ip: IpAddr) -> String {
+    match limit_address(ip) {
+        IpAddr::V6(block) => format!("{block}/64"),
+        v4 => v4.to_string(),
     }
 }
 

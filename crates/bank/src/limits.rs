@@ -11,7 +11,7 @@ use reset_flow::ErrorCode;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::client_address::limit_key;
+use crate::client_address::{limit_address, limit_key};
 use crate::error::{BankError, BankResult};
 use crate::store::{allowances, ms, Backend, Db};
 
@@ -48,7 +48,7 @@ impl Default for IpLimits {
 }
 
 /// The kinds of public call, each with its own per-IP budget.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CallKind {
     Login,
     StartReset,
@@ -101,16 +101,15 @@ impl IpLimits {
         let window_ms = (self.window_s.max(1) * 1000) as i64;
         let now_ms = ms(now);
         let window_start = now_ms - now_ms.rem_euclid(window_ms);
-        let caller = format!("{}|{}", kind.name(), limit_key(ip));
         let count = match windows {
             IpWindows::Database => {
-                let bucket = format!("{caller}|{window_start}");
+                let bucket = format!("{}|{}|{window_start}", kind.name(), limit_key(ip));
                 allowances::count_call(db, &bucket, window_start).await?
             }
             IpWindows::Memory(counts) => counts
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
-                .count_call(caller, window_start),
+                .count_call((kind, limit_address(ip)), window_start),
         };
         if count > i64::from(self.limit(kind)) {
             let wait = (window_start + window_ms - now_ms).max(1000) / 1000;
@@ -125,10 +124,11 @@ pub enum IpWindows {
     /// PostgreSQL: a row per address and window, so every instance counts against the same
     /// budget.
     Database,
-    /// SQLite, one instance: in memory, so a call writes nothing. SQLite has one writer, and
-    /// a row written on every call, reads included, was half its turns (three of a path A
-    /// flow's six; reset bench); with the disk full, a status read could not be answered. A restart starts the
-    /// current window afresh: at most one window's budget more, once per restart.
+    /// SQLite, one instance: in memory, so a call writes nothing. SQLite has one writer, and a
+    /// row written on every call, reads included, was half its turns (three of a path A
+    /// flow's six; reset bench); with the disk full, a status read could not be answered. A
+    /// restart starts the current window afresh: at most one window's budget more, once per
+    /// restart.
     Memory(Mutex<WindowCounts>),
 }
 
@@ -137,33 +137,62 @@ impl IpWindows {
     pub fn for_db(db: &Db) -> IpWindows {
         match db.backend {
             Backend::Postgres => IpWindows::Database,
-            Backend::Sqlite => IpWindows::Memory(Mutex::new(WindowCounts::default())),
+            Backend::Sqlite => {
+                IpWindows::Memory(Mutex::new(WindowCounts::new(WindowCounts::MAX_CALLERS)))
+            }
         }
     }
 }
 
-/// The current window's count of each caller (kind of call and address).
-#[derive(Default)]
+/// A kind of call from an address (an IPv6 address's /64).
+type Caller = (CallKind, IpAddr);
+
+/// The current window's count of each caller.
 pub struct WindowCounts {
     window_start: i64,
-    counts: HashMap<String, i64>,
+    counts: HashMap<Caller, i64>,
+    max_callers: usize,
+    /// This window has met `max_callers` (said once in the log).
+    full: bool,
 }
 
 impl WindowCounts {
-    /// Callers one window keeps apart, about 150 MB; past it a new caller counts as over its
-    /// budget until the window ends, so a flood from more addresses than that is refused
-    /// rather than let through or left to fill the memory.
-    pub const MAX_CALLERS: usize = 1_000_000;
+    /// Callers one window keeps apart: a table of at most 2^22 slots of 33 bytes (a caller is
+    /// 18 bytes, its count 8, with padding and hashbrown's control byte), about 140 MB.
+    pub const MAX_CALLERS: usize = 2_000_000;
+
+    pub fn new(max_callers: usize) -> WindowCounts {
+        WindowCounts {
+            window_start: 0,
+            counts: HashMap::new(),
+            max_callers,
+            full: false,
+        }
+    }
 
     /// Counts one call of `caller` in the window starting at `window_start`; the count so far.
-    fn count_call(&mut self, caller: String, window_start: i64) -> i64 {
+    ///
+    /// Past `max_callers` in one window a new caller is let through uncounted until the window
+    /// ends. Whoever sends from that many addresses at once gets nothing from a per-address
+    /// budget either way, while refusing every address not yet seen would shut out every
+    /// customer arriving in that window; the allowances per ID and per phone, in the database,
+    /// hold regardless.
+    fn count_call(&mut self, caller: Caller, window_start: i64) -> i64 {
         if window_start != self.window_start {
             self.window_start = window_start;
+            self.full = false;
             self.counts.clear();
             self.counts.shrink_to(1024);
         }
-        if self.counts.len() >= Self::MAX_CALLERS && !self.counts.contains_key(&caller) {
-            return i64::MAX;
+        if self.counts.len() >= self.max_callers && !self.counts.contains_key(&caller) {
+            if !self.full {
+                self.full = true;
+                tracing::warn!(
+                    callers = self.max_callers,
+                    "per-IP windows full: new addresses go uncounted until the window ends"
+                );
+            }
+            return 1;
         }
         let count = self.counts.entry(caller).or_insert(0);
         *count += 1;
@@ -175,33 +204,60 @@ impl WindowCounts {
 mod tests {
     use super::*;
 
+    fn caller(kind: CallKind, ip: &str) -> Caller {
+        (kind, limit_address(ip.parse().unwrap()))
+    }
+
     #[test]
     fn a_window_counts_each_caller_apart_and_starts_afresh_when_the_next_begins() {
-        let mut w = WindowCounts::default();
-        assert_eq!(w.count_call("status|198.51.100.1".into(), 60_000), 1);
-        assert_eq!(w.count_call("status|198.51.100.1".into(), 60_000), 2);
-        assert_eq!(w.count_call("status|198.51.100.2".into(), 60_000), 1);
-        assert_eq!(w.count_call("login|198.51.100.1".into(), 60_000), 1);
-        assert_eq!(w.count_call("status|198.51.100.1".into(), 120_000), 1);
+        let mut w = WindowCounts::new(16);
+        let one = caller(CallKind::Status, "198.51.100.1");
+        assert_eq!(w.count_call(one, 60_000), 1);
+        assert_eq!(w.count_call(one, 60_000), 2);
+        assert_eq!(
+            w.count_call(caller(CallKind::Status, "198.51.100.2"), 60_000),
+            1
+        );
+        assert_eq!(
+            w.count_call(caller(CallKind::Login, "198.51.100.1"), 60_000),
+            1
+        );
+        // An IPv6 /64 is one caller, and an IPv4-mapped address is the IPv4 one.
+        assert_eq!(
+            w.count_call(caller(CallKind::Status, "2001:db8::1"), 60_000),
+            1
+        );
+        assert_eq!(
+            w.count_call(caller(CallKind::Status, "2001:db8::2:3"), 60_000),
+            2
+        );
+        assert_eq!(
+            w.count_call(caller(CallKind::Status, "::ffff:198.51.100.1"), 60_000),
+            3
+        );
+        assert_eq!(w.count_call(one, 120_000), 1);
         assert_eq!(w.counts.len(), 1, "the last window's callers are gone");
     }
 
     #[test]
-    fn past_the_callers_a_window_keeps_a_new_caller_is_over_budget() {
-        let mut w = WindowCounts::default();
-        for i in 0..WindowCounts::MAX_CALLERS {
-            w.count_call(i.to_string(), 0);
+    fn past_the_callers_a_window_keeps_a_new_caller_goes_through_uncounted() {
+        let mut w = WindowCounts::new(3);
+        let known = caller(CallKind::Login, "198.51.100.1");
+        for ip in ["198.51.100.1", "198.51.100.2", "198.51.100.3"] {
+            w.count_call(caller(CallKind::Login, ip), 0);
         }
-        assert_eq!(w.count_call("new".into(), 0), i64::MAX);
-        assert_eq!(
-            w.count_call("7".into(), 0),
-            2,
-            "callers already counted go on"
-        );
-        assert_eq!(
-            w.count_call("new".into(), 60_000),
-            1,
-            "a new window has room"
-        );
+        let new = caller(CallKind::Login, "198.51.100.4");
+        assert_eq!(w.count_call(new, 0), 1);
+        assert_eq!(w.count_call(new, 0), 1, "not counted, not refused");
+        assert_eq!(w.counts.len(), 3, "the table does not grow");
+        assert_eq!(w.count_call(known, 0), 2, "callers already counted go on");
+        assert_eq!(w.count_call(new, 60_000), 1, "a new window has room");
+        assert_eq!(w.count_call(new, 60_000), 2);
+    }
+
+    /// The memory bound stated at [`WindowCounts::MAX_CALLERS`] rests on this layout.
+    #[test]
+    fn a_caller_and_its_count_take_32_bytes() {
+        assert_eq!(std::mem::size_of::<(Caller, i64)>(), 32);
     }
 }
