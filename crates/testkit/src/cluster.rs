@@ -75,7 +75,12 @@ enabled = false
 
 /// The HAProxy configuration: one customer and one staff frontend, each balancing round robin
 /// over every instance. A server is out after one failed `/readyz` and back after one good one;
-/// a request whose connection is refused goes to the other instance. Answers name the instance
+/// a request whose connection is refused goes to the other instance, and so does one sent on a
+/// kept-alive connection to an instance that died before answering (`empty-response`): without
+/// it HAProxy closes the customer's connection with no answer at all, to have the client try
+/// again, which an app's HTTP client does not do after its request went out. Sending a request
+/// twice is safe in this API (codes are single-use, steps are checked, a case is decided once),
+/// as a customer tapping again would; a body larger than HAProxy's buffer is not retried. Answers name the instance
 /// that served them (`X-Instance`). With no instance up the balancer answers as an instance
 /// would, `503 service_unavailable` in the API's JSON, so the app shows its usual message.
 fn balancer_config(
@@ -102,6 +107,7 @@ defaults
   timeout server 120s
   timeout http-request 120s
   retries 3
+  retry-on conn-failure empty-response
   option redispatch
   option forwardfor
   option httpchk GET /readyz
