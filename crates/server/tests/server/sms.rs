@@ -326,3 +326,38 @@ async fn a_call_that_could_outlast_the_lease_is_not_started(s: TestServer) {
         assert!(body.contains(&format!("message {i}")), "{received:?}");
     }
 }
+
+both!(
+    a_message_claimed_by_a_worker_that_died_is_sent_once_its_lease_runs_out,
+    |s: &mut reset_bank::Settings| s.sms.worker = false
+);
+async fn a_message_claimed_by_a_worker_that_died_is_sent_once_its_lease_runs_out(s: TestServer) {
+    let (url, provider) = start_provider(0).await;
+    let mut settings = s.state.settings.sms.clone();
+    settings.gateway = GatewayKind::Http;
+    settings.http_url = url;
+    queue(&s, ZHANG.2, &["您的申请已审核通过".to_owned()]).await;
+    // A worker claims it, with a lease of 800 ms on the wall clock, and dies.
+    let wall = reset_bank::store::ms(time::OffsetDateTime::now_utc());
+    let now = reset_bank::store::ms(s.clock.now());
+    let claimed = reset_bank::store::outbox::claim(&s.state.db, "dead", wall + 800, now, wall, 64)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1);
+    let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(s.clock.now()));
+    let live = Outbox::new(
+        s.state.db.clone(),
+        clock,
+        settings,
+        Metrics::new(),
+        "live".into(),
+    )
+    .unwrap();
+    assert_eq!(live.deliver_due().await.unwrap().sent, 0, "not under a lease");
+    assert_eq!(live.pending().await.unwrap(), 1, "still waiting");
+    tokio::time::sleep(std::time::Duration::from_millis(900)).await;
+    assert_eq!(live.deliver_due().await.unwrap().sent, 1, "the lease ran out");
+    assert_eq!(live.deliver_due().await.unwrap().sent, 0, "and once");
+    assert_eq!(live.pending().await.unwrap(), 0);
+    assert_eq!(provider.received.lock().unwrap().len(), 1);
+}
