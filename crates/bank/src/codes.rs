@@ -20,7 +20,7 @@ use crate::store::allowances::{
 };
 use crate::store::audit;
 use crate::store::flows::{self, FlowRecord};
-use crate::store::{cases, customers, ms};
+use crate::store::{cases, customers, ms, next_outcome, Statement};
 
 /// Which phone a code is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,22 +137,20 @@ pub async fn send(
         };
         // Computed either way, so a code not sent costs what a sent one does.
         let hash = code_hash(id, &code);
-        let mut tx = state.db.writer.begin().await?;
-        // The first statement writes: a SQLite transaction that read first could not become
-        // the writer once another had committed (busy, not waited for).
-        let id_ok = match rec.bound_key() {
-            Some(key) => {
-                take_id_quota(
-                    &mut tx,
-                    key,
-                    IdAllowance::Codes,
-                    now,
-                    policy.codes_per_id_per_day,
-                )
-                .await?
-            }
-            None => true,
-        };
+        let mut updated = rec.clone();
+        updated.flow = next;
+        updated.code_hash = Some(if sent { hash } else { unmatchable_hash(state) });
+        updated.code_expires_at = Some(now_ms + (policy.code_ttl_s as i64) * 1000);
+        updated.code_wrong = 0;
+        updated.codes_sent += 1;
+        updated.last_code_at = Some(now_ms);
+        let mut statements = Vec::with_capacity(6);
+        let id_quota = rec.bound_key().map(|key| {
+            let (statement, quota) =
+                take_id_quota(key, IdAllowance::Codes, now, policy.codes_per_id_per_day);
+            statements.push(statement);
+            quota
+        });
         // A phone's allowance is kept apart for each phone kind. Contact codes always go out,
         // so anyone can spend a phone's contact allowance; were it shared, filling it to one
         // below the cap and asking once on a victim's flow would tell whether the phone is the
@@ -161,49 +159,51 @@ pub async fn send(
         let cap = policy.codes_per_phone_per_day;
         // One statement either way: a code sent takes from the allowance (none left, none
         // taken), a code not sent only looks that some is left.
-        let phone_ok = if sent {
-            take_phone_quota(&mut tx, &quota_phone, now, cap).await?
+        let (statement, phone_quota) = if sent {
+            take_phone_quota(&quota_phone, now, cap)
         } else {
-            phone_quota_left(&mut tx, &quota_phone, now, cap).await?
+            phone_quota_left(&quota_phone, now, cap)
         };
-        if !phone_ok || !id_ok {
-            tx.rollback().await?;
-            return Err(ErrorCode::TooMany.into());
-        }
-        let mut updated = rec.clone();
-        updated.flow = next;
-        updated.code_hash = Some(if sent { hash } else { unmatchable_hash(state) });
-        updated.code_expires_at = Some(now_ms + (policy.code_ttl_s as i64) * 1000);
-        updated.code_wrong = 0;
-        updated.codes_sent += 1;
-        updated.last_code_at = Some(now_ms);
-        if !flows::save(&mut tx, &updated, now_ms).await? {
-            tx.rollback().await?;
-            return Ok(Try::Raced);
-        }
+        statements.push(statement);
+        statements.push(flows::save_statement(&updated, now_ms));
         if let Some(case) = &case {
             // The phone the code goes to is the one a right code proves: both change together.
-            cases::set_contact_phone(&mut tx, &case.id, phone.as_str(), now_ms).await?;
+            statements.push(cases::set_contact_phone(&case.id, phone.as_str(), now_ms));
         }
-        if sent {
+        statements.push(if sent {
             let text = code_text(&state.settings.bank, code.as_str(), policy.code_ttl_s);
-            outbox::enqueue(&mut tx, phone.as_str(), &text, "code", now_ms).await?;
+            outbox::enqueue_statement(phone.as_str(), &text, "code", now_ms)
         } else {
-            outbox::enqueue_void(&mut tx, &phone.masked(), now_ms).await?;
-        }
+            outbox::enqueue_void_statement(&phone.masked(), now_ms)
+        });
         let mut detail = json!({ "phone": phone.masked(), "codes_sent": updated.codes_sent });
         if which == CodePhone::Reserved {
             detail["reserved_phone"] = json!(sent);
         }
-        audit::record(
-            &mut tx,
+        statements.push(audit::record_statement(
             now_ms,
             Some(id),
             rec.customer_id,
             which.audit_requested(),
             detail,
-        )
-        .await?;
+        ));
+        // Every statement goes in one round trip, the allowances' first: when one refuses, or
+        // another request saved the flow first, the whole transaction is rolled back.
+        let (tx, outcomes) = state.db.writer.begin_with(statements).await?;
+        let mut outcomes = outcomes.iter();
+        let id_ok = match &id_quota {
+            Some(quota) => quota.granted(next_outcome(&mut outcomes)?)?,
+            None => true,
+        };
+        let phone_ok = phone_quota.granted(next_outcome(&mut outcomes)?)?;
+        if !phone_ok || !id_ok {
+            tx.rollback().await?;
+            return Err(ErrorCode::TooMany.into());
+        }
+        if !flows::saved(next_outcome(&mut outcomes)?) {
+            tx.rollback().await?;
+            return Ok(Try::Raced);
+        }
         tx.commit().await?;
         state.outbox.notify();
         state.metrics.codes_sent.inc();
@@ -270,33 +270,33 @@ pub async fn verify(
             .into();
         let cap = policy.wrong_codes_per_id_per_day;
         // One transaction, committed before anything is answered.
-        let mut tx = state.db.writer.begin().await?;
         if !right {
             // A wrong code takes one of the ID's allowance and one of the code's tries before
             // it is judged, both atomically: racing guesses judge no more than either bound.
-            if let Some(key) = key {
-                if !take_id_quota(&mut tx, key, IdAllowance::CodeChecks, now, cap).await? {
+            let mut statements = Vec::with_capacity(2);
+            let id_quota = key.map(|key| {
+                let (statement, quota) = take_id_quota(key, IdAllowance::CodeChecks, now, cap);
+                statements.push(statement);
+                quota
+            });
+            statements.push(flows::take_code_try_statement(id, &stored, max_tries));
+            let (tx, outcomes) = state.db.writer.begin_with(statements).await?;
+            let mut outcomes = outcomes.iter();
+            if let Some(quota) = &id_quota {
+                if !quota.granted(next_outcome(&mut outcomes)?)? {
                     tx.rollback().await?;
                     return Err(ErrorCode::TooMany.into());
                 }
             }
-            let Some(tries) = flows::take_code_try(&mut tx, id, &stored, max_tries).await? else {
+            let Some(tries) = flows::tries_taken(next_outcome(&mut outcomes)?)? else {
                 // The code changed or its tries ran out meanwhile: nothing was judged, and the
                 // allowance taken goes back with the rollback.
                 tx.rollback().await?;
                 return Ok(Try::Raced);
             };
-            let refusal = refuse_wrong_code(
-                state,
-                &mut tx,
-                id,
-                rec.customer_id,
-                tries,
-                max_tries,
-                now_ms,
-            )
-            .await?;
-            tx.commit().await?;
+            let (refusal, audit) =
+                refuse_wrong_code(state, id, rec.customer_id, tries, max_tries, now_ms);
+            tx.commit_with(audit.into_iter().collect()).await?;
             return Err(refusal);
         }
         // A right code is judged only while the ID has allowance left, as a wrong one would
@@ -304,31 +304,38 @@ pub async fn verify(
         // and is saved only if no try was taken since the flow was read (each try changes
         // the row's version): with the tries before it, never more than the code's tries are
         // judged.
-        if let Some(key) = key {
-            if !id_quota_left(&mut tx, key, IdAllowance::CodeChecks, now, cap).await? {
-                tx.rollback().await?;
-                return Err(ErrorCode::TooMany.into());
-            }
-        }
         let mut updated = rec.clone();
         updated.flow = next;
         updated.code_hash = None;
         updated.code_expires_at = None;
         updated.code_wrong = rec.code_wrong + 1;
-        if !flows::save(&mut tx, &updated, now_ms).await? {
-            tx.rollback().await?;
-            return Ok(Try::Raced);
-        }
+        let mut statements = Vec::with_capacity(3);
+        let id_quota = key.map(|key| {
+            let (statement, quota) = id_quota_left(key, IdAllowance::CodeChecks, now, cap);
+            statements.push(statement);
+            quota
+        });
+        statements.push(flows::save_statement(&updated, now_ms));
         let detail = case.map_or_else(|| json!({}), |c| json!({ "case": c.id }));
-        audit::record(
-            &mut tx,
+        statements.push(audit::record_statement(
             now_ms,
             Some(id),
             rec.customer_id,
             which.audit_verified(),
             detail,
-        )
-        .await?;
+        ));
+        let (tx, outcomes) = state.db.writer.begin_with(statements).await?;
+        let mut outcomes = outcomes.iter();
+        if let Some(quota) = &id_quota {
+            if !quota.granted(next_outcome(&mut outcomes)?)? {
+                tx.rollback().await?;
+                return Err(ErrorCode::TooMany.into());
+            }
+        }
+        if !flows::saved(next_outcome(&mut outcomes)?) {
+            tx.rollback().await?;
+            return Ok(Try::Raced);
+        }
         tx.commit().await?;
         tracing::info!(flow = %short(id), "{}", which.log_verified());
         Ok(Try::Done(StepResponse {
@@ -338,29 +345,37 @@ pub async fn verify(
     .await
 }
 
-/// A wrong code, its try already taken: audited, and the code burnt at the limit.
-async fn refuse_wrong_code(
+/// A wrong code, its try already taken: the refusal, and its audit (the code burnt at the
+/// limit).
+fn refuse_wrong_code(
     state: &Services,
-    conn: &mut sqlx::AnyConnection,
     id: &str,
     customer_id: Option<i64>,
     tries: i64,
     max_tries: i64,
     now_ms: i64,
-) -> BankResult<BankError> {
-    audit::record(
-        &mut *conn,
-        now_ms,
-        Some(id),
+) -> (BankError, Option<Statement>) {
+    let wrong = audit::Event {
+        flow_id: Some(id),
         customer_id,
-        "code_wrong",
-        json!({ "wrong": tries }),
-    )
-    .await?;
+        event: "code_wrong",
+        detail: json!({ "wrong": tries }),
+    };
     if tries >= max_tries {
         state.metrics.codes_burnt.inc();
-        audit::record(conn, now_ms, Some(id), customer_id, "code_burnt", json!({})).await?;
-        return Ok(BankError::from(ErrorCode::CodeBurnt).with_attempts_left(0));
+        let burnt = audit::Event {
+            flow_id: Some(id),
+            customer_id,
+            event: "code_burnt",
+            detail: json!({}),
+        };
+        return (
+            BankError::from(ErrorCode::CodeBurnt).with_attempts_left(0),
+            audit::record_all_statement(now_ms, &[wrong, burnt]),
+        );
     }
-    Ok(BankError::from(ErrorCode::BadCode).with_attempts_left((max_tries - tries) as u32))
+    (
+        BankError::from(ErrorCode::BadCode).with_attempts_left((max_tries - tries) as u32),
+        audit::record_all_statement(now_ms, &[wrong]),
+    )
 }

@@ -57,39 +57,41 @@ pub async fn start(state: &Services, req: StartResetRequest) -> BankResult<Start
     let flow_id = hex::encode(random_bytes(&state.rng, FLOW_ID_LEN / 2));
     let flow = Flow::start(now);
     let now_ms = ms(now);
-    let mut tx = state.db.writer.begin().await?;
     let keys = flows::FlowKeys {
         id_key: &key,
         live_key: &live_key,
     };
-    flows::insert(&mut tx, &flow_id, &keys, customer_id, &flow, now_ms).await?;
-    flows::set_live_flow(&mut tx, &live_key, &flow_id).await?;
-    // What was typed, customer or not: path B's case records it for the reviewer.
-    cases::record_identity(
-        &mut tx,
-        &flow_id,
-        &cases::TypedIdentity {
-            id_type: req.id_type.as_str().to_owned(),
-            id_number: id_number.as_str().to_owned(),
-            name: name.as_str().to_owned(),
-        },
-        now_ms,
-    )
-    .await?;
+    let mut statements = vec![
+        flows::insert(&flow_id, &keys, customer_id, &flow, now_ms),
+        flows::set_live_flow(&live_key, &flow_id),
+        // What was typed, customer or not: path B's case records it for the reviewer.
+        cases::record_identity(
+            &flow_id,
+            &cases::TypedIdentity {
+                id_type: req.id_type.as_str().to_owned(),
+                id_number: id_number.as_str().to_owned(),
+                name: name.as_str().to_owned(),
+            },
+            now_ms,
+        ),
+    ];
+    let withdrawn = older.as_mut().and_then(|old| {
+        let withdrawn = old.flow.advance(Event::Withdrawn, now, policy).ok()?;
+        old.flow = withdrawn;
+        old.replaced = true;
+        statements.push(flows::save_statement(old, now_ms));
+        Some(&*old)
+    });
+    // Two round trips to the writer: these statements, then the audit with the commit.
+    let (tx, outcomes) = state.db.writer.begin_with(statements).await?;
     let mut events = Vec::with_capacity(2);
-    if let Some(old) = older.as_mut() {
-        if let Ok(withdrawn) = old.flow.advance(Event::Withdrawn, now, policy) {
-            old.flow = withdrawn;
-            old.replaced = true;
-            if flows::save(&mut tx, old, now_ms).await? {
-                events.push(audit::Event {
-                    flow_id: Some(&old.id),
-                    customer_id: old.customer_id,
-                    event: "flow_replaced",
-                    detail: json!({ "by": flow_id }),
-                });
-            }
-        }
+    if let Some(old) = withdrawn.filter(|_| outcomes.last().is_some_and(flows::saved)) {
+        events.push(audit::Event {
+            flow_id: Some(&old.id),
+            customer_id: old.customer_id,
+            event: "flow_replaced",
+            detail: json!({ "by": flow_id }),
+        });
     }
     events.push(audit::Event {
         flow_id: Some(&flow_id),
@@ -97,8 +99,12 @@ pub async fn start(state: &Services, req: StartResetRequest) -> BankResult<Start
         event: "flow_started",
         detail: json!({ "id_type": req.id_type.as_str() }),
     });
-    audit::record_all(&mut tx, now_ms, &events).await?;
-    tx.commit().await?;
+    tx.commit_with(
+        audit::record_all_statement(now_ms, &events)
+            .into_iter()
+            .collect(),
+    )
+    .await?;
     tracing::info!(flow = %short(&flow_id), "reset flow started");
     Ok(StartResetResponse {
         expires_at: flow.expires_at(policy).unwrap_or(now),

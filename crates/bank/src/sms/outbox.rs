@@ -48,7 +48,7 @@ pub struct Round {
     pub failed: usize,
 }
 
-pub use crate::store::outbox::{enqueue, enqueue_void};
+pub use crate::store::outbox::{enqueue, enqueue_statement, enqueue_void, enqueue_void_statement};
 
 impl Outbox {
     pub fn new(

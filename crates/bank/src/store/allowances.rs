@@ -7,7 +7,9 @@ use reset_flow::bank_day;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-use super::{ms, Db};
+use sqlx::Row;
+
+use super::{ms, Db, Outcome, Statement};
 
 /// Counts one call in the per-IP window `bucket`; the count so far.
 pub async fn count_call(db: &Db, bucket: &str, window_start: i64) -> Result<i64, sqlx::Error> {
@@ -57,47 +59,45 @@ pub fn phone_key(phone: &str) -> String {
 /// phone's used-up allowance answers the same whether or not it is the reserved one. The same
 /// statement as [`take_phone_quota`], with the same row lock: whether a typed phone is
 /// the reserved one shows neither in the answer nor in how long it takes.
-pub async fn phone_quota_left(
-    conn: &mut sqlx::AnyConnection,
-    phone: &str,
-    now: OffsetDateTime,
-    cap: u32,
-) -> Result<bool, sqlx::Error> {
-    phone_quota(conn, phone, now, cap, 0).await
+pub fn phone_quota_left(phone: &str, now: OffsetDateTime, cap: u32) -> (Statement, Quota) {
+    phone_quota(phone, now, cap, 0)
 }
 
-/// Takes one code from `phone`'s daily allowance inside `tx`, for a code really sent to it;
-/// false when the day's cap is used.
-pub async fn take_phone_quota(
-    conn: &mut sqlx::AnyConnection,
-    phone: &str,
-    now: OffsetDateTime,
-    cap: u32,
-) -> Result<bool, sqlx::Error> {
-    phone_quota(conn, phone, now, cap, 1).await
+/// Takes one code from `phone`'s daily allowance inside the caller's transaction, for a code
+/// really sent to it; not granted when the day's cap is used.
+pub fn take_phone_quota(phone: &str, now: OffsetDateTime, cap: u32) -> (Statement, Quota) {
+    phone_quota(phone, now, cap, 1)
 }
 
-/// Adds `taken` (1 or 0) to the phone's count for the day if it was under `cap`: whether it
-/// was.
-async fn phone_quota(
-    conn: &mut sqlx::AnyConnection,
-    phone: &str,
-    now: OffsetDateTime,
+/// Adds `taken` (1 or 0) to the phone's count for the day if it was under `cap`.
+fn phone_quota(phone: &str, now: OffsetDateTime, cap: u32, taken: i64) -> (Statement, Quota) {
+    (
+        Statement::new(
+            "INSERT INTO sms_quota (phone_key, day, count) VALUES ($1, $2, $4) \
+             ON CONFLICT (phone_key, day) DO UPDATE SET count = sms_quota.count + $4 \
+             WHERE sms_quota.count < $3 RETURNING count",
+        )
+        .text(phone_key(phone))
+        .text(bank_day(now).to_string())
+        .int(i64::from(cap))
+        .int(taken),
+        Quota { cap, taken },
+    )
+}
+
+/// How to read a daily allowance's statement, which adds `taken` (1 or 0) to the day's count
+/// if that was under the cap and answers the count when it did.
+pub struct Quota {
     cap: u32,
     taken: i64,
-) -> Result<bool, sqlx::Error> {
-    let row: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO sms_quota (phone_key, day, count) VALUES ($1, $2, $4) \
-         ON CONFLICT (phone_key, day) DO UPDATE SET count = sms_quota.count + $4 \
-         WHERE sms_quota.count < $3 RETURNING count",
-    )
-    .bind(phone_key(phone))
-    .bind(bank_day(now).to_string())
-    .bind(i64::from(cap))
-    .bind(taken)
-    .fetch_optional(conn)
-    .await?;
-    Ok(row.is_some_and(|n| n - taken < i64::from(cap)))
+}
+
+impl Quota {
+    /// Whether the allowance had room, from the statement's outcome.
+    pub fn granted(&self, outcome: &Outcome) -> Result<bool, sqlx::Error> {
+        let count: Option<i64> = outcome.rows.first().map(|r| r.try_get(0)).transpose()?;
+        Ok(count.is_some_and(|n| n - self.taken < i64::from(self.cap)))
+    }
 }
 
 /// What an ID's daily allowance counts.
@@ -119,53 +119,50 @@ impl IdAllowance {
     }
 }
 
-/// Takes one from the ID's allowance of `what` for today's Beijing day; false when `cap` is
-/// used. Atomic: of many racing requests at most `cap` succeed.
-pub async fn take_id_quota(
-    conn: &mut sqlx::AnyConnection,
+/// Takes one from the ID's allowance of `what` for today's Beijing day; not granted when
+/// `cap` is used. Atomic: of many racing requests at most `cap` succeed.
+pub fn take_id_quota(
     id_key: &str,
     what: IdAllowance,
     now: OffsetDateTime,
     cap: u32,
-) -> Result<bool, sqlx::Error> {
-    id_quota(conn, id_key, what, now, cap, 1).await
+) -> (Statement, Quota) {
+    id_quota(id_key, what, now, cap, 1)
 }
 
 /// Whether an ID has some of its daily allowance of `what` left, taking none. The same
 /// statement as [`take_id_quota`], with the same row lock: a call that only looks waits
 /// exactly as long as one that takes, so how long an answer takes does not tell them apart.
-pub async fn id_quota_left(
-    conn: &mut sqlx::AnyConnection,
+pub fn id_quota_left(
     id_key: &str,
     what: IdAllowance,
     now: OffsetDateTime,
     cap: u32,
-) -> Result<bool, sqlx::Error> {
-    id_quota(conn, id_key, what, now, cap, 0).await
+) -> (Statement, Quota) {
+    id_quota(id_key, what, now, cap, 0)
 }
 
-/// Adds `taken` (1 or 0) to the day's count if it was under `cap`: whether it was.
-async fn id_quota(
-    conn: &mut sqlx::AnyConnection,
+/// Adds `taken` (1 or 0) to the day's count if it was under `cap`.
+fn id_quota(
     id_key: &str,
     what: IdAllowance,
     now: OffsetDateTime,
     cap: u32,
     taken: i64,
-) -> Result<bool, sqlx::Error> {
-    let row: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO id_quota (id_key, kind, day, count) VALUES ($1, $2, $3, $5) \
-         ON CONFLICT (id_key, kind, day) DO UPDATE SET count = id_quota.count + $5 \
-         WHERE id_quota.count < $4 RETURNING count",
+) -> (Statement, Quota) {
+    (
+        Statement::new(
+            "INSERT INTO id_quota (id_key, kind, day, count) VALUES ($1, $2, $3, $5) \
+             ON CONFLICT (id_key, kind, day) DO UPDATE SET count = id_quota.count + $5 \
+             WHERE id_quota.count < $4 RETURNING count",
+        )
+        .text(id_key)
+        .text(what.name())
+        .text(bank_day(now).to_string())
+        .int(i64::from(cap))
+        .int(taken),
+        Quota { cap, taken },
     )
-    .bind(id_key)
-    .bind(what.name())
-    .bind(bank_day(now).to_string())
-    .bind(i64::from(cap))
-    .bind(taken)
-    .fetch_optional(conn)
-    .await?;
-    Ok(row.is_some_and(|n| n - taken < i64::from(cap)))
 }
 
 /// How long a slot taken by [`take_id_slot`] stays taken: 30 days.

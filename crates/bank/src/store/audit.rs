@@ -5,7 +5,7 @@
 use serde_json::Value;
 use sqlx::Row;
 
-use super::{placeholders, Db};
+use super::{placeholders, Db, Statement};
 
 /// One event for [`record_all`].
 pub struct Event<'a> {
@@ -24,13 +24,10 @@ pub async fn record(
     event: &str,
     detail: Value,
 ) -> Result<(), sqlx::Error> {
-    let event = Event {
-        flow_id,
-        customer_id,
-        event,
-        detail,
-    };
-    record_all(conn, at_ms, &[event]).await
+    record_statement(at_ms, flow_id, customer_id, event, detail)
+        .run(conn)
+        .await
+        .map(drop)
 }
 
 /// Appends several events, in this order, in one statement (one round trip to the database
@@ -40,25 +37,49 @@ pub async fn record_all(
     at_ms: i64,
     events: &[Event<'_>],
 ) -> Result<(), sqlx::Error> {
-    if events.is_empty() {
-        return Ok(());
+    match record_all_statement(at_ms, events) {
+        Some(statement) => statement.run(conn).await.map(drop),
+        None => Ok(()),
     }
+}
+
+/// The statement of [`record_all`]; none for no events.
+pub fn record_all_statement(at_ms: i64, events: &[Event<'_>]) -> Option<Statement> {
+    (!events.is_empty()).then(|| rows_statement(at_ms, events))
+}
+
+/// One `INSERT` of `events` (at least one).
+fn rows_statement(at_ms: i64, events: &[Event<'_>]) -> Statement {
     let rows = (0..events.len())
         .map(|i| format!("({})", placeholders(5 * i + 1, 5)))
         .collect::<Vec<_>>()
         .join(", ");
     let sql =
         format!("INSERT INTO audit_events (at, flow_id, customer_id, event, detail) VALUES {rows}");
-    let mut q = sqlx::query(&sql);
-    for e in events {
-        q = q
-            .bind(at_ms)
-            .bind(e.flow_id.map(str::to_owned))
-            .bind(e.customer_id)
-            .bind(e.event)
-            .bind(e.detail.to_string());
-    }
-    q.execute(conn).await.map(drop)
+    events.iter().fold(Statement::new(sql), |q, e| {
+        q.int(at_ms)
+            .maybe_text(e.flow_id)
+            .int(e.customer_id)
+            .text(e.event)
+            .text(e.detail.to_string())
+    })
+}
+
+/// The statement of [`record`].
+pub fn record_statement(
+    at_ms: i64,
+    flow_id: Option<&str>,
+    customer_id: Option<i64>,
+    event: &str,
+    detail: Value,
+) -> Statement {
+    let event = Event {
+        flow_id,
+        customer_id,
+        event,
+        detail,
+    };
+    rows_statement(at_ms, &[event])
 }
 
 /// One line of a case's trail, as supervisors read it.

@@ -4,7 +4,7 @@
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use super::Db;
+use super::{Db, Statement};
 
 /// The identity typed when a flow started (canonical forms).
 #[derive(Clone)]
@@ -21,23 +21,16 @@ impl std::fmt::Debug for TypedIdentity {
     }
 }
 
-pub async fn record_identity(
-    conn: &mut AnyConnection,
-    flow_id: &str,
-    who: &TypedIdentity,
-    now_ms: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
+/// What was typed at a flow's start, kept for path B's case.
+pub fn record_identity(flow_id: &str, who: &TypedIdentity, now_ms: i64) -> Statement {
+    Statement::new(
         "INSERT INTO flow_identity (flow_id, id_type, id_number, name, created_at) VALUES ($1, $2, $3, $4, $5)",
     )
-    .bind(flow_id)
-    .bind(&who.id_type)
-    .bind(&who.id_number)
-    .bind(&who.name)
-    .bind(now_ms)
-    .execute(conn)
-    .await
-    .map(|_| ())
+    .text(flow_id)
+    .text(&who.id_type)
+    .text(&who.id_number)
+    .text(&who.name)
+    .int(now_ms)
 }
 
 pub async fn identity(db: &Db, flow_id: &str) -> Result<Option<TypedIdentity>, sqlx::Error> {
@@ -323,19 +316,11 @@ pub async fn evidence_of(db: &Db, case_id: &str) -> Result<Vec<EvidenceRow>, sql
 }
 
 /// Records the contact phone a code was just sent to (the one a right code will prove).
-pub async fn set_contact_phone(
-    conn: &mut AnyConnection,
-    case_id: &str,
-    phone: &str,
-    now_ms: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE review_cases SET contact_phone = $1, updated_at = $2 WHERE id = $3")
-        .bind(phone)
-        .bind(now_ms)
-        .bind(case_id)
-        .execute(conn)
-        .await
-        .map(|_| ())
+pub fn set_contact_phone(case_id: &str, phone: &str, now_ms: i64) -> Statement {
+    Statement::new("UPDATE review_cases SET contact_phone = $1, updated_at = $2 WHERE id = $3")
+        .text(phone)
+        .int(now_ms)
+        .text(case_id)
 }
 
 /// `collecting` → `pending` with the pending password hash and the due time. False when the

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
 
-use super::writer::Writer;
+use super::writer::{SqliteWriter, Writer};
 
 const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/sqlite/0001_init.sql")),
@@ -153,7 +153,7 @@ impl Db {
                 let opener = options(1).connect(&url).await?;
                 let conn = opener.acquire().await?.detach();
                 opener.close().await;
-                Writer::One(Arc::new(tokio::sync::Mutex::new(conn)))
+                Writer::One(Arc::new(tokio::sync::Mutex::new(SqliteWriter::new(conn))))
             }
             Backend::Postgres => Writer::Pool(pool.clone()),
         };

@@ -7,7 +7,7 @@ use reset_flow::Flow;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use super::Db;
+use super::{Db, Outcome, Statement};
 
 #[derive(Debug, Clone)]
 pub struct FlowRecord {
@@ -101,28 +101,25 @@ pub struct FlowKeys<'a> {
     pub live_key: &'a str,
 }
 
-pub async fn insert(
-    conn: &mut AnyConnection,
+/// A new flow's row.
+pub fn insert(
     id: &str,
     keys: &FlowKeys<'_>,
     customer_id: Option<i64>,
     flow: &Flow,
     now_ms: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
+) -> Statement {
+    Statement::new(
         "INSERT INTO flows (id, customer_id, state, step, version, replaced, created_at, updated_at, \
          code_wrong, codes_sent, id_key, live_key) VALUES ($1, $2, $3, $4, 1, 0, $5, $5, 0, 0, $6, $7)",
     )
-    .bind(id)
-    .bind(customer_id)
-    .bind(state_json(flow))
-    .bind(flow.step.as_str())
-    .bind(now_ms)
-    .bind(keys.id_key)
-    .bind(keys.live_key)
-    .execute(conn)
-    .await
-    .map(|_| ())
+    .text(id)
+    .int(customer_id)
+    .text(state_json(flow))
+    .text(flow.step.as_str())
+    .int(now_ms)
+    .text(keys.id_key)
+    .text(keys.live_key)
 }
 
 /// Writes `rec`'s flow and code columns if nobody changed the row since it was read.
@@ -131,25 +128,32 @@ pub async fn save(
     rec: &FlowRecord,
     now_ms: i64,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
+    Ok(saved(&save_statement(rec, now_ms).run(conn).await?))
+}
+
+/// The statement of [`save`].
+pub fn save_statement(rec: &FlowRecord, now_ms: i64) -> Statement {
+    Statement::new(
         "UPDATE flows SET state = $1, step = $2, version = version + 1, replaced = $3, updated_at = $4, \
          code_hash = $5, code_expires_at = $6, code_wrong = $7, codes_sent = $8, last_code_at = $9 \
          WHERE id = $10 AND version = $11",
     )
-    .bind(state_json(&rec.flow))
-    .bind(rec.flow.step.as_str())
-    .bind(i64::from(rec.replaced))
-    .bind(now_ms)
-    .bind(rec.code_hash.clone())
-    .bind(rec.code_expires_at)
-    .bind(rec.code_wrong)
-    .bind(rec.codes_sent)
-    .bind(rec.last_code_at)
-    .bind(&rec.id)
-    .bind(rec.version)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    .text(state_json(&rec.flow))
+    .text(rec.flow.step.as_str())
+    .int(i64::from(rec.replaced))
+    .int(now_ms)
+    .maybe_text(rec.code_hash.clone())
+    .int(rec.code_expires_at)
+    .int(rec.code_wrong)
+    .int(rec.codes_sent)
+    .int(rec.last_code_at)
+    .text(&rec.id)
+    .int(rec.version)
+}
+
+/// Whether [`save_statement`] saved: false when another request changed the row first.
+pub fn saved(outcome: &Outcome) -> bool {
+    outcome.rows_affected == 1
 }
 
 /// Takes one try of the code still in force before it is judged; the tries now used, or None
@@ -162,15 +166,27 @@ pub async fn take_code_try(
     code_hash: &str,
     max_tries: i64,
 ) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar(
+    tries_taken(
+        &take_code_try_statement(id, code_hash, max_tries)
+            .run(conn)
+            .await?,
+    )
+}
+
+/// The statement of [`take_code_try`].
+pub fn take_code_try_statement(id: &str, code_hash: &str, max_tries: i64) -> Statement {
+    Statement::new(
         "UPDATE flows SET code_wrong = code_wrong + 1, version = version + 1 \
          WHERE id = $1 AND code_hash = $2 AND code_wrong < $3 RETURNING code_wrong",
     )
-    .bind(id)
-    .bind(code_hash)
-    .bind(max_tries)
-    .fetch_optional(conn)
-    .await
+    .text(id)
+    .text(code_hash)
+    .int(max_tries)
+}
+
+/// The tries now used, from [`take_code_try_statement`]'s outcome.
+pub fn tries_taken(outcome: &Outcome) -> Result<Option<i64>, sqlx::Error> {
+    outcome.rows.first().map(|r| r.try_get(0)).transpose()
 }
 
 /// The live flow of an ID and name (hashed key), known customer or not.
@@ -182,18 +198,11 @@ pub async fn live_flow(db: &Db, live_key: &str) -> Result<Option<String>, sqlx::
 }
 
 /// Makes `flow_id` the one live flow of the ID and name: any older one is thereby replaced.
-pub async fn set_live_flow(
-    conn: &mut AnyConnection,
-    live_key: &str,
-    flow_id: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
+pub fn set_live_flow(live_key: &str, flow_id: &str) -> Statement {
+    Statement::new(
         "INSERT INTO live_flows (live_key, flow_id) VALUES ($1, $2) \
          ON CONFLICT (live_key) DO UPDATE SET flow_id = excluded.flow_id",
     )
-    .bind(live_key)
-    .bind(flow_id)
-    .execute(conn)
-    .await
-    .map(|_| ())
+    .text(live_key)
+    .text(flow_id)
 }

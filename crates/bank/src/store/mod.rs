@@ -14,10 +14,12 @@ pub mod lockouts;
 pub mod outbox;
 pub mod sessions;
 pub mod staff;
+mod statement;
 mod writer;
 
 pub use db::{Backend, Db};
-pub use writer::{WriteConn, WriteTx, Writer};
+pub use statement::{next_outcome, Outcome, Statement};
+pub use writer::{SqliteWriter, WriteConn, WriteTx, Writer};
 
 use time::OffsetDateTime;
 

@@ -3,7 +3,7 @@
 
 use sqlx::{AnyConnection, Row};
 
-use super::{placeholders, Db};
+use super::{placeholders, Db, Statement};
 
 /// Queues a message inside the caller's transaction.
 pub async fn enqueue(
@@ -13,17 +13,15 @@ pub async fn enqueue(
     kind: &str,
     now_ms: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO sms_outbox (to_phone, text, kind, created_at, state, attempts, next_attempt_at) \
-         VALUES ($1, $2, $3, $4, 'pending', 0, $4)",
-    )
-    .bind(to)
-    .bind(text)
-    .bind(kind)
-    .bind(now_ms)
-    .execute(conn)
-    .await
-    .map(|_| ())
+    enqueue_statement(to, text, kind, now_ms)
+        .run(conn)
+        .await
+        .map(drop)
+}
+
+/// The statement of [`enqueue`].
+pub fn enqueue_statement(to: &str, text: &str, kind: &str, now_ms: i64) -> Statement {
+    outbox_row(to, text, kind, now_ms, "pending")
 }
 
 /// For a phone that is not the reserved one: the same insert as a real message, so both cost
@@ -33,17 +31,27 @@ pub async fn enqueue_void(
     masked_to: &str,
     now_ms: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    enqueue_void_statement(masked_to, now_ms)
+        .run(conn)
+        .await
+        .map(drop)
+}
+
+/// The statement of [`enqueue_void`].
+pub fn enqueue_void_statement(masked_to: &str, now_ms: i64) -> Statement {
+    outbox_row(masked_to, "", "code", now_ms, "void")
+}
+
+fn outbox_row(to: &str, text: &str, kind: &str, now_ms: i64, state: &str) -> Statement {
+    Statement::new(
         "INSERT INTO sms_outbox (to_phone, text, kind, created_at, state, attempts, next_attempt_at) \
-         VALUES ($1, $2, $3, $4, 'void', 0, $4)",
+         VALUES ($1, $2, $3, $4, $5, 0, $4)",
     )
-    .bind(masked_to)
-    .bind("")
-    .bind("code")
-    .bind(now_ms)
-    .execute(conn)
-    .await
-    .map(|_| ())
+    .text(to)
+    .text(text)
+    .text(kind)
+    .int(now_ms)
+    .text(state)
 }
 
 /// A message a worker claimed.

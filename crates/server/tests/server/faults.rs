@@ -689,3 +689,83 @@ async fn a_write_given_up_half_way_leaves_nothing_and_the_writer_free(s: TestSer
     assert_eq!(buckets, vec!["kept".to_owned()]);
 }
 
+// Statements sent together (on SQLite one query with the `BEGIN` or the `COMMIT`): each
+// answers in order; one that fails, or a batch given up on its way, leaves nothing of the
+// transaction, and the writer free for the next.
+both!(statements_sent_together_answer_in_order_and_a_failure_leaves_nothing);
+async fn statements_sent_together_answer_in_order_and_a_failure_leaves_nothing(s: TestServer) {
+    use reset_bank::store::Statement;
+    let db = &s.state.db;
+    // Windows of the year 2100: the background prune (windows over a day old) leaves them.
+    let insert = |bucket: &str, count: i64| {
+        Statement::new(
+            "INSERT INTO rate_limits (bucket, window_start, count) VALUES ($1, 4102444800000, $2) \
+             RETURNING count",
+        )
+        .text(bucket)
+        .int(count)
+    };
+    let add = |bucket: &str, n: i64| {
+        Statement::new("UPDATE rate_limits SET count = count + $2 WHERE bucket = $1")
+            .text(bucket)
+            .int(n)
+    };
+    let buckets = || async {
+        sqlx::query_as::<_, (String, i64)>("SELECT bucket, count FROM rate_limits ORDER BY bucket")
+            .fetch_all(&db.pool)
+            .await
+            .unwrap()
+    };
+
+    // The second statement fails (the bucket is taken): the first is rolled back with it.
+    let failed = db
+        .writer
+        .begin_with(vec![insert("a", 1), insert("a", 2), insert("b", 3)])
+        .await;
+    assert!(failed.is_err());
+    drop(failed);
+    // Given up while the batch is on its way.
+    let _ = tokio::time::timeout(
+        Duration::from_micros(1),
+        db.writer.begin_with(vec![insert("c", 1)]),
+    )
+    .await;
+    // Begun and dropped without a commit.
+    let (tx, _) = db.writer.begin_with(vec![insert("d", 1)]).await.unwrap();
+    drop(tx);
+    assert_eq!(buckets().await, vec![]);
+
+    let (mut tx, begun) = db
+        .writer
+        .begin_with(vec![insert("a", 4), insert("b", 5)])
+        .await
+        .unwrap();
+    let counts: Vec<(u64, i64)> = begun
+        .iter()
+        .map(|o| (o.rows_affected, sqlx::Row::get(&o.rows[0], 0)))
+        .collect();
+    assert_eq!(counts, vec![(1, 4), (1, 5)]);
+    let ran = tx
+        .run(vec![add("a", 10), add("nobody", 1), add("b", 20)])
+        .await
+        .unwrap();
+    let changed: Vec<u64> = ran.iter().map(|o| o.rows_affected).collect();
+    assert_eq!(changed, vec![1, 0, 1]);
+    let committed = tx.commit_with(vec![add("a", 100)]).await.unwrap();
+    assert_eq!(committed.len(), 1);
+    assert_eq!(
+        buckets().await,
+        vec![("a".to_owned(), 114), ("b".to_owned(), 25)]
+    );
+
+    // A failure in a batch after others in the same transaction: the whole of it goes.
+    let (mut tx, _) = db.writer.begin_with(vec![add("a", 1)]).await.unwrap();
+    assert!(tx.run(vec![add("b", 1), insert("a", 9)]).await.is_err());
+    drop(tx);
+    let (tx, _) = db.writer.begin_with(vec![add("b", 1000)]).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        buckets().await,
+        vec![("a".to_owned(), 114), ("b".to_owned(), 1025)]
+    );
+}

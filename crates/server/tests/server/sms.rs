@@ -353,10 +353,18 @@ async fn a_message_claimed_by_a_worker_that_died_is_sent_once_its_lease_runs_out
         "live".into(),
     )
     .unwrap();
-    assert_eq!(live.deliver_due().await.unwrap().sent, 0, "not under a lease");
+    assert_eq!(
+        live.deliver_due().await.unwrap().sent,
+        0,
+        "not under a lease"
+    );
     assert_eq!(live.pending().await.unwrap(), 1, "still waiting");
     tokio::time::sleep(std::time::Duration::from_millis(900)).await;
-    assert_eq!(live.deliver_due().await.unwrap().sent, 1, "the lease ran out");
+    assert_eq!(
+        live.deliver_due().await.unwrap().sent,
+        1,
+        "the lease ran out"
+    );
     assert_eq!(live.deliver_due().await.unwrap().sent, 0, "and once");
     assert_eq!(live.pending().await.unwrap(), 0);
     assert_eq!(provider.received.lock().unwrap().len(), 1);
