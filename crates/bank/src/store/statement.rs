@@ -34,7 +34,8 @@ impl std::fmt::Debug for Statement {
 }
 
 /// What a statement did: the rows it changed and the rows it answered (`RETURNING`, `SELECT`).
-#[derive(Default)]
+/// `rows_affected` is SQLite's count of the connection's last change: meaningful for an
+/// `INSERT`, `UPDATE` or `DELETE` only (after a `SELECT` it repeats the one before).
 pub struct Outcome {
     pub rows_affected: u64,
     pub rows: Vec<AnyRow>,
@@ -68,8 +69,11 @@ impl Statement {
 
     /// Runs this statement alone on `conn`.
     pub async fn run(self, conn: &mut AnyConnection) -> Result<Outcome, sqlx::Error> {
-        let mut outcomes = run_query(conn, query(&self.sql, &self.values)).await?;
-        Ok(outcomes.pop().unwrap_or_default())
+        check_placeholders(&self.sql, self.values.len())?;
+        run_query(conn, query(&self.sql, &self.values))
+            .await?
+            .pop()
+            .ok_or_else(|| sqlx::Error::Protocol("a statement answered no outcome".into()))
     }
 }
 
@@ -138,6 +142,9 @@ pub async fn run_together(
     after: Option<&str>,
 ) -> Result<Vec<Outcome>, sqlx::Error> {
     let count = statements.len();
+    for statement in &statements {
+        check_placeholders(&statement.sql, statement.values.len())?;
+    }
     let (sql, values) = joined(before, &statements, after);
     let mut outcomes = run_query(conn, query(&sql, &values)).await?;
     if outcomes.len() != count + usize::from(before.is_some()) + usize::from(after.is_some()) {
@@ -178,21 +185,80 @@ fn joined(
     (sql, values)
 }
 
-/// Appends `sql` to `out` with every `$n` written as `$(n + offset)`. The statements are the
-/// store's own, whose text literals hold no `$`.
+/// Appends `sql` to `out` with every placeholder `$n` written as `$(n + offset)`.
 fn renumbered(sql: &str, offset: usize, out: &mut String) {
-    let mut rest = sql;
-    while let Some(at) = rest.find('$') {
-        out.push_str(&rest[..=at]);
-        rest = &rest[at + 1..];
-        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-        match rest[..digits].parse::<usize>() {
-            Ok(n) => out.push_str(&(n + offset).to_string()),
-            Err(_) => out.push_str(&rest[..digits]),
+    for piece in pieces(sql) {
+        match piece {
+            Piece::Text(text) => out.push_str(text),
+            Piece::Placeholder(n) => {
+                out.push('$');
+                out.push_str(&(n + offset).to_string());
+            }
         }
-        rest = &rest[digits..];
     }
-    out.push_str(rest);
+}
+
+/// A statement whose placeholders reach past its values would, sent with others to SQLite,
+/// quietly take the next statement's values: refused instead, as PostgreSQL would.
+fn check_placeholders(sql: &str, values: usize) -> Result<(), sqlx::Error> {
+    let highest = pieces(sql)
+        .filter_map(|piece| match piece {
+            Piece::Placeholder(n) => Some(n),
+            Piece::Text(_) => None,
+        })
+        .max()
+        .unwrap_or(0);
+    if highest > values {
+        return Err(sqlx::Error::Protocol(format!(
+            "a statement names ${highest} but has {values} values"
+        )));
+    }
+    Ok(())
+}
+
+/// A part of a statement's SQL: text as it is (quoted literals and names included), or a
+/// placeholder's number.
+enum Piece<'a> {
+    Text(&'a str),
+    Placeholder(usize),
+}
+
+/// `sql` cut into text and placeholders; a `$` inside quotes ('…' or "…") is text.
+fn pieces(sql: &str) -> impl Iterator<Item = Piece<'_>> {
+    let bytes = sql.as_bytes();
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        if at >= bytes.len() {
+            return None;
+        }
+        let start = at;
+        let digits = |from: usize| {
+            bytes[from..]
+                .iter()
+                .take_while(|b| b.is_ascii_digit())
+                .count()
+        };
+        if bytes[at] == b'$' && digits(at + 1) > 0 {
+            let n = digits(at + 1);
+            at += 1 + n;
+            return Some(match sql[start + 1..at].parse() {
+                Ok(n) => Piece::Placeholder(n),
+                // More digits than any count of values: never one of ours, kept as text.
+                Err(_) => Piece::Text(&sql[start..at]),
+            });
+        }
+        let mut quote = None;
+        while at < bytes.len() {
+            match (quote, bytes[at]) {
+                (None, b'\'' | b'"') => quote = Some(bytes[at]),
+                (Some(q), b) if b == q => quote = None,
+                (None, b'$') if at > start && digits(at + 1) > 0 => break,
+                _ => {}
+            }
+            at += 1;
+        }
+        Some(Piece::Text(&sql[start..at]))
+    })
 }
 
 #[cfg(test)]
@@ -223,9 +289,26 @@ mod tests {
     }
 
     #[test]
-    fn a_dollar_without_a_number_is_left_as_it_is() {
+    fn a_dollar_in_quotes_or_without_a_number_is_left_as_it_is() {
         let mut out = String::new();
-        renumbered("SELECT '$' || $1, $", 4, &mut out);
-        assert_eq!(out, "SELECT '$' || $5, $");
+        renumbered(
+            "SELECT '$1 and $' || $1, \"$2\", json_extract(x, '$.step'), $",
+            4,
+            &mut out,
+        );
+        assert_eq!(
+            out,
+            "SELECT '$1 and $' || $5, \"$2\", json_extract(x, '$.step'), $"
+        );
+    }
+
+    #[test]
+    fn placeholders_past_the_values_are_refused() {
+        assert!(check_placeholders("UPDATE t SET a = $1 WHERE b = $3", 2).is_err());
+        assert!(check_placeholders("UPDATE t SET a = $1 WHERE b = $2", 2).is_ok());
+        assert!(check_placeholders("SELECT '$9'", 0).is_ok());
+        let mut out = String::new();
+        renumbered("SELECT $99999999999999999999999, $1", 1, &mut out);
+        assert_eq!(out, "SELECT $99999999999999999999999, $2");
     }
 }

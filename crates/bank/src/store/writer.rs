@@ -191,8 +191,16 @@ impl Drop for WriteTx {
             match &mut self.conn {
                 // Queued on the connection: it runs before anything the next writer sends.
                 WriteConn::Pool(pooled) => Manager::start_rollback(pooled),
-                // Rolled back by the next writer before its first statement.
-                WriteConn::One(writer) => writer.left_open = true,
+                WriteConn::One(writer) => {
+                    // Rolled back by the next writer before its first statement, and by a
+                    // task of its own meanwhile, so the file's write lock is not kept while no
+                    // other writer comes.
+                    writer.left_open = true;
+                    let writer = Writer::One(OwnedMutexGuard::mutex(writer).clone());
+                    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                        runtime.spawn(async move { writer.acquire().await.map(drop) });
+                    }
+                }
             }
         }
     }

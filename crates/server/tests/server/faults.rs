@@ -768,4 +768,17 @@ async fn statements_sent_together_answer_in_order_and_a_failure_leaves_nothing(s
         buckets().await,
         vec![("a".to_owned(), 114), ("b".to_owned(), 1025)]
     );
+
+    // A commit given up on its way: all of the transaction or none of it, and the writer
+    // free; tried at several moments.
+    for wait_us in [0u64, 50, 200, 1000] {
+        let (tx, _) = db.writer.begin_with(vec![add("a", 1)]).await.unwrap();
+        let commit = tx.commit_with(vec![add("b", 1)]);
+        let _ = tokio::time::timeout(Duration::from_micros(wait_us), commit).await;
+        // The next writer's turn comes after whatever was on its way.
+        let (tx, _) = db.writer.begin_with(vec![add("c-none", 0)]).await.unwrap();
+        tx.commit().await.unwrap();
+        let now = buckets().await;
+        assert_eq!(now[0].1 - 114, now[1].1 - 1025, "{now:?}");
+    }
 }
